@@ -1,0 +1,540 @@
+//! `sources.toml`: the operator's list of sources and the service settings.
+//!
+//! Two layers, as in ripgrep: [`RawConfig`] mirrors the file and only deserialises (unknown
+//! keys are errors); [`Config::parse`] validates it into [`Settings`] and [`Source`]s, and
+//! every error names the file, the line and the field. Raw options never leave this module.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::model::{Location, Selectors, Source, SourceKind};
+
+/// A problem with the configuration file, located as precisely as we can.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Syntax { path: String, message: String },
+    #[error("{path}:{line}: `{field}`: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        field: String,
+        message: String,
+    },
+}
+
+/// Settings for the whole service, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database: PathBuf,
+    pub timezone: Tz,
+    pub schedule: String,
+    pub allow_private_networks: bool,
+    pub base_url: Option<Url>,
+    pub admin_token_env: Option<String>,
+    pub fetch: FetchSettings,
+}
+
+/// Limits and manners of the fetcher.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_body_bytes: u64,
+    pub max_concurrent: usize,
+    pub max_per_host: usize,
+    pub retries: u32,
+    pub retry_base_delay: Duration,
+    pub max_redirects: usize,
+    /// Extra PEM certificates to trust besides the system store.
+    pub ca_bundle: Option<PathBuf>,
+    pub allow_private_networks: bool,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: 10 * 1024 * 1024,
+            max_concurrent: 16,
+            max_per_host: 2,
+            retries: 2,
+            retry_base_delay: Duration::from_millis(500),
+            max_redirects: 10,
+            ca_bundle: None,
+            allow_private_networks: false,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".parse().expect("literal address"),
+            database: PathBuf::from("bulletin.db"),
+            timezone: chrono_tz::America::Toronto,
+            schedule: DEFAULT_SCHEDULE.to_string(),
+            allow_private_networks: false,
+            base_url: None,
+            admin_token_env: None,
+            fetch: FetchSettings::default(),
+        }
+    }
+}
+
+/// The default refresh: every half hour.
+pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    settings: RawSettings,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    listen: Option<Spanned<String>>,
+    database: Option<String>,
+    timezone: Option<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
+    allow_private_networks: Option<bool>,
+    base_url: Option<Spanned<String>>,
+    admin_token_env: Option<String>,
+    ca_bundle: Option<String>,
+    fetch_timeout_seconds: Option<Spanned<u64>>,
+    connect_timeout_seconds: Option<Spanned<u64>>,
+    max_body_bytes: Option<Spanned<u64>>,
+    max_concurrent_fetches: Option<Spanned<usize>>,
+    max_fetches_per_host: Option<Spanned<usize>>,
+    fetch_retries: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    url: Option<Spanned<String>>,
+    file: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    selectors: Option<Spanned<RawSelectors>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSelectors {
+    item: String,
+    title: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+    location: Option<String>,
+    link: Option<String>,
+    description: Option<String>,
+    date_format: Option<String>,
+}
+
+impl Config {
+    /// Reads and validates a configuration file. Relative paths inside it (the database,
+    /// `file` sources, the CA bundle) are taken relative to the file's folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse(&text, &path.display().to_string(), base)
+    }
+
+    /// Validates configuration text; `name` labels errors and `base` anchors relative paths.
+    pub fn parse(text: &str, name: &str, base: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, name, &e))?;
+        let checker = Checker { text, name };
+        let settings = checker.settings(raw.settings, base)?;
+        let mut sources: Vec<Source> = Vec::with_capacity(raw.sources.len());
+        for raw_source in raw.sources {
+            let source = checker.source(raw_source, base)?;
+            sources.push(source);
+        }
+        checker.unique_ids(&sources, text)?;
+        Ok(Config { settings, sources })
+    }
+}
+
+fn syntax_error(text: &str, name: &str, error: &toml::de::Error) -> ConfigError {
+    let message = error.message().to_string();
+    match error.span() {
+        Some(span) => ConfigError::Syntax {
+            path: format!("{name}:{}", line_of(text, span.start)),
+            message,
+        },
+        None => ConfigError::Syntax {
+            path: name.to_string(),
+            message,
+        },
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+struct Checker<'a> {
+    text: &'a str,
+    name: &'a str,
+}
+
+impl Checker<'_> {
+    fn invalid<T>(&self, spanned: &Spanned<T>, field: &str, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.name.to_string(),
+            line: line_of(self.text, spanned.span().start),
+            field: field.to_string(),
+            message,
+        }
+    }
+
+    fn settings(&self, raw: RawSettings, base: &Path) -> Result<Settings, ConfigError> {
+        let mut settings = Settings::default();
+        if let Some(listen) = raw.listen {
+            settings.listen = listen.get_ref().parse().map_err(|_| {
+                self.invalid(
+                    &listen,
+                    "settings.listen",
+                    format!(
+                        "`{}` is not an address like 127.0.0.1:8080",
+                        listen.get_ref()
+                    ),
+                )
+            })?;
+        }
+        if let Some(database) = raw.database {
+            settings.database = base.join(database);
+        }
+        if let Some(zone) = raw.timezone {
+            settings.timezone = self.zone(&zone, "settings.timezone")?;
+        }
+        if let Some(schedule) = raw.schedule {
+            self.cron(&schedule, "settings.schedule")?;
+            settings.schedule = schedule.into_inner();
+        }
+        if let Some(base_url) = raw.base_url {
+            let url = self.http_url(&base_url, "settings.base_url")?;
+            settings.base_url = Some(url);
+        }
+        settings.admin_token_env = raw.admin_token_env;
+        settings.allow_private_networks = raw.allow_private_networks.unwrap_or(false);
+        let fetch = &mut settings.fetch;
+        fetch.allow_private_networks = settings.allow_private_networks;
+        fetch.ca_bundle = raw.ca_bundle.map(|p| base.join(p));
+        if let Some(v) = raw.fetch_timeout_seconds {
+            fetch.timeout =
+                Duration::from_secs(self.positive(&v, "settings.fetch_timeout_seconds")?);
+        }
+        if let Some(v) = raw.connect_timeout_seconds {
+            fetch.connect_timeout =
+                Duration::from_secs(self.positive(&v, "settings.connect_timeout_seconds")?);
+        }
+        if let Some(v) = raw.max_body_bytes {
+            fetch.max_body_bytes = self.positive(&v, "settings.max_body_bytes")?;
+        }
+        if let Some(v) = raw.max_concurrent_fetches {
+            fetch.max_concurrent = self.positive(&v, "settings.max_concurrent_fetches")?;
+        }
+        if let Some(v) = raw.max_fetches_per_host {
+            fetch.max_per_host = self.positive(&v, "settings.max_fetches_per_host")?;
+        }
+        if let Some(retries) = raw.fetch_retries {
+            fetch.retries = retries;
+        }
+        Ok(settings)
+    }
+
+    fn source(&self, raw: RawSource, base: &Path) -> Result<Source, ConfigError> {
+        let id = raw.id.get_ref();
+        let valid_id = !id.is_empty()
+            && id.len() <= 64
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !id.starts_with('-');
+        if !valid_id {
+            return Err(self.invalid(
+                &raw.id,
+                "id",
+                format!(
+                    "`{id}` must be 1-64 letters, digits or hyphens, not starting with a hyphen"
+                ),
+            ));
+        }
+        let field = |name: &str| format!("sources[{id}].{name}");
+        if raw.name.get_ref().trim().is_empty() {
+            return Err(self.invalid(&raw.name, &field("name"), "must not be empty".into()));
+        }
+        let location = match (&raw.url, &raw.file) {
+            (Some(url), None) => Location::Url(self.http_url(url, &field("url"))?),
+            (None, Some(file)) => Location::File(base.join(file.get_ref())),
+            (Some(url), Some(_)) => {
+                return Err(self.invalid(
+                    url,
+                    &field("url"),
+                    "give `url` or `file`, not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(self.invalid(
+                    &raw.id,
+                    &field("url"),
+                    "a source needs a `url` or a `file`".into(),
+                ));
+            }
+        };
+        let kind = match &raw.kind {
+            Some(kind) => Some(SourceKind::parse(kind.get_ref()).ok_or_else(|| {
+                self.invalid(
+                    kind,
+                    &field("kind"),
+                    format!("`{}` is not one of feed, ical, html", kind.get_ref()),
+                )
+            })?),
+            None => None,
+        };
+        if let Some(schedule) = &raw.schedule {
+            self.cron(schedule, &field("schedule"))?;
+        }
+        let timezone = match &raw.timezone {
+            Some(zone) => Some(self.zone(zone, &field("timezone"))?),
+            None => None,
+        };
+        let selectors = match raw.selectors {
+            Some(spanned) => {
+                let s = spanned.get_ref();
+                for (name, value) in [
+                    ("item", Some(&s.item)),
+                    ("title", s.title.as_ref()),
+                    ("start", s.start.as_ref()),
+                    ("end", s.end.as_ref()),
+                    ("location", s.location.as_ref()),
+                    ("link", s.link.as_ref()),
+                    ("description", s.description.as_ref()),
+                ] {
+                    if let Some(value) = value {
+                        let css = value.split_once('@').map_or(value.as_str(), |(css, _)| css);
+                        if let Err(e) = scraper::Selector::parse(css) {
+                            return Err(self.invalid(
+                                &spanned,
+                                &field(&format!("selectors.{name}")),
+                                format!("`{value}` is not a CSS selector: {e}"),
+                            ));
+                        }
+                    }
+                }
+                let s = spanned.into_inner();
+                Some(Selectors {
+                    item: s.item,
+                    title: s.title,
+                    start: s.start,
+                    end: s.end,
+                    location: s.location,
+                    link: s.link,
+                    description: s.description,
+                    date_format: s.date_format,
+                })
+            }
+            None => None,
+        };
+        Ok(Source {
+            id: raw.id.into_inner(),
+            name: raw.name.into_inner().trim().to_string(),
+            department: raw.department.trim().to_string(),
+            tags: raw
+                .tags
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            kind,
+            location,
+            schedule: raw.schedule.map(Spanned::into_inner),
+            timezone,
+            selectors,
+        })
+    }
+
+    fn unique_ids(&self, sources: &[Source], text: &str) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for source in sources {
+            if !seen.insert(source.id.as_str()) {
+                let needle = format!("\"{}\"", source.id);
+                let offset = text.rfind(&needle).unwrap_or(0);
+                return Err(ConfigError::Invalid {
+                    path: self.name.to_string(),
+                    line: line_of(text, offset),
+                    field: "id".into(),
+                    message: format!("`{}` is used by two sources", source.id),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn zone(&self, zone: &Spanned<String>, field: &str) -> Result<Tz, ConfigError> {
+        zone.get_ref().parse::<Tz>().map_err(|_| {
+            self.invalid(
+                zone,
+                field,
+                format!(
+                    "`{}` is not an IANA time zone such as America/Toronto",
+                    zone.get_ref()
+                ),
+            )
+        })
+    }
+
+    fn cron(&self, schedule: &Spanned<String>, field: &str) -> Result<(), ConfigError> {
+        crate::schedule::parse_cron(schedule.get_ref())
+            .map(|_| ())
+            .map_err(|e| self.invalid(schedule, field, e))
+    }
+
+    fn http_url(&self, url: &Spanned<String>, field: &str) -> Result<Url, ConfigError> {
+        let parsed = Url::parse(url.get_ref()).map_err(|e| {
+            self.invalid(url, field, format!("`{}` is not a URL: {e}", url.get_ref()))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(self.invalid(
+                url,
+                field,
+                format!("`{}` must be http or https", url.get_ref()),
+            ));
+        }
+        Ok(parsed)
+    }
+
+    fn positive<T: PartialOrd + Default + Copy>(
+        &self,
+        value: &Spanned<T>,
+        field: &str,
+    ) -> Result<T, ConfigError> {
+        if *value.get_ref() > T::default() {
+            Ok(*value.get_ref())
+        } else {
+            Err(self.invalid(value, field, "must be greater than zero".into()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, "sources.toml", Path::new("/srv/bulletin"))
+    }
+
+    #[test]
+    fn example_shape_is_accepted() {
+        let text = include_str!("../sources.toml");
+        let config = parse(text).expect("shipped sources.toml is valid");
+        assert!(!config.sources.is_empty());
+    }
+
+    #[test]
+    fn defaults_apply_when_settings_are_absent() {
+        let config = parse("").unwrap();
+        assert_eq!(config.settings.timezone, chrono_tz::America::Toronto);
+        assert_eq!(config.settings.schedule, DEFAULT_SCHEDULE);
+        assert_eq!(config.settings.listen.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_the_line() {
+        let text = "[settings]\nlisten = \"127.0.0.1:8080\"\n\n[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"https://a.example/feed\"\ncolour = \"red\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.starts_with("sources.toml:8"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_zone_names_line_and_field() {
+        let text = "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"https://a.example/feed\"\ntimezone = \"Eastern\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "sources.toml:5: `sources[a].timezone`: `Eastern` is not an IANA time zone such as America/Toronto"
+        );
+    }
+
+    #[test]
+    fn bad_schedule_and_url_are_rejected() {
+        let text = "[settings]\nschedule = \"every day\"\n";
+        assert!(
+            parse(text)
+                .unwrap_err()
+                .to_string()
+                .starts_with("sources.toml:2: `settings.schedule`")
+        );
+        let text = "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"ftp://a.example/feed\"\n";
+        assert!(
+            parse(text)
+                .unwrap_err()
+                .to_string()
+                .contains("must be http or https")
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_and_missing_location_are_rejected() {
+        let text = "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"https://a.example/\"\n[[sources]]\nid = \"a\"\nname = \"B\"\nurl = \"https://b.example/\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert_eq!(err, "sources.toml:6: `id`: `a` is used by two sources");
+        let text = "[[sources]]\nid = \"a\"\nname = \"A\"\n";
+        assert!(
+            parse(text)
+                .unwrap_err()
+                .to_string()
+                .contains("needs a `url` or a `file`")
+        );
+    }
+
+    #[test]
+    fn file_sources_are_relative_to_the_config() {
+        let text = "[[sources]]\nid = \"local\"\nname = \"Local\"\nfile = \"fixtures/a.xml\"\n";
+        let config = parse(text).unwrap();
+        assert_eq!(
+            config.sources[0].location,
+            Location::File(PathBuf::from("/srv/bulletin/fixtures/a.xml"))
+        );
+    }
+}

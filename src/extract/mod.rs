@@ -1,0 +1,176 @@
+//! Extraction: from the bytes of a [`FetchedDocument`] to format-neutral records.
+//!
+//! [`detect`] decides what a document is (feed, calendar or HTML page) from the source's
+//! declared kind, the Content-Type and the first bytes; one module per format then maps
+//! that format's structures to the shared shapes here. Extractors are pure: no I/O, no
+//! clock, no store.
+
+pub mod feed;
+
+pub use feed::{FeedDocument, FeedEntry, TextBody};
+
+use crate::model::{FetchedDocument, SourceKind};
+
+/// Why a document yielded nothing. Messages name the document's URL.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("{url}: not a feed Bulletin can read: {message}")]
+    Feed { url: String, message: String },
+    #[error("{url}: {kind} sources are not read yet; this build reads RSS, Atom and JSON Feed")]
+    Unsupported { url: String, kind: &'static str },
+    #[error("{url}: the document looks like {found}, not a {expected}")]
+    WrongKind {
+        url: String,
+        found: &'static str,
+        expected: &'static str,
+    },
+}
+
+/// What a document turned out to contain.
+#[derive(Debug, Clone)]
+pub enum Extracted {
+    Feed(FeedDocument),
+}
+
+/// Decides the document's kind: the source's declared kind wins, then the bytes, then
+/// the Content-Type (servers often label feeds `text/html` or `application/octet-stream`).
+pub fn detect(declared: Option<SourceKind>, document: &FetchedDocument) -> SourceKind {
+    if let Some(kind) = declared {
+        return kind;
+    }
+    if let Some(kind) = sniff(&document.body) {
+        return kind;
+    }
+    let content_type = document
+        .content_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("text/calendar") {
+        SourceKind::Ical
+    } else if content_type.starts_with("text/html") {
+        SourceKind::Html
+    } else {
+        SourceKind::Feed
+    }
+}
+
+/// Looks at the first bytes for a calendar, a feed root, or an HTML document.
+fn sniff(body: &[u8]) -> Option<SourceKind> {
+    let head = &body[..body.len().min(2048)];
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if text.starts_with("BEGIN:VCALENDAR") {
+        return Some(SourceKind::Ical);
+    }
+    if text.starts_with('{') {
+        return Some(SourceKind::Feed);
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("<rss") || lower.contains("<feed") || lower.contains("<rdf:rdf") {
+        return Some(SourceKind::Feed);
+    }
+    if lower.starts_with("<!doctype html") || lower.contains("<html") {
+        return Some(SourceKind::Html);
+    }
+    None
+}
+
+/// Extracts what the document holds, as the given kind.
+pub fn extract(kind: SourceKind, document: &FetchedDocument) -> Result<Extracted, ExtractError> {
+    match kind {
+        SourceKind::Feed => {
+            if let Some(found @ (SourceKind::Html | SourceKind::Ical)) = sniff(&document.body) {
+                return Err(ExtractError::WrongKind {
+                    url: document.url.clone(),
+                    found: describe(found),
+                    expected: "feed",
+                });
+            }
+            feed::parse(&document.body)
+                .map(Extracted::Feed)
+                .map_err(|message| ExtractError::Feed {
+                    url: document.url.clone(),
+                    message,
+                })
+        }
+        SourceKind::Ical | SourceKind::Html => Err(ExtractError::Unsupported {
+            url: document.url.clone(),
+            kind: describe(kind),
+        }),
+    }
+}
+
+fn describe(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Feed => "feed",
+        SourceKind::Ical => "an iCalendar file",
+        SourceKind::Html => "an HTML page",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Validators;
+
+    fn doc(body: &str, content_type: Option<&str>) -> FetchedDocument {
+        FetchedDocument {
+            url: "https://example.org/x".into(),
+            status: 200,
+            content_type: content_type.map(str::to_string),
+            body: body.as_bytes().to_vec(),
+            validators: Validators::default(),
+            moved_permanently_to: None,
+        }
+    }
+
+    #[test]
+    fn sniffing_beats_a_wrong_content_type() {
+        assert_eq!(
+            detect(
+                None,
+                &doc(
+                    "<?xml version=\"1.0\"?><rss version=\"2.0\">",
+                    Some("text/html")
+                )
+            ),
+            SourceKind::Feed
+        );
+        assert_eq!(
+            detect(None, &doc("\u{feff}BEGIN:VCALENDAR\r\n", None)),
+            SourceKind::Ical
+        );
+        assert_eq!(
+            detect(None, &doc("<!DOCTYPE html><html>", Some("text/plain"))),
+            SourceKind::Html
+        );
+        assert_eq!(
+            detect(
+                None,
+                &doc(" {\"version\": \"https://jsonfeed.org/version/1.1\"}", None)
+            ),
+            SourceKind::Feed
+        );
+        assert_eq!(
+            detect(Some(SourceKind::Html), &doc("<rss>", None)),
+            SourceKind::Html
+        );
+    }
+
+    #[test]
+    fn an_html_page_where_a_feed_was_declared_is_reported_as_such() {
+        let err = extract(
+            SourceKind::Feed,
+            &doc(
+                "<!doctype html><html><body>Hi</body></html>",
+                Some("text/html"),
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "https://example.org/x: the document looks like an HTML page, not a feed"
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! Bulletin gathers government departments' events and blog posts into one store and
+//! serves them back as merged feeds.
+//!
+//! The pipeline, one module a stage: [`config`] (sources) → [`fetch`] → [`extract`] →
+//! [`normalise`] → [`store`] → [`render`] → [`web`]; [`refresh`] runs the stages for one
+//! source and [`schedule`] decides when. See ARCHITECTURE.md.
+
+pub mod config;
+pub mod extract;
+pub mod fetch;
+pub mod model;
+pub mod normalise;
+pub mod refresh;
+pub mod render;
+pub mod schedule;
+pub mod store;

@@ -1,0 +1,222 @@
+//! The plain data that flows between the pipeline's stages: a [`Source`] to fetch, the
+//! [`FetchedDocument`] the fetcher brings back, the [`Post`] extracted from it, and the
+//! [`FetchRecord`] written for every attempt. Nothing here does I/O.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use url::Url;
+
+/// What a source publishes. `None` on a [`Source`] means "detect from the response".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed.
+    Feed,
+    /// An iCalendar (.ics) file.
+    Ical,
+    /// An HTML page listing events.
+    Html,
+}
+
+impl SourceKind {
+    /// The name used in `sources.toml` and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+            SourceKind::Ical => "ical",
+            SourceKind::Html => "html",
+        }
+    }
+
+    /// The inverse of [`SourceKind::as_str`].
+    pub fn parse(name: &str) -> Option<SourceKind> {
+        match name {
+            "feed" => Some(SourceKind::Feed),
+            "ical" => Some(SourceKind::Ical),
+            "html" => Some(SourceKind::Html),
+            _ => None,
+        }
+    }
+}
+
+/// Where a source's document lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An http or https URL.
+    Url(Url),
+    /// A file on the local disk (an exported calendar or feed).
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Url(url) => f.write_str(url.as_str()),
+            Location::File(path) => write!(f, "file {}", path.display()),
+        }
+    }
+}
+
+/// Per-source CSS selectors for HTML pages without structured markup.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Selectors {
+    pub item: String,
+    pub title: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub location: Option<String>,
+    pub link: Option<String>,
+    pub description: Option<String>,
+    pub date_format: Option<String>,
+}
+
+/// One registered source, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// Stable identifier: letters, digits and hyphens.
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    pub tags: Vec<String>,
+    pub kind: Option<SourceKind>,
+    pub location: Location,
+    /// A six-field cron expression overriding the global schedule.
+    pub schedule: Option<String>,
+    /// The zone for times the source writes without one.
+    pub timezone: Option<Tz>,
+    pub selectors: Option<Selectors>,
+}
+
+/// Validators remembered from the previous fetch, sent back for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A document the fetcher brought back, before anything parsed it.
+#[derive(Debug, Clone)]
+pub struct FetchedDocument {
+    /// The URL (or file path) the body was finally read from, after redirects.
+    pub url: String,
+    /// The HTTP status of the final response (200 for files).
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// Validators to store for the next conditional request.
+    pub validators: Validators,
+    /// Set when every redirect on the way was permanent (301/308): the new address to keep.
+    pub moved_permanently_to: Option<Url>,
+}
+
+/// A blog or news entry, normalised: absolute links, sanitised HTML, UTC times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub source_id: String,
+    /// Stable within the source: the entry's guid/id, else its link, else a hash of
+    /// title and date.
+    pub entry_id: String,
+    pub link: Option<String>,
+    pub title: String,
+    pub author: Option<String>,
+    /// As the source gave it; `None` when it gave none (the store keeps first-seen time).
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// Sanitised HTML.
+    pub summary_html: Option<String>,
+    /// Sanitised HTML.
+    pub content_html: Option<String>,
+    pub language: Option<String>,
+    pub categories: Vec<String>,
+}
+
+/// A post as the store holds it, with what readers of the merged feeds need to know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPost {
+    pub post: Post,
+    pub source_name: String,
+    pub department: String,
+    pub first_seen: DateTime<Utc>,
+    /// When the stored row last changed (insert or edit).
+    pub changed: DateTime<Utc>,
+}
+
+impl StoredPost {
+    /// The time a reader sees: published, else updated, else when Bulletin first saw it.
+    pub fn date(&self) -> DateTime<Utc> {
+        self.post
+            .published
+            .or(self.post.updated)
+            .unwrap_or(self.first_seen)
+    }
+
+    /// The time the entry last changed, for Atom's `updated`.
+    pub fn updated(&self) -> DateTime<Utc> {
+        self.post.updated.unwrap_or_else(|| self.date())
+    }
+}
+
+/// How one fetch of one source ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// New content was read and stored.
+    Ok,
+    /// The server (or the file) said nothing changed.
+    NotModified,
+    /// Nothing was stored; the error says why.
+    Failed,
+}
+
+impl FetchOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FetchOutcome::Ok => "ok",
+            FetchOutcome::NotModified => "not_modified",
+            FetchOutcome::Failed => "failed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<FetchOutcome> {
+        match name {
+            "ok" => Some(FetchOutcome::Ok),
+            "not_modified" => Some(FetchOutcome::NotModified),
+            "failed" => Some(FetchOutcome::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// The record of one fetch attempt, as stored and shown on the source's health line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchRecord {
+    pub source_id: String,
+    pub url: String,
+    pub started: DateTime<Utc>,
+    /// Wall time of the whole attempt, retries included.
+    pub duration_ms: u64,
+    /// Of which parsing and normalising took this much.
+    pub parse_ms: u64,
+    pub http_status: Option<u16>,
+    pub bytes: u64,
+    pub items_found: u32,
+    pub items_new: u32,
+    pub items_updated: u32,
+    pub outcome: FetchOutcome,
+    pub error: Option<String>,
+}
+
+/// What the store remembers between fetches of one source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceState {
+    pub validators: Validators,
+    /// The URL to fetch, after a permanent redirect moved the source.
+    pub fetch_url: Option<String>,
+    pub consecutive_failures: u32,
+    /// Scheduled passes skip the source until then (backoff or Retry-After).
+    pub next_attempt_after: Option<DateTime<Utc>>,
+    /// When the latest fetch attempt started.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// The latest fetch record, where the caller asked for it.
+    pub last_fetch: Option<FetchRecord>,
+}

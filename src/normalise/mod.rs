@@ -1,0 +1,221 @@
+//! Normalising: from extracted, format-shaped records to the pipeline's [`Post`]s.
+//!
+//! Owns the rules every format shares: stable entry ids, absolute links, sanitised HTML,
+//! plain-text titles. Pure functions; the clock and the store are not consulted (an entry
+//! without a date keeps `None` here, and the store keeps its first-seen time).
+
+mod html;
+
+pub use html::{escape_html, plain_text, sanitise_html};
+
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::extract::{FeedDocument, FeedEntry, TextBody};
+use crate::model::Post;
+
+/// Turns a parsed feed into posts for `source_id`. `document_url` is where the feed was
+/// read from: the base of last resort for relative links.
+pub fn posts_from_feed(source_id: &str, document_url: &str, feed: &FeedDocument) -> Vec<Post> {
+    let document_base = Url::parse(document_url).ok();
+    let home_base = feed
+        .home_link
+        .as_deref()
+        .and_then(|home| resolve(home, document_base.as_ref()))
+        .and_then(|home| Url::parse(&home).ok());
+    let feed_base = home_base.or(document_base);
+    let mut posts: Vec<Post> = Vec::with_capacity(feed.entries.len());
+    let mut seen = std::collections::HashSet::new();
+    for entry in &feed.entries {
+        let post = post_from_entry(
+            source_id,
+            entry,
+            feed_base.as_ref(),
+            feed.language.as_deref(),
+        );
+        // A feed that repeats an entry id keeps the first occurrence (it is the newest).
+        if seen.insert(post.entry_id.clone()) {
+            posts.push(post);
+        }
+    }
+    posts
+}
+
+fn post_from_entry(
+    source_id: &str,
+    entry: &FeedEntry,
+    feed_base: Option<&Url>,
+    feed_language: Option<&str>,
+) -> Post {
+    let base = entry
+        .base
+        .as_deref()
+        .and_then(|b| resolve(b, feed_base))
+        .and_then(|b| Url::parse(&b).ok())
+        .or_else(|| feed_base.cloned());
+    let link = entry
+        .link
+        .as_deref()
+        .and_then(|l| resolve(l, base.as_ref()));
+    let title = entry
+        .title
+        .as_ref()
+        .map(plain_text)
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| untitled(entry));
+    let entry_id = entry
+        .id
+        .clone()
+        .or_else(|| link.clone())
+        .unwrap_or_else(|| derived_id(&title, entry));
+    Post {
+        source_id: source_id.to_string(),
+        entry_id,
+        link,
+        title,
+        author: entry.author.clone(),
+        published: entry.published,
+        updated: entry.updated,
+        summary_html: entry.summary.as_ref().map(|s| body_html(s, base.as_ref())),
+        content_html: entry.content.as_ref().map(|c| body_html(c, base.as_ref())),
+        language: entry
+            .language
+            .clone()
+            .or_else(|| feed_language.map(str::to_string)),
+        categories: entry.categories.clone(),
+    }
+}
+
+/// An entry without a title is named by the start of its text, as feed readers do.
+fn untitled(entry: &FeedEntry) -> String {
+    let text = entry
+        .summary
+        .as_ref()
+        .or(entry.content.as_ref())
+        .map(plain_text)
+        .unwrap_or_default();
+    let words: String = text.chars().take(80).collect();
+    if words.is_empty() {
+        "(untitled)".to_string()
+    } else {
+        words
+    }
+}
+
+/// A stable id for an entry with neither id nor link: a hash of its title and date.
+fn derived_id(title: &str, entry: &FeedEntry) -> String {
+    let date = entry
+        .published
+        .or(entry.updated)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default();
+    let digest = Sha256::digest(format!("{title}\n{date}").as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+fn body_html(body: &TextBody, base: Option<&Url>) -> String {
+    if body.is_html {
+        sanitise_html(&body.text, base)
+    } else {
+        let text = body.text.replace("\r\n", "\n");
+        text.split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
+            .collect()
+    }
+}
+
+/// Resolves `href` against `base`; only http(s) results are kept.
+pub fn resolve(href: &str, base: Option<&Url>) -> Option<String> {
+    let href = href.trim();
+    let url = match Url::parse(href) {
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(href).ok()?,
+        Err(_) => return None,
+    };
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> FeedEntry {
+        FeedEntry {
+            id: None,
+            link: None,
+            base: None,
+            title: Some(TextBody {
+                text: "Hello".into(),
+                is_html: false,
+            }),
+            author: None,
+            published: None,
+            updated: None,
+            summary: None,
+            content: None,
+            language: None,
+            categories: vec![],
+        }
+    }
+
+    fn feed(entries: Vec<FeedEntry>) -> FeedDocument {
+        FeedDocument {
+            title: Some("T".into()),
+            home_link: Some("https://blog.example.gov.uk/".into()),
+            language: Some("en-GB".into()),
+            entries,
+        }
+    }
+
+    #[test]
+    fn ids_fall_back_from_guid_to_link_to_hash() {
+        let with_id = FeedEntry {
+            id: Some("urn:1".into()),
+            link: Some("/a".into()),
+            ..entry()
+        };
+        let with_link = FeedEntry {
+            link: Some("/b".into()),
+            ..entry()
+        };
+        let bare = entry();
+        let posts = posts_from_feed(
+            "s",
+            "https://feeds.example.org/f.xml",
+            &feed(vec![with_id, with_link, bare]),
+        );
+        assert_eq!(posts[0].entry_id, "urn:1");
+        assert_eq!(
+            posts[0].link.as_deref(),
+            Some("https://blog.example.gov.uk/a")
+        );
+        assert_eq!(posts[1].entry_id, "https://blog.example.gov.uk/b");
+        assert!(posts[2].entry_id.starts_with("sha256:"));
+        // Derived ids are stable.
+        let again = posts_from_feed("s", "https://feeds.example.org/f.xml", &feed(vec![entry()]));
+        assert_eq!(again[0].entry_id, posts[2].entry_id);
+        assert_eq!(posts[2].language.as_deref(), Some("en-GB"));
+    }
+
+    #[test]
+    fn javascript_links_are_dropped() {
+        let e = FeedEntry {
+            link: Some("javascript:alert(1)".into()),
+            ..entry()
+        };
+        let posts = posts_from_feed("s", "https://feeds.example.org/f.xml", &feed(vec![e]));
+        assert_eq!(posts[0].link, None);
+    }
+
+    #[test]
+    fn plain_text_bodies_are_escaped_into_paragraphs() {
+        let body = TextBody {
+            text: "a < b\n\nsecond".into(),
+            is_html: false,
+        };
+        assert_eq!(body_html(&body, None), "<p>a &lt; b</p><p>second</p>");
+    }
+}

@@ -1,0 +1,128 @@
+//! OPML 2.0 of the blog roll's sources, grouped by department, for importing every
+//! feed into a reader at once. Written with the `opml` crate. Only sources that publish a
+//! feed at a URL are listed (calendars and pages are not subscribable feeds).
+
+use chrono::{DateTime, Utc};
+use opml::{Body, Head, OPML, Outline};
+
+use super::xml_safe;
+use crate::model::{Location, Source, SourceKind};
+
+pub fn render(title: &str, sources: &[Source], created: DateTime<Utc>) -> Vec<u8> {
+    let mut departments: Vec<(String, Vec<Outline>)> = Vec::new();
+    for source in sources {
+        let Location::Url(url) = &source.location else {
+            continue;
+        };
+        if !matches!(source.kind, None | Some(SourceKind::Feed)) {
+            continue;
+        }
+        let outline = Outline {
+            text: xml_safe(&source.name).into_owned(),
+            title: Some(xml_safe(&source.name).into_owned()),
+            r#type: Some("rss".into()),
+            xml_url: Some(url.to_string()),
+            category: (!source.tags.is_empty()).then(|| source.tags.join(",")),
+            ..Outline::default()
+        };
+        let department = if source.department.is_empty() {
+            "—".to_string()
+        } else {
+            source.department.clone()
+        };
+        match departments.iter_mut().find(|(name, _)| *name == department) {
+            Some((_, outlines)) => outlines.push(outline),
+            None => departments.push((department, vec![outline])),
+        }
+    }
+    departments.sort_by(|a, b| a.0.cmp(&b.0));
+    let document = OPML {
+        version: "2.0".into(),
+        head: Some(Head {
+            title: Some(xml_safe(title).into_owned()),
+            date_created: Some(created.to_rfc2822()),
+            ..Head::default()
+        }),
+        body: Body {
+            outlines: departments
+                .into_iter()
+                .map(|(department, outlines)| Outline {
+                    text: xml_safe(&department).into_owned(),
+                    title: Some(xml_safe(&department).into_owned()),
+                    outlines,
+                    ..Outline::default()
+                })
+                .collect(),
+        },
+    };
+    let xml = document.to_string().expect("plain data always serialises");
+    let mut bytes = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n".to_vec();
+    bytes.extend_from_slice(xml.as_bytes());
+    bytes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn source(id: &str, department: &str, location: Location, kind: Option<SourceKind>) -> Source {
+        Source {
+            id: id.into(),
+            name: format!("{id} & co"),
+            department: department.into(),
+            tags: vec!["digital".into(), "blogs".into()],
+            kind,
+            location,
+            schedule: None,
+            timezone: None,
+            selectors: None,
+        }
+    }
+
+    #[test]
+    fn lists_feed_sources_by_department() {
+        let url = |u: &str| Location::Url(u.parse().unwrap());
+        let sources = vec![
+            source("b", "Health Canada", url("https://b.example/feed"), None),
+            source(
+                "a",
+                "Cabinet Office",
+                url("https://a.example/feed"),
+                Some(SourceKind::Feed),
+            ),
+            source(
+                "cal",
+                "Cabinet Office",
+                url("https://a.example/cal.ics"),
+                Some(SourceKind::Ical),
+            ),
+            source(
+                "file",
+                "Cabinet Office",
+                Location::File("x.xml".into()),
+                None,
+            ),
+        ];
+        let bytes = render(
+            "Blog roll",
+            &sources,
+            Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap(),
+        );
+        let text = String::from_utf8(bytes).unwrap();
+        // Read back with an XML parser that is not the one that wrote it.
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let groups: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("outline") && n.attribute("xmlUrl").is_none())
+            .map(|n| n.attribute("text").unwrap())
+            .collect();
+        assert_eq!(groups, ["Cabinet Office", "Health Canada"]);
+        let feeds: Vec<_> = doc
+            .descendants()
+            .filter_map(|n| n.attribute("xmlUrl"))
+            .collect();
+        assert_eq!(feeds, ["https://a.example/feed", "https://b.example/feed"]);
+        assert!(text.contains(r#"text="a &amp; co""#));
+    }
+}

@@ -1,0 +1,136 @@
+//! When sources are fetched: cron schedules (six fields, seconds first, UTC), which
+//! sources are due at a tick, and how a failing source backs off.
+//!
+//! The scheduler itself is small, as in Miniflux: one job ticks every minute, asks the
+//! store for active sources, keeps those whose own schedule has come round since their
+//! last attempt and whose backoff has passed, and hands them to the refresher. A source
+//! added while the service runs is therefore picked up at the next tick.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use croner::Cron;
+use croner::parser::{CronParser, Seconds};
+
+use crate::model::{Source, SourceState};
+
+/// The tick of the scheduler job (every minute, at second 0).
+pub const TICK: &str = "0 * * * * *";
+
+/// Backoff after the first failure; doubles with each further failure.
+const FIRST_BACKOFF: Duration = Duration::from_secs(5 * 60);
+/// A failing source is still tried at least this often: we never give up for good.
+const MAX_BACKOFF: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// Parses a six-field cron expression the way the scheduler reads it.
+pub fn parse_cron(expression: &str) -> Result<Cron, String> {
+    let fields = expression.split_whitespace().count();
+    if fields != 6 {
+        return Err(format!(
+            "`{expression}` has {fields} fields; write six, seconds first, as in \"0 */30 * * * *\""
+        ));
+    }
+    CronParser::builder()
+        .seconds(Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(expression)
+        .map_err(|e| format!("`{expression}` is not a cron schedule: {e}"))
+}
+
+/// How long to leave a source alone after `failures` consecutive failures, at least as
+/// long as the server's Retry-After.
+pub fn backoff(failures: u32, retry_after: Option<Duration>) -> Duration {
+    let exponent = failures.saturating_sub(1).min(16);
+    let doubled = FIRST_BACKOFF.saturating_mul(1 << exponent).min(MAX_BACKOFF);
+    retry_after.map_or(doubled, |wait| wait.max(doubled))
+}
+
+/// The next time the source's schedule (or the default) fires after `after`.
+pub fn next_run(
+    source: &Source,
+    default_schedule: &str,
+    after: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let expression = source.schedule.as_deref().unwrap_or(default_schedule);
+    parse_cron(expression)
+        .ok()?
+        .find_next_occurrence(&after, false)
+        .ok()
+}
+
+/// Whether a scheduled pass at `now` should fetch the source: never attempted, or its
+/// schedule has fired since the last attempt, and any backoff has run out.
+pub fn is_due(
+    source: &Source,
+    state: &SourceState,
+    default_schedule: &str,
+    now: DateTime<Utc>,
+) -> bool {
+    if state.next_attempt_after.is_some_and(|until| until > now) {
+        return false;
+    }
+    match state.last_attempt {
+        None => true,
+        Some(last) => next_run(source, default_schedule, last).is_some_and(|next| next <= now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Location;
+    use chrono::TimeZone;
+
+    fn source(schedule: Option<&str>) -> Source {
+        Source {
+            id: "s".into(),
+            name: "S".into(),
+            department: String::new(),
+            tags: vec![],
+            kind: None,
+            location: Location::Url("https://example.org/feed".parse().unwrap()),
+            schedule: schedule.map(str::to_string),
+            timezone: None,
+            selectors: None,
+        }
+    }
+
+    #[test]
+    fn cron_needs_six_fields() {
+        assert!(parse_cron("0 */30 * * * *").is_ok());
+        assert!(parse_cron("*/30 * * * *").unwrap_err().contains("5 fields"));
+        assert!(parse_cron("0 99 * * * *").is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1, None), Duration::from_secs(300));
+        assert_eq!(backoff(2, None), Duration::from_secs(600));
+        assert_eq!(backoff(30, None), MAX_BACKOFF);
+        assert_eq!(
+            backoff(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(3600)
+        );
+    }
+
+    #[test]
+    fn due_follows_schedule_and_backoff() {
+        let at = |h, m| Utc.with_ymd_and_hms(2026, 11, 24, h, m, 0).unwrap();
+        let hourly = source(Some("0 0 * * * *"));
+        let mut state = SourceState::default();
+        assert!(is_due(&hourly, &state, "0 */30 * * * *", at(10, 5)));
+        state.last_attempt = Some(at(10, 1));
+        assert!(!is_due(&hourly, &state, "0 */30 * * * *", at(10, 59)));
+        assert!(is_due(&hourly, &state, "0 */30 * * * *", at(11, 0)));
+        state.next_attempt_after = Some(at(12, 0));
+        assert!(!is_due(&hourly, &state, "0 */30 * * * *", at(11, 30)));
+        // The default schedule applies when the source has none.
+        let default = source(None);
+        let state = SourceState {
+            last_attempt: Some(at(10, 1)),
+            ..SourceState::default()
+        };
+        assert!(is_due(&default, &state, "0 */30 * * * *", at(10, 30)));
+    }
+}

@@ -1,0 +1,154 @@
+//! Recording a fetch: the posts it brought, the source's new state and the fetch record,
+//! all in one transaction, so a fetch is stored whole or not at all.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::posts::upsert_post;
+use super::{Store, StoreError, ts, ts_column};
+use crate::model::{FetchOutcome, FetchRecord, Post, Validators};
+
+/// Everything one fetch writes.
+#[derive(Debug, Clone)]
+pub struct FetchWrite<'a> {
+    /// The record; its item counts are filled in by the store.
+    pub record: FetchRecord,
+    /// The posts found (empty for not-modified and failed fetches).
+    pub posts: &'a [Post],
+    /// New validators, when the response carried them.
+    pub validators: Option<Validators>,
+    /// A permanent redirect's new URL.
+    pub moved_to: Option<String>,
+    /// When a failed source may be tried again (`None` clears any backoff).
+    pub next_attempt_after: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Stores one fetch's results and returns the record with its counts of new and
+    /// updated posts. A failed fetch touches no post.
+    pub fn save_fetch(
+        &self,
+        write: FetchWrite<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<FetchRecord, StoreError> {
+        self.write("saving a fetch", |tx| {
+            let mut record = write.record.clone();
+            let id = &record.source_id;
+            match record.outcome {
+                FetchOutcome::Ok => {
+                    for post in write.posts {
+                        match upsert_post(tx, post, now)? {
+                            super::posts::Upsert::New => record.items_new += 1,
+                            super::posts::Upsert::Updated => record.items_updated += 1,
+                            super::posts::Upsert::Unchanged => {}
+                        }
+                    }
+                    reset_failures(tx, id)?;
+                }
+                FetchOutcome::NotModified => reset_failures(tx, id)?,
+                FetchOutcome::Failed => {
+                    tx.execute(
+                        "UPDATE sources SET consecutive_failures = consecutive_failures + 1,
+                         next_attempt_after = ?2 WHERE id = ?1",
+                        params![id, write.next_attempt_after.map(ts)],
+                    )?;
+                }
+            }
+            if let Some(validators) = &write.validators {
+                tx.execute(
+                    "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE id = ?1",
+                    params![id, validators.etag, validators.last_modified],
+                )?;
+            }
+            if let Some(url) = &write.moved_to {
+                tx.execute(
+                    "UPDATE sources SET fetch_url = ?2 WHERE id = ?1",
+                    params![id, url],
+                )?;
+            }
+            insert_record(tx, &record)?;
+            Ok(record)
+        })
+    }
+
+    /// The latest fetches of a source, newest first.
+    pub fn recent_fetches(
+        &self,
+        source_id: &str,
+        limit: u32,
+    ) -> Result<Vec<FetchRecord>, StoreError> {
+        self.read("reading fetch records", |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {RECORD_COLUMNS} FROM fetches WHERE source_id = ?1 ORDER BY id DESC LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![source_id, limit], record_from_row)?;
+            rows.collect()
+        })
+    }
+}
+
+fn reset_failures(tx: &Transaction, id: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE sources SET consecutive_failures = 0, next_attempt_after = NULL WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
+fn insert_record(tx: &Transaction, r: &FetchRecord) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO fetches (source_id, url, started_at, duration_ms, parse_ms, http_status, bytes,
+            items_found, items_new, items_updated, outcome, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            r.source_id,
+            r.url,
+            ts(r.started),
+            r.duration_ms as i64,
+            r.parse_ms as i64,
+            r.http_status,
+            r.bytes as i64,
+            r.items_found,
+            r.items_new,
+            r.items_updated,
+            r.outcome.as_str(),
+            r.error,
+        ],
+    )?;
+    Ok(())
+}
+
+const RECORD_COLUMNS: &str = "source_id, url, started_at, duration_ms, parse_ms, http_status, bytes, \
+     items_found, items_new, items_updated, outcome, error";
+
+fn record_from_row(row: &rusqlite::Row) -> rusqlite::Result<FetchRecord> {
+    let outcome: String = row.get(10)?;
+    Ok(FetchRecord {
+        source_id: row.get(0)?,
+        url: row.get(1)?,
+        started: ts_column(row, 2)?.unwrap_or_default(),
+        duration_ms: row.get::<_, i64>(3)? as u64,
+        parse_ms: row.get::<_, i64>(4)? as u64,
+        http_status: row.get(5)?,
+        bytes: row.get::<_, i64>(6)? as u64,
+        items_found: row.get(7)?,
+        items_new: row.get(8)?,
+        items_updated: row.get(9)?,
+        outcome: FetchOutcome::parse(&outcome).unwrap_or(FetchOutcome::Failed),
+        error: row.get(11)?,
+    })
+}
+
+pub(super) fn latest_fetch(
+    conn: &Connection,
+    source_id: &str,
+) -> rusqlite::Result<Option<FetchRecord>> {
+    conn.query_row(
+        &format!(
+            "SELECT {RECORD_COLUMNS} FROM fetches WHERE source_id = ?1 ORDER BY id DESC LIMIT 1"
+        ),
+        [source_id],
+        record_from_row,
+    )
+    .optional()
+}

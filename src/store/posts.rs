@@ -1,0 +1,196 @@
+//! Posts in the store: idempotent upserts keyed by (source, entry id), and the filtered,
+//! newest-first reads behind the merged feeds.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use super::{Store, StoreError, json_list, ts, ts_column};
+use crate::model::{Post, StoredPost};
+
+/// Which posts a merged feed shows. Within one field values are alternatives (OR);
+/// across fields they all apply (AND).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PostFilter {
+    pub sources: Vec<String>,
+    pub tags: Vec<String>,
+    pub departments: Vec<String>,
+    pub limit: u32,
+}
+
+pub(super) enum Upsert {
+    New,
+    Updated,
+    Unchanged,
+}
+
+/// Inserts a post, or updates it in place when any of its fields changed.
+pub(super) fn upsert_post(
+    tx: &Transaction,
+    post: &Post,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Upsert> {
+    let hash = content_hash(post);
+    let existing: Option<(String, String)> = tx
+        .query_row(
+            "SELECT content_hash, first_seen_at FROM posts WHERE source_id = ?1 AND entry_id = ?2",
+            params![post.source_id, post.entry_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let categories = serde_json::to_string(&post.categories).unwrap_or_else(|_| "[]".into());
+    let first_seen = match &existing {
+        Some((old_hash, _)) if *old_hash == hash => return Ok(Upsert::Unchanged),
+        Some((_, first_seen)) => first_seen.clone(),
+        None => ts(now),
+    };
+    let sort_at = post
+        .published
+        .or(post.updated)
+        .map(ts)
+        .unwrap_or_else(|| first_seen.clone());
+    tx.execute(
+        "INSERT INTO posts (source_id, entry_id, link, title, author, published_at, updated_at,
+            summary_html, content_html, language, categories, content_hash, first_seen_at, changed_at, sort_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         ON CONFLICT (source_id, entry_id) DO UPDATE SET
+            link = excluded.link, title = excluded.title, author = excluded.author,
+            published_at = excluded.published_at, updated_at = excluded.updated_at,
+            summary_html = excluded.summary_html, content_html = excluded.content_html,
+            language = excluded.language, categories = excluded.categories,
+            content_hash = excluded.content_hash, changed_at = excluded.changed_at,
+            sort_at = excluded.sort_at",
+        params![
+            post.source_id,
+            post.entry_id,
+            post.link,
+            post.title,
+            post.author,
+            post.published.map(ts),
+            post.updated.map(ts),
+            post.summary_html,
+            post.content_html,
+            post.language,
+            categories,
+            hash,
+            first_seen,
+            ts(now),
+            sort_at,
+        ],
+    )?;
+    Ok(if existing.is_some() {
+        Upsert::Updated
+    } else {
+        Upsert::New
+    })
+}
+
+/// A digest of every stored field, so an unchanged entry costs no write.
+fn content_hash(post: &Post) -> String {
+    let mut hasher = Sha256::new();
+    let fields = [
+        post.link.as_deref(),
+        Some(post.title.as_str()),
+        post.author.as_deref(),
+        post.summary_html.as_deref(),
+        post.content_html.as_deref(),
+        post.language.as_deref(),
+    ];
+    for field in fields {
+        hasher.update(field.unwrap_or("\u{0}").as_bytes());
+        hasher.update([0xff]);
+    }
+    for date in [post.published, post.updated] {
+        hasher.update(date.map(ts).unwrap_or_default().as_bytes());
+        hasher.update([0xff]);
+    }
+    for category in &post.categories {
+        hasher.update(category.as_bytes());
+        hasher.update([0xfe]);
+    }
+    format!("{:x}", hasher.finalize())
+}
+
+impl Store {
+    /// Posts of active sources matching `filter`, newest first.
+    pub fn posts(&self, filter: &PostFilter) -> Result<Vec<StoredPost>, StoreError> {
+        self.read("reading posts", |conn| {
+            let (clause, mut values) = filter_clause(filter);
+            values.push(Value::Integer(i64::from(filter.limit.max(1))));
+            let sql = format!(
+                "SELECT p.source_id, p.entry_id, p.link, p.title, p.author, p.published_at, p.updated_at,
+                        p.summary_html, p.content_html, p.language, p.categories,
+                        s.name, s.department, p.first_seen_at, p.changed_at
+                 FROM posts p JOIN sources s ON s.id = p.source_id
+                 WHERE s.active = 1 {clause}
+                 ORDER BY p.sort_at DESC, p.id DESC
+                 LIMIT ?"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), |row| {
+                Ok(StoredPost {
+                    post: Post {
+                        source_id: row.get(0)?,
+                        entry_id: row.get(1)?,
+                        link: row.get(2)?,
+                        title: row.get(3)?,
+                        author: row.get(4)?,
+                        published: ts_column(row, 5)?,
+                        updated: ts_column(row, 6)?,
+                        summary_html: row.get(7)?,
+                        content_html: row.get(8)?,
+                        language: row.get(9)?,
+                        categories: json_list(&row.get::<_, String>(10)?),
+                    },
+                    source_name: row.get(11)?,
+                    department: row.get(12)?,
+                    first_seen: ts_column(row, 13)?.unwrap_or_default(),
+                    changed: ts_column(row, 14)?.unwrap_or_default(),
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// When anything a merged feed with `filter` could show last changed: the newest post
+    /// change among its sources.
+    pub fn posts_last_changed(
+        &self,
+        filter: &PostFilter,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.read("reading the latest change", |conn| {
+            let (clause, values) = filter_clause(filter);
+            let sql = format!(
+                "SELECT max(p.changed_at) FROM posts p JOIN sources s ON s.id = p.source_id
+                 WHERE s.active = 1 {clause}"
+            );
+            conn.query_row(&sql, rusqlite::params_from_iter(values), |row| {
+                ts_column(row, 0)
+            })
+        })
+    }
+}
+
+fn filter_clause(filter: &PostFilter) -> (String, Vec<Value>) {
+    let mut clause = String::new();
+    let mut values = Vec::new();
+    let mut any_of = |sql: &str, list: &[String]| {
+        if list.is_empty() {
+            return;
+        }
+        let marks = vec!["?"; list.len()].join(", ");
+        clause.push_str(&sql.replace("{}", &marks));
+        values.extend(list.iter().map(|v| Value::Text(v.clone())));
+    };
+    any_of(" AND s.id IN ({})", &filter.sources);
+    any_of(
+        " AND s.department COLLATE NOCASE IN ({})",
+        &filter.departments,
+    );
+    any_of(
+        " AND EXISTS (SELECT 1 FROM json_each(s.tags) t WHERE t.value COLLATE NOCASE IN ({}))",
+        &filter.tags,
+    );
+    (clause, values)
+}

@@ -1,0 +1,161 @@
+//! Sources in the store: the operator's `sources.toml` entries synced at start, their
+//! fetch state, and the health view shown to operators.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Store, StoreError, json_list, ts, ts_column};
+use crate::model::{FetchRecord, Location, Source, SourceKind, SourceState, Validators};
+
+/// A source with its state, its latest fetch and how much it has given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceHealth {
+    pub source: Source,
+    pub state: SourceState,
+    pub post_count: u64,
+}
+
+const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url, s.file, s.schedule, \
+     s.timezone, s.selectors, s.fetch_url, s.etag, s.last_modified, s.consecutive_failures, \
+     s.next_attempt_after, (SELECT max(f.started_at) FROM fetches f WHERE f.source_id = s.id)";
+
+impl Store {
+    /// Makes the store's configured sources match `sources`: new ones are added, changed
+    /// ones updated (a changed URL forgets the old validators and redirect), and ones no
+    /// longer listed are deactivated. Their posts stay, as an archive.
+    pub fn sync_config_sources(
+        &self,
+        sources: &[Source],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write("syncing sources from the configuration", |tx| {
+            tx.execute("UPDATE sources SET active = 0 WHERE origin = 'config'", [])?;
+            let mut upsert = tx.prepare(
+                "INSERT INTO sources (id, name, department, tags, kind, url, file, schedule, timezone, selectors, origin, active, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'config', 1, ?11)
+                 ON CONFLICT (id) DO UPDATE SET
+                    name = excluded.name, department = excluded.department, tags = excluded.tags,
+                    kind = excluded.kind, schedule = excluded.schedule, timezone = excluded.timezone,
+                    selectors = excluded.selectors, origin = 'config', active = 1,
+                    fetch_url = CASE WHEN sources.url IS excluded.url AND sources.file IS excluded.file THEN sources.fetch_url END,
+                    etag = CASE WHEN sources.url IS excluded.url AND sources.file IS excluded.file THEN sources.etag END,
+                    last_modified = CASE WHEN sources.url IS excluded.url AND sources.file IS excluded.file THEN sources.last_modified END,
+                    url = excluded.url, file = excluded.file",
+            )?;
+            for source in sources {
+                let (url, file) = match &source.location {
+                    Location::Url(url) => (Some(url.to_string()), None),
+                    Location::File(path) => (None, Some(path.display().to_string())),
+                };
+                upsert.execute(params![
+                    source.id,
+                    source.name,
+                    source.department,
+                    serde_json::to_string(&source.tags).unwrap_or_else(|_| "[]".into()),
+                    source.kind.map(SourceKind::as_str),
+                    url,
+                    file,
+                    source.schedule,
+                    source.timezone.map(|z| z.name().to_string()),
+                    source.selectors.as_ref().and_then(|s| serde_json::to_string(s).ok()),
+                    ts(now),
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Every active source with its fetch state, ordered by id.
+    pub fn active_sources(&self) -> Result<Vec<(Source, SourceState)>, StoreError> {
+        self.read("listing sources", |conn| {
+            let sql =
+                format!("SELECT {SOURCE_COLUMNS} FROM sources s WHERE s.active = 1 ORDER BY s.id");
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], source_and_state)?;
+            rows.collect()
+        })
+    }
+
+    /// One source with its state, active or not.
+    pub fn source(&self, id: &str) -> Result<(Source, SourceState), StoreError> {
+        let found = self.read("reading a source", |conn| {
+            let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources s WHERE s.id = ?1");
+            conn.query_row(&sql, [id], source_and_state).optional()
+        })?;
+        found.ok_or_else(|| StoreError::UnknownSource {
+            path: self.path().display().to_string(),
+            id: id.to_string(),
+        })
+    }
+
+    /// The health of every active source: state, latest fetch, number of posts.
+    pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
+        self.read("reading source health", |conn| {
+            let sql = format!(
+                "SELECT {SOURCE_COLUMNS}, (SELECT count(*) FROM posts p WHERE p.source_id = s.id)
+                 FROM sources s WHERE s.active = 1 ORDER BY s.department, s.name"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let mut health: Vec<SourceHealth> = stmt
+                .query_map([], |row| {
+                    let (source, state) = source_and_state(row)?;
+                    Ok(SourceHealth {
+                        source,
+                        state,
+                        post_count: row.get::<_, i64>(16)? as u64,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            for entry in &mut health {
+                entry.state.last_fetch = super::fetches::latest_fetch(conn, &entry.source.id)?;
+            }
+            Ok(health)
+        })
+    }
+}
+
+fn source_and_state(row: &Row) -> rusqlite::Result<(Source, SourceState)> {
+    let url: Option<String> = row.get(5)?;
+    let file: Option<String> = row.get(6)?;
+    let location = match (url, file) {
+        (Some(url), _) => Location::Url(url.parse().map_err(|e: url::ParseError| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+        })?),
+        (None, Some(file)) => Location::File(PathBuf::from(file)),
+        (None, None) => {
+            return Err(rusqlite::Error::InvalidColumnType(
+                5,
+                "url".into(),
+                rusqlite::types::Type::Null,
+            ));
+        }
+    };
+    let kind: Option<String> = row.get(4)?;
+    let timezone: Option<String> = row.get(8)?;
+    let selectors: Option<String> = row.get(9)?;
+    let source = Source {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        department: row.get(2)?,
+        tags: json_list(&row.get::<_, String>(3)?),
+        kind: kind.as_deref().and_then(SourceKind::parse),
+        location,
+        schedule: row.get(7)?,
+        timezone: timezone.and_then(|z| z.parse().ok()),
+        selectors: selectors.and_then(|s| serde_json::from_str(&s).ok()),
+    };
+    let state = SourceState {
+        fetch_url: row.get(10)?,
+        validators: Validators {
+            etag: row.get(11)?,
+            last_modified: row.get(12)?,
+        },
+        consecutive_failures: row.get(13)?,
+        next_attempt_after: ts_column(row, 14)?,
+        last_attempt: ts_column(row, 15)?,
+        last_fetch: None::<FetchRecord>,
+    };
+    Ok((source, state))
+}
