@@ -5,12 +5,15 @@
 //! [`normalise`] → [`store`] → [`render`] → [`web`]; [`refresh`] runs the stages for one
 //! source and [`schedule`] decides when. See ARCHITECTURE.md.
 
+pub mod cli;
 pub mod config;
 pub mod extract;
 pub mod fetch;
+pub mod i18n;
 pub mod model;
 pub mod normalise;
 pub mod refresh;
 pub mod render;
 pub mod schedule;
 pub mod store;
+pub mod web;

@@ -1,1 +1,87 @@
-fn main() {}
+//! The `bulletin` command: parses arguments and hands over to [`bulletin::cli`]. Errors
+//! leave here as `anyhow` reports.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use bulletin::cli;
+
+#[derive(Parser)]
+#[command(
+    name = "bulletin",
+    version,
+    about = "Events and blog posts from across government, in one place"
+)]
+struct Args {
+    /// The sources file (settings and sources).
+    #[arg(
+        long,
+        short,
+        global = true,
+        default_value = "sources.toml",
+        env = "BULLETIN_CONFIG"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch every source now and on schedule, and serve the feeds and pages.
+    Serve {
+        /// Listen here instead of settings.listen (e.g. 0.0.0.0:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Fetch sources once, store what they give, print a summary, and exit.
+    /// Exits 1 when any source failed.
+    Fetch {
+        /// Only this source (repeatable).
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+    },
+    /// List or check the configured sources.
+    Sources {
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SourcesCommand {
+    /// List sources with their state.
+    List,
+    /// Validate the sources file; with --fetch, try each source once without storing.
+    Check {
+        #[arg(long)]
+        fetch: bool,
+        /// Only this source (repeatable), with --fetch.
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    cli::init_logging();
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Serve { listen } => cli::serve(&args.config, listen),
+        Command::Fetch { sources } => cli::fetch(&args.config, &sources),
+        Command::Sources {
+            command: SourcesCommand::List,
+        } => cli::list_sources(&args.config),
+        Command::Sources {
+            command: SourcesCommand::Check { fetch, sources },
+        } => cli::check_sources(&args.config, fetch, &sources),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("bulletin: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

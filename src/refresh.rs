@@ -64,10 +64,12 @@ impl Refresher {
             running: Arc::default(),
         }
     }
+}
 
-    /// Fetches and extracts a source without storing anything. With `validators`, the
-    /// request is conditional.
-    pub async fn attempt(&self, source: &Source, state: &SourceState) -> Attempt {
+/// Fetches, extracts and normalises a source without storing anything. The state's
+/// validators make the request conditional; its `fetch_url` follows an earlier move.
+pub async fn attempt(fetcher: &Fetcher, source: &Source, state: &SourceState) -> Attempt {
+    {
         let location = match (&source.location, &state.fetch_url) {
             (Location::Url(_), Some(moved)) => match moved.parse() {
                 Ok(url) => Location::Url(url),
@@ -75,7 +77,7 @@ impl Refresher {
             },
             (location, _) => location.clone(),
         };
-        let fetched = match self.fetcher.fetch(&location, &state.validators).await {
+        let fetched = match fetcher.fetch(&location, &state.validators).await {
             Ok(fetched) => fetched,
             Err(error) => {
                 return Attempt::Failed {
@@ -145,12 +147,14 @@ impl Refresher {
             },
         }
     }
+}
 
+impl Refresher {
     /// Refreshes one source and stores the outcome; returns the stored record.
     pub async fn refresh_source(&self, source: &Source, state: &SourceState) -> FetchRecord {
         let started = Utc::now();
         let clock = Instant::now();
-        let attempt = self.attempt(source, state).await;
+        let attempt = attempt(&self.fetcher, source, state).await;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let (write_record, posts, validators, moved_to, next_attempt_after) =
             into_write(source, state, attempt, started, duration_ms);
@@ -315,4 +319,21 @@ fn failed_to_store(mut record: FetchRecord, error: String) -> FetchRecord {
     record.outcome = FetchOutcome::Failed;
     record.error = Some(error);
     record
+}
+
+/// One log line per pass.
+pub fn log_pass(label: &str, records: &[FetchRecord]) {
+    let count = |o| records.iter().filter(|r| r.outcome == o).count();
+    tracing::info!(
+        pass = label,
+        sources = records.len(),
+        ok = count(FetchOutcome::Ok),
+        not_modified = count(FetchOutcome::NotModified),
+        failed = count(FetchOutcome::Failed),
+        new = records.iter().map(|r| r.items_new).sum::<u32>(),
+        "fetch pass done"
+    );
+    for record in records.iter().filter(|r| r.outcome == FetchOutcome::Failed) {
+        tracing::warn!(source = %record.source_id, error = record.error.as_deref().unwrap_or(""), "fetch failed");
+    }
 }

@@ -76,6 +76,48 @@ pub fn is_due(
     }
 }
 
+/// A scheduling problem at start-up.
+#[derive(Debug, thiserror::Error)]
+#[error("scheduler: {0}")]
+pub struct ScheduleError(#[from] tokio_cron_scheduler::JobSchedulerError);
+
+/// Starts the minute tick that refreshes due sources. Shut the returned scheduler down
+/// on exit.
+pub async fn start(
+    refresher: crate::refresh::Refresher,
+    store: crate::store::Store,
+    default_schedule: String,
+) -> Result<tokio_cron_scheduler::JobScheduler, ScheduleError> {
+    use tokio_cron_scheduler::{Job, JobScheduler};
+    let scheduler = JobScheduler::new().await?;
+    let job = Job::new_async(TICK, move |_id, _scheduler| {
+        let refresher = refresher.clone();
+        let store = store.clone();
+        let default_schedule = default_schedule.clone();
+        Box::pin(async move {
+            let now = Utc::now();
+            let listed = tokio::task::spawn_blocking(move || store.active_sources()).await;
+            let sources = match listed {
+                Ok(Ok(sources)) => sources,
+                Ok(Err(error)) => return tracing::error!(%error, "scheduler cannot list sources"),
+                Err(error) => return tracing::error!(%error, "scheduler task failed"),
+            };
+            let due: Vec<_> = sources
+                .into_iter()
+                .filter(|(source, state)| is_due(source, state, &default_schedule, now))
+                .collect();
+            if due.is_empty() {
+                return;
+            }
+            let records = refresher.refresh_all(due, |_| {}).await;
+            crate::refresh::log_pass("scheduled", &records);
+        })
+    })?;
+    scheduler.add(job).await?;
+    scheduler.start().await?;
+    Ok(scheduler)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

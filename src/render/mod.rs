@@ -5,9 +5,11 @@
 //! `serde_json`), never by string concatenation.
 
 pub mod atom;
+pub mod html;
 pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
+pub mod summary;
 
 use std::borrow::Cow;
 

@@ -2,13 +2,12 @@
 //! feed into a reader at once. Written with the `opml` crate. Only sources that publish a
 //! feed at a URL are listed (calendars and pages are not subscribable feeds).
 
-use chrono::{DateTime, Utc};
 use opml::{Body, Head, OPML, Outline};
 
 use super::xml_safe;
 use crate::model::{Location, Source, SourceKind};
 
-pub fn render(title: &str, sources: &[Source], created: DateTime<Utc>) -> Vec<u8> {
+pub fn render(title: &str, sources: &[Source]) -> Vec<u8> {
     let mut departments: Vec<(String, Vec<Outline>)> = Vec::new();
     for source in sources {
         let Location::Url(url) = &source.location else {
@@ -40,7 +39,6 @@ pub fn render(title: &str, sources: &[Source], created: DateTime<Utc>) -> Vec<u8
         version: "2.0".into(),
         head: Some(Head {
             title: Some(xml_safe(title).into_owned()),
-            date_created: Some(created.to_rfc2822()),
             ..Head::default()
         }),
         body: Body {
@@ -64,7 +62,6 @@ pub fn render(title: &str, sources: &[Source], created: DateTime<Utc>) -> Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn source(id: &str, department: &str, location: Location, kind: Option<SourceKind>) -> Source {
         Source {

@@ -1,0 +1,297 @@
+//! What each command does, at the binary's edge (errors are `anyhow` here): load the
+//! configuration, open the store, run the pipeline, print for a person.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::model::{FetchOutcome, FetchRecord, Source, SourceState};
+use crate::refresh::{self, Attempt, Refresher};
+use crate::render::summary;
+use crate::store::Store;
+use crate::{schedule, web};
+
+/// Logs go to stderr; `RUST_LOG` adjusts the level (default: info).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Loads the configuration, opens the store and makes its sources match the file.
+fn open(config_path: &Path) -> Result<(Config, Store)> {
+    let config = Config::load(config_path)?;
+    let store = Store::open(&config.settings.database)?;
+    store.sync_config_sources(&config.sources, Utc::now())?;
+    Ok((config, store))
+}
+
+fn select(
+    all: Vec<(Source, SourceState)>,
+    wanted: &[String],
+) -> Result<Vec<(Source, SourceState)>> {
+    for id in wanted {
+        if !all.iter().any(|(s, _)| &s.id == id) {
+            bail!("no source `{id}` (see `bulletin sources list`)");
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|(s, _)| wanted.is_empty() || wanted.contains(&s.id))
+        .collect())
+}
+
+/// `bulletin fetch`: one pass, progress on stderr, a summary table on stdout.
+pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
+    let (config, store) = open(config_path)?;
+    let sources = select(store.active_sources()?, wanted)?;
+    let fetcher = Fetcher::new(config.settings.fetch.clone())?;
+    let refresher = Refresher::new(fetcher, store);
+    let total = sources.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let terminal = std::io::stderr().is_terminal();
+    let records = runtime()?.block_on(refresher.refresh_all(sources, |record| {
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let line = format!(
+            "[{n}/{total}] {} {}",
+            record.source_id,
+            outcome_word(record)
+        );
+        if terminal {
+            eprint!("\r\x1b[2K{line}");
+            let _ = std::io::stderr().flush();
+        } else {
+            eprintln!("{line}");
+        }
+    }));
+    if terminal {
+        eprintln!();
+    }
+    print!("{}", summary::fetch_summary(&records));
+    let failed = records.iter().any(|r| r.outcome == FetchOutcome::Failed);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn outcome_word(record: &FetchRecord) -> String {
+    match record.outcome {
+        FetchOutcome::Ok => format!(
+            "ok ({} items, {} new)",
+            record.items_found, record.items_new
+        ),
+        FetchOutcome::NotModified => "not modified".into(),
+        FetchOutcome::Failed => format!("failed: {}", record.error.as_deref().unwrap_or("")),
+    }
+}
+
+/// `bulletin sources list`.
+pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
+    let (config, store) = open(config_path)?;
+    let now = Utc::now();
+    let rows: Vec<Vec<String>> = store
+        .source_health()?
+        .into_iter()
+        .map(|h| {
+            let last = h
+                .state
+                .last_fetch
+                .as_ref()
+                .map_or("never fetched".to_string(), |r| {
+                    format!(
+                        "{} {}",
+                        r.outcome.as_str(),
+                        r.started.format("%Y-%m-%d %H:%M UTC")
+                    )
+                });
+            let next = match h.state.next_attempt_after {
+                Some(until) if until > now => {
+                    format!("backing off until {}", until.format("%H:%M UTC"))
+                }
+                _ => schedule::next_run(&h.source, &config.settings.schedule, now)
+                    .map_or("-".into(), |t| t.format("%H:%M UTC").to_string()),
+            };
+            vec![
+                h.source.id.clone(),
+                h.source.kind.map_or("auto", |k| k.as_str()).to_string(),
+                h.source.department.clone(),
+                h.post_count.to_string(),
+                last,
+                next,
+                h.source.location.to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        summary::table(
+            &[
+                "ID",
+                "KIND",
+                "DEPARTMENT",
+                "POSTS",
+                "LAST FETCH",
+                "NEXT",
+                "LOCATION"
+            ],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bulletin sources check [--fetch]`: validation needs no database; fetching stores nothing.
+pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    println!(
+        "{}: {} sources, settings valid",
+        config_path.display(),
+        config.sources.len()
+    );
+    if !try_fetch {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sources = select(
+        config
+            .sources
+            .iter()
+            .cloned()
+            .map(|s| (s, SourceState::default()))
+            .collect(),
+        wanted,
+    )?;
+    let fetcher = Fetcher::new(config.settings.fetch.clone())?;
+    let attempts = runtime()?.block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (source, state) in sources {
+            let fetcher = fetcher.clone();
+            tasks.spawn(async move {
+                let attempt = refresh::attempt(&fetcher, &source, &state).await;
+                (source.id, attempt)
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(Ok(done)) = tasks.join_next().await {
+            out.push(done);
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    });
+    let mut failed = false;
+    let rows: Vec<Vec<String>> = attempts
+        .into_iter()
+        .map(|(id, attempt)| match attempt {
+            Attempt::Found {
+                status,
+                bytes,
+                posts,
+                ..
+            } => {
+                vec![
+                    id,
+                    "ok".into(),
+                    status.to_string(),
+                    bytes.to_string(),
+                    format!("{} posts", posts.len()),
+                ]
+            }
+            Attempt::NotModified { status, .. } => vec![
+                id,
+                "not modified".into(),
+                status.to_string(),
+                "0".into(),
+                String::new(),
+            ],
+            Attempt::Failed {
+                status,
+                bytes,
+                error,
+                ..
+            } => {
+                failed = true;
+                vec![
+                    id,
+                    "FAILED".into(),
+                    status.map_or("-".into(), |s| s.to_string()),
+                    bytes.to_string(),
+                    error,
+                ]
+            }
+        })
+        .collect();
+    print!(
+        "{}",
+        summary::table(&["SOURCE", "RESULT", "HTTP", "BYTES", "FOUND"], &rows)
+    );
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `bulletin serve`: fetch everything, then on schedule, while serving HTTP.
+pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode> {
+    let (config, store) = open(config_path)?;
+    let listen = listen.unwrap_or(config.settings.listen);
+    let fetcher = Fetcher::new(config.settings.fetch.clone())?;
+    let refresher = Refresher::new(fetcher, store.clone());
+    let runtime = runtime()?;
+    runtime.block_on(async move {
+        let listener = std::net::TcpListener::bind(listen)
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        tracing::info!(
+            "serving on http://{listen}/ with database {}",
+            store.path().display()
+        );
+        let state = web::AppState::new(
+            store.clone(),
+            config.settings.base_url.clone(),
+            config.settings.timezone,
+        );
+        let server = web::server(
+            listener,
+            state,
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )?;
+        let handle = server.handle();
+
+        // Everything at start, in the background, while pages already answer.
+        let initial = refresher.clone();
+        let initial_store = store.clone();
+        tokio::spawn(async move {
+            match initial_store.active_sources() {
+                Ok(sources) => {
+                    let records = initial.refresh_all(sources, |_| {}).await;
+                    refresh::log_pass("initial", &records);
+                }
+                Err(error) => tracing::error!(%error, "cannot list sources"),
+            }
+        });
+        let mut scheduler =
+            schedule::start(refresher, store, config.settings.schedule.clone()).await?;
+        let served = server.await;
+        handle.stop(true).await;
+        let _ = scheduler.shutdown().await;
+        served.context("the web server stopped")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,169 @@
+//! The merged blog roll as RSS 2.0, Atom, JSON Feed, and its sources as OPML.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+
+use super::cache::Rendered;
+use super::query::{ViewQuery, with_query};
+use super::{AppState, WebError, conditional};
+use crate::i18n::Lang;
+use crate::model::{Location, StoredPost};
+use crate::render::{self, FeedMeta};
+
+/// Feed readers poll; let intermediaries keep a copy for a few minutes.
+const FEED_CACHE: &str = "public, max-age=300";
+
+#[derive(Clone, Copy)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    fn path(self) -> &'static str {
+        match self {
+            Format::Rss => "/feed.rss",
+            Format::Atom => "/feed.atom",
+            Format::Json => "/feed.json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+pub async fn rss(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    feed(req, state, Format::Rss).await
+}
+
+pub async fn atom(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    feed(req, state, Format::Atom).await
+}
+
+pub async fn json(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    feed(req, state, Format::Json).await
+}
+
+/// The origin self links are built on: the configured base URL, else the request's host.
+pub fn origin(req: &HttpRequest, state: &AppState) -> String {
+    match &state.base_url {
+        Some(base) => base.as_str().trim_end_matches('/').to_string(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
+}
+
+async fn feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    format: Format,
+) -> Result<HttpResponse, WebError> {
+    let query = ViewQuery::parse(req.query_string())?;
+    let origin = origin(&req, &state);
+    let key = format!("{}|{}|{}", format.path(), origin, query.canonical());
+    let generation = state.store.generation();
+    if let Some(rendered) = state.cache.get(generation, &key) {
+        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
+    }
+    let store = state.store.clone();
+    let filter = query.filter();
+    let (posts, last_changed, sources) = web::block(move || {
+        let posts = store.posts(&filter)?;
+        let last_changed = store.posts_last_changed(&filter)?;
+        let sources = store.active_sources()?;
+        Ok::<_, WebError>((posts, last_changed, sources))
+    })
+    .await??;
+    let meta = feed_meta(&query, &origin, format, last_changed);
+    let body = match format {
+        Format::Rss => {
+            let urls: BTreeMap<String, String> = sources
+                .into_iter()
+                .filter_map(|(source, state)| match source.location {
+                    Location::Url(url) => Some((
+                        source.id,
+                        state.fetch_url.unwrap_or_else(|| url.to_string()),
+                    )),
+                    Location::File(_) => None,
+                })
+                .collect();
+            render::rss::render(&meta, &posts, &urls)
+        }
+        Format::Atom => render::atom::render(&meta, &posts),
+        Format::Json => render::jsonfeed::render(&meta, &posts),
+    };
+    let rendered = Arc::new(Rendered::new(body, format.content_type(), last_changed));
+    state.cache.put(generation, key, rendered.clone());
+    Ok(conditional::respond(&req, &rendered, FEED_CACHE))
+}
+
+fn feed_meta(
+    query: &ViewQuery,
+    origin: &str,
+    format: Format,
+    last_changed: Option<DateTime<Utc>>,
+) -> FeedMeta {
+    let lang = query.lang.unwrap_or(Lang::En);
+    let filters = query.described();
+    let mut title = lang.t("feed.title").to_string();
+    if !filters.is_empty() {
+        let described: Vec<String> = filters
+            .iter()
+            .map(|(k, v)| format!("{}: {v}", lang.t(k)))
+            .collect();
+        title = format!("{title} ({})", described.join(", "));
+    }
+    let canonical = query.canonical();
+    let filter_query = query.filter_query();
+    FeedMeta {
+        title,
+        description: lang.t("feed.description").to_string(),
+        self_url: format!("{origin}{}", with_query(format.path(), &canonical)),
+        page_url: format!("{origin}{}", with_query("/posts", &filter_query)),
+        id: format!("urn:bulletin:feed:posts?{filter_query}"),
+        updated: last_changed.unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+        language: lang.code().to_string(),
+    }
+}
+
+pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let generation = state.store.generation();
+    let key = "/blogroll.opml".to_string();
+    if let Some(rendered) = state.cache.get(generation, &key) {
+        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
+    }
+    let store = state.store.clone();
+    let sources = web::block(move || store.active_sources()).await??;
+    let sources: Vec<_> = sources.into_iter().map(|(source, _)| source).collect();
+    let body = render::opml::render(Lang::En.t("feed.title"), &sources);
+    let rendered = Arc::new(Rendered::new(body, "text/x-opml; charset=utf-8", None));
+    state.cache.put(generation, key, rendered.clone());
+    Ok(conditional::respond(&req, &rendered, FEED_CACHE))
+}
+
+/// The posts a page shows, with when they last changed.
+pub async fn load_posts(
+    state: &AppState,
+    query: &ViewQuery,
+) -> Result<(Vec<StoredPost>, Option<DateTime<Utc>>), WebError> {
+    let store = state.store.clone();
+    let filter = query.filter();
+    let loaded = web::block(move || {
+        let posts = store.posts(&filter)?;
+        let last = store.posts_last_changed(&filter)?;
+        Ok::<_, WebError>((posts, last))
+    })
+    .await??;
+    Ok(loaded)
+}

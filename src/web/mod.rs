@@ -1,0 +1,89 @@
+//! The web layer: the only module that knows HTTP routes. Handlers are thin: read the
+//! query, ask the store (on the blocking pool), call a renderer, answer with validators.
+//! [`configure`] lists every route; [`server`] starts on a given listener, so tests bind
+//! port 0 and never wait on a fixed port.
+
+mod cache;
+mod conditional;
+mod error;
+mod feeds;
+mod pages;
+mod query;
+
+use std::net::TcpListener;
+
+use actix_web::{App, HttpServer, middleware, web};
+use chrono_tz::Tz;
+use url::Url;
+
+pub use error::WebError;
+
+use crate::store::Store;
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Store,
+    /// The public address, for self links; taken from the request when absent.
+    pub base_url: Option<Url>,
+    /// The zone dates are shown in.
+    pub timezone: Tz,
+    cache: cache::RenderCache,
+}
+
+impl AppState {
+    pub fn new(store: Store, base_url: Option<Url>, timezone: Tz) -> AppState {
+        AppState {
+            store,
+            base_url,
+            timezone,
+            cache: cache::RenderCache::default(),
+        }
+    }
+}
+
+/// Every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(get_or_head("/feed.rss", feeds::rss))
+        .service(get_or_head("/feed.atom", feeds::atom))
+        .service(get_or_head("/feed.json", feeds::json))
+        .service(get_or_head("/blogroll.opml", feeds::opml))
+        .service(get_or_head("/posts", pages::posts))
+        .service(get_or_head("/healthz", pages::healthz))
+        .service(get_or_head("/static/style.css", pages::stylesheet))
+        .service(get_or_head("/", pages::home));
+}
+
+/// A resource answering GET and HEAD with the same handler (HEAD sends no body).
+fn get_or_head<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+}
+
+/// Builds the HTTP server on `listener`; await the returned server to run it, and use
+/// its handle to stop it.
+pub fn server(
+    listener: TcpListener,
+    state: AppState,
+    workers: usize,
+) -> std::io::Result<actix_web::dev::Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(middleware::Compress::default())
+            .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("bulletin::web"))
+            .configure(configure)
+    })
+    .workers(workers.max(1))
+    .listen(listener)?
+    .shutdown_timeout(5)
+    .run();
+    Ok(server)
+}

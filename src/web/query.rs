@@ -1,0 +1,147 @@
+//! The query string of a listing or feed: repeatable `source`, `tag` and `department`
+//! filters, `limit`, and `lang`. Unknown parameters are ignored (readers add their own).
+
+use url::form_urlencoded;
+
+use super::WebError;
+use crate::i18n::Lang;
+use crate::store::PostFilter;
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 500;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewQuery {
+    pub sources: Vec<String>,
+    pub tags: Vec<String>,
+    pub departments: Vec<String>,
+    pub limit: Option<u32>,
+    pub lang: Option<Lang>,
+}
+
+impl ViewQuery {
+    pub fn parse(query: &str) -> Result<ViewQuery, WebError> {
+        let mut view = ViewQuery::default();
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            let value = value.trim().to_string();
+            if value.is_empty() {
+                continue;
+            }
+            match key.as_ref() {
+                "source" => view.sources.push(value),
+                "tag" => view.tags.push(value),
+                "department" => view.departments.push(value),
+                "limit" => {
+                    let limit: u32 = value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                        WebError::BadRequest(format!(
+                            "limit: `{value}` is not a whole number of 1 or more"
+                        ))
+                    })?;
+                    view.limit = Some(limit.min(MAX_LIMIT));
+                }
+                "lang" => view.lang = Lang::from_code(&value),
+                _ => {}
+            }
+        }
+        for list in [&mut view.sources, &mut view.tags, &mut view.departments] {
+            list.sort();
+            list.dedup();
+        }
+        Ok(view)
+    }
+
+    pub fn filter(&self) -> PostFilter {
+        PostFilter {
+            sources: self.sources.clone(),
+            tags: self.tags.clone(),
+            departments: self.departments.clone(),
+            limit: self.limit.unwrap_or(DEFAULT_LIMIT),
+        }
+    }
+
+    /// The filters (not limit or language) as a canonical query string, empty when none.
+    pub fn filter_query(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (key, values) in [
+            ("source", &self.sources),
+            ("tag", &self.tags),
+            ("department", &self.departments),
+        ] {
+            for value in values {
+                out.append_pair(key, value);
+            }
+        }
+        out.finish()
+    }
+
+    /// The filters plus limit and language, canonical: the cache key of a view.
+    pub fn canonical(&self) -> String {
+        let mut query = self.filter_query();
+        let mut extra = form_urlencoded::Serializer::new(String::new());
+        if let Some(limit) = self.limit {
+            extra.append_pair("limit", &limit.to_string());
+        }
+        if let Some(lang) = self.lang {
+            extra.append_pair("lang", lang.code());
+        }
+        let extra = extra.finish();
+        if !extra.is_empty() {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&extra);
+        }
+        query
+    }
+
+    /// Active filters as (catalogue key, value), for pages.
+    pub fn described(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        out.extend(self.sources.iter().map(|v| ("filter.source", v.clone())));
+        out.extend(self.tags.iter().map(|v| ("filter.tag", v.clone())));
+        out.extend(
+            self.departments
+                .iter()
+                .map(|v| ("filter.department", v.clone())),
+        );
+        out
+    }
+}
+
+/// `path` with `query` appended when it is not empty.
+pub fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_filters_are_collected_and_canonical() {
+        let q =
+            ViewQuery::parse("tag=b&tag=a&department=Health%20Canada&limit=10&utm_source=x&tag=a")
+                .unwrap();
+        assert_eq!(q.tags, ["a", "b"]);
+        assert_eq!(
+            q.canonical(),
+            "tag=a&tag=b&department=Health+Canada&limit=10"
+        );
+        assert_eq!(q.filter().limit, 10);
+    }
+
+    #[test]
+    fn limit_is_checked_and_capped() {
+        assert!(ViewQuery::parse("limit=abc").is_err());
+        assert!(ViewQuery::parse("limit=0").is_err());
+        assert_eq!(
+            ViewQuery::parse("limit=100000").unwrap().limit,
+            Some(MAX_LIMIT)
+        );
+        assert_eq!(ViewQuery::parse("").unwrap().filter().limit, DEFAULT_LIMIT);
+    }
+}
