@@ -1,1 +1,331 @@
-fn main() {}
+//! Ingest benchmark: the whole refresh pipeline (fetch → extract → normalise → store)
+//! against many generated feeds, without touching the internet.
+//!
+//! It generates N WordPress-like RSS 2.0 feeds in memory, serves them with actix-web on
+//! 20 loopback addresses (127.0.0.1 … 127.0.0.20, so the fetcher's per-host limit acts as
+//! it would across real sites), and refreshes them all into a fresh SQLite store twice:
+//!
+//! * pass 1 fetches, parses and stores everything (throughput, items stored, parse share);
+//! * pass 2 changes nothing, so every request should be answered 304 via the stored ETag.
+//!
+//! It then prints the process's peak resident memory and the database's size, and exits
+//! non-zero if pass 1 had failures or pass 2 was not all 304s.
+//!
+//! Run it with `cargo bench --bench ingest`, or `cargo bench --bench ingest -- --feeds 200`
+//! (`--feeds N`, default 1000; `--items N` per feed, default 20).
+
+use std::net::{Ipv4Addr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use actix_web::http::header;
+use actix_web::web::{self, Bytes};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use chrono::{Duration, TimeZone, Utc};
+
+use bulletin::config::FetchSettings;
+use bulletin::fetch::{Fetcher, install_tls_provider};
+use bulletin::model::{FetchOutcome, FetchRecord, Location, Source, SourceKind};
+use bulletin::refresh::Refresher;
+use bulletin::store::Store;
+
+const HOSTS: usize = 20;
+
+fn main() {
+    let (feeds, items) = parse_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(run(feeds, items));
+}
+
+/// `--feeds N` and `--items N`; anything else (cargo's `--bench`) is ignored.
+fn parse_args() -> (usize, usize) {
+    let (mut feeds, mut items) = (1000, 20);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let target = match arg.as_str() {
+            "--feeds" => &mut feeds,
+            "--items" => &mut items,
+            _ => continue,
+        };
+        *target = args
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{arg} needs a number"));
+    }
+    (feeds, items)
+}
+
+/// The generated feeds and what the server answered.
+struct Served {
+    bodies: Vec<Bytes>,
+    ok: AtomicU64,
+    not_modified: AtomicU64,
+}
+
+fn etag(i: usize) -> String {
+    format!("\"v1-{i}\"")
+}
+
+async fn serve_feed(
+    req: HttpRequest,
+    path: web::Path<usize>,
+    served: web::Data<Served>,
+) -> HttpResponse {
+    let i = path.into_inner();
+    let Some(body) = served.bodies.get(i) else {
+        return HttpResponse::NotFound().finish();
+    };
+    let tag = etag(i);
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if matches {
+        served.not_modified.fetch_add(1, Ordering::Relaxed);
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish();
+    }
+    served.ok.fetch_add(1, Ordering::Relaxed);
+    HttpResponse::Ok()
+        .content_type("application/rss+xml; charset=UTF-8")
+        .insert_header((header::ETAG, tag))
+        .body(body.clone())
+}
+
+async fn run(feeds: usize, items: usize) {
+    let started = Instant::now();
+    let bodies: Vec<Bytes> = (0..feeds)
+        .map(|i| Bytes::from(rss_feed(i, items)))
+        .collect();
+    let corpus: usize = bodies.iter().map(Bytes::len).sum();
+    println!(
+        "generated {feeds} feeds x {items} items ({:.1} MiB of RSS) in {:.2} s",
+        corpus as f64 / 1048576.0,
+        started.elapsed().as_secs_f64()
+    );
+
+    // The server: one listener per loopback address, feed i on address i % HOSTS.
+    let served = web::Data::new(Served {
+        bodies,
+        ok: AtomicU64::new(0),
+        not_modified: AtomicU64::new(0),
+    });
+    let app_data = served.clone();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(app_data.clone())
+            .route("/feeds/{i}.xml", web::get().to(serve_feed))
+    })
+    .workers(2);
+    let mut ports = Vec::with_capacity(HOSTS);
+    for k in 1..=HOSTS {
+        let ip = Ipv4Addr::new(127, 0, 0, k as u8);
+        let listener = TcpListener::bind((ip, 0)).expect("bind a loopback address");
+        ports.push((ip, listener.local_addr().expect("local address").port()));
+        server = server.listen(listener).expect("listen");
+    }
+    let server = server.disable_signals().shutdown_timeout(1).run();
+    let handle = server.handle();
+    let server_task = tokio::spawn(server);
+
+    // The pipeline, pointed at the server.
+    let sources: Vec<Source> = (0..feeds)
+        .map(|i| {
+            let (ip, port) = ports[i % HOSTS];
+            let url = format!("http://{ip}:{port}/feeds/{i}.xml");
+            Source {
+                id: format!("dept-{i:05}"),
+                name: format!("Department {i} blog"),
+                department: format!("Department {}", i % 37),
+                tags: vec!["blog".into()],
+                kind: Some(SourceKind::Feed),
+                location: Location::Url(url.parse().expect("feed URL")),
+                schedule: None,
+                timezone: None,
+                selectors: None,
+            }
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let store = Store::open(&dir.path().join("bench.db")).expect("open the store");
+    store
+        .sync_config_sources(&sources, Utc::now())
+        .expect("sync sources");
+    install_tls_provider();
+    let settings = FetchSettings {
+        allow_private_networks: true,
+        retries: 0,
+        ..FetchSettings::default()
+    };
+    let limits = format!(
+        "{} overall, {} per host",
+        settings.max_concurrent, settings.max_per_host
+    );
+    let fetcher = Fetcher::new(settings).expect("fetcher");
+    let refresher = Refresher::new(fetcher, store.clone());
+
+    // Pass 1: everything is new.
+    let clock = Instant::now();
+    let records = refresher
+        .refresh_all(store.active_sources().expect("sources"), |_| {})
+        .await;
+    let wall = clock.elapsed().as_secs_f64();
+    let failed: Vec<&FetchRecord> = records
+        .iter()
+        .filter(|r| r.outcome == FetchOutcome::Failed)
+        .collect();
+    let stored: u64 = records.iter().map(|r| u64::from(r.items_new)).sum();
+    let parse_ms: u64 = records.iter().map(|r| r.parse_ms).sum();
+    let duration_ms: u64 = records.iter().map(|r| r.duration_ms).sum();
+    println!(
+        "pass 1: {} feeds in {wall:.2} s ({:.1} feeds/s), {stored} items stored, {} failed",
+        records.len(),
+        records.len() as f64 / wall,
+        failed.len()
+    );
+    for record in failed.iter().take(5) {
+        println!(
+            "  failed: {}",
+            record.error.as_deref().unwrap_or("(no error text)")
+        );
+    }
+    println!(
+        "pass 1: parsing {:.2} s of {:.2} s summed attempt time ({:.1}%); attempt time includes \
+         queueing behind the fetch limits ({limits}), so this understates parsing's share of work",
+        parse_ms as f64 / 1000.0,
+        duration_ms as f64 / 1000.0,
+        100.0 * parse_ms as f64 / duration_ms.max(1) as f64
+    );
+    println!(
+        "pass 1: server answered {} x 200, {} x 304",
+        served.ok.load(Ordering::Relaxed),
+        served.not_modified.load(Ordering::Relaxed)
+    );
+
+    // Pass 2: nothing changed; the stored ETags should bring 304s only.
+    let before = served.not_modified.load(Ordering::Relaxed);
+    let ok_before = served.ok.load(Ordering::Relaxed);
+    let clock = Instant::now();
+    let second = refresher
+        .refresh_all(store.active_sources().expect("sources"), |_| {})
+        .await;
+    let wall2 = clock.elapsed().as_secs_f64();
+    let unchanged = second
+        .iter()
+        .filter(|r| r.outcome == FetchOutcome::NotModified)
+        .count();
+    let answered_304 = served.not_modified.load(Ordering::Relaxed) - before;
+    let answered_200 = served.ok.load(Ordering::Relaxed) - ok_before;
+    println!(
+        "pass 2: {} feeds in {wall2:.2} s ({:.1} feeds/s), {unchanged} not modified; \
+         server answered {answered_304} x 304, {answered_200} x 200",
+        second.len(),
+        second.len() as f64 / wall2
+    );
+
+    let db_bytes = file_size(store.path());
+    let wal_bytes = file_size(&store.path().with_extension("db-wal"));
+    println!(
+        "peak memory (VmHWM): {}; database {:.1} MiB (+ {:.1} MiB WAL)",
+        peak_memory().map_or("unknown".into(), |kib| format!(
+            "{:.1} MiB",
+            kib as f64 / 1024.0
+        )),
+        db_bytes as f64 / 1048576.0,
+        wal_bytes as f64 / 1048576.0
+    );
+
+    handle.stop(true).await;
+    let _ = server_task.await;
+    assert!(failed.is_empty(), "pass 1 had {} failures", failed.len());
+    assert!(
+        unchanged == feeds && answered_304 == feeds as u64,
+        "pass 2 was not all 304s: {unchanged} not-modified records, {answered_304} 304 responses for {feeds} feeds"
+    );
+}
+
+fn file_size(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// The process's peak resident set in KiB, from `/proc/self/status` (Linux only).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A WordPress-like RSS 2.0 feed; deterministic in `i` and `items`.
+fn rss_feed(i: usize, items: usize) -> String {
+    let site = format!("https://department-{i}.example");
+    let newest =
+        Utc.with_ymd_and_hms(2025, 6, 30, 14, 0, 0).unwrap() - Duration::minutes(i as i64 * 7);
+    let mut xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
+	xmlns:content="http://purl.org/rss/1.0/modules/content/"
+	xmlns:wfw="http://wellformedweb.org/CommentAPI/"
+	xmlns:dc="http://purl.org/dc/elements/1.1/"
+	xmlns:atom="http://www.w3.org/2005/Atom"
+	xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"
+	xmlns:slash="http://purl.org/rss/1.0/modules/slash/">
+<channel>
+	<title>Department {i} &#8211; News and updates</title>
+	<atom:link href="{site}/feed/" rel="self" type="application/rss+xml" />
+	<link>{site}</link>
+	<description>Announcements, consultations and stories from Department {i}</description>
+	<lastBuildDate>{}</lastBuildDate>
+	<language>en-CA</language>
+	<sy:updatePeriod>hourly</sy:updatePeriod>
+	<sy:updateFrequency>1</sy:updateFrequency>
+	<generator>https://wordpress.org/?v=6.5.2</generator>
+"#,
+        newest.to_rfc2822()
+    );
+    for j in 0..items {
+        let date = newest - Duration::hours(j as i64 * 31 + (i % 5) as i64);
+        let post = 10_000 + i * 100 + j;
+        let slug = format!("programme-update-{j}-for-region-{}", (i + j) % 13);
+        let link = format!("{site}/{}/{slug}/", date.format("%Y/%m"));
+        let image = format!(
+            "{site}/wp-content/uploads/{}/photo-{post}-1024x683.jpg",
+            date.format("%Y/%m")
+        );
+        xml.push_str(&format!(
+            r#"	<item>
+		<title>Programme update {j} for region {region}: what changes this season</title>
+		<link>{link}</link>
+		<comments>{link}#respond</comments>
+		<dc:creator><![CDATA[Communications Team {author}]]></dc:creator>
+		<pubDate>{pub_date}</pubDate>
+		<category><![CDATA[News]]></category>
+		<category><![CDATA[Region {region}]]></category>
+		<guid isPermaLink="false">{site}/?p={post}</guid>
+		<description><![CDATA[Department {i} announces changes to programme {j} in region {region}, including new intake dates, simplified forms and extended office hours for applicants. &#8230; <a href="{link}">Continue reading</a>]]></description>
+		<content:encoded><![CDATA[<p>Department {i} today announced changes to <strong>programme {j}</strong> in region {region}. The changes follow a public consultation that gathered more than {responses} responses from residents, community organisations and businesses.</p>
+<figure class="wp-block-image size-large"><img decoding="async" width="1024" height="683" src="{image}" alt="Staff meeting applicants at a regional office" class="wp-image-{post}" srcset="{image} 1024w, {site}/wp-content/uploads/photo-{post}-300x200.jpg 300w" sizes="(max-width: 1024px) 100vw, 1024px" /><figcaption>Staff at the regional office.</figcaption></figure>
+<p>Starting next month, applicants can submit a single simplified form online or in person. Offices in the region will open until 19:00 on weekdays, and a new telephone line will answer questions in both official languages.</p>
+<p>&#8220;We heard clearly that the old process was too slow,&#8221; said the regional director. &#8220;These changes put people first.&#8221; Read the <a href="{site}/consultations/programme-{j}/report/">full consultation report</a> for details.</p>
+<h3>Key dates</h3>
+<ul><li>Applications open: the first Monday of the month</li><li>Information sessions: every Thursday</li><li>Decisions: within 30 business days</li></ul>
+<p>For more information, contact the department&#8217;s media relations office.</p>
+]]></content:encoded>
+		<wfw:commentRss>{link}feed/</wfw:commentRss>
+		<slash:comments>{comments}</slash:comments>
+	</item>
+"#,
+            region = (i + j) % 13,
+            author = i % 4,
+            pub_date = date.to_rfc2822(),
+            responses = 100 + (i * 7 + j * 13) % 900,
+            comments = j % 3,
+        ));
+    }
+    xml.push_str("</channel>\n</rss>\n");
+    xml
+}

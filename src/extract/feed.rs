@@ -75,7 +75,9 @@ fn entry(entry: feed_rs::model::Entry) -> FeedEntry {
                 .filter(|n| !n.is_empty())
         }),
         published: entry.published,
-        updated: entry.updated,
+        // feed-rs copies an RSS pubDate into `updated`; an update equal to publication
+        // says nothing, so only a distinct one is kept.
+        updated: entry.updated.filter(|u| Some(*u) != entry.published),
         summary: entry
             .summary
             .as_ref()
