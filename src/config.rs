@@ -241,9 +241,7 @@ impl Checker<'_> {
                 )
             })?;
         }
-        if let Some(database) = raw.database {
-            settings.database = base.join(database);
-        }
+        settings.database = base.join(raw.database.as_deref().unwrap_or("bulletin.db"));
         if let Some(zone) = raw.timezone {
             settings.timezone = self.zone(&zone, "settings.timezone")?;
         }

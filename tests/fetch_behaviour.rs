@@ -554,3 +554,22 @@ async fn a_pass_over_many_sources_reports_each() {
         FetchOutcome::Ok
     );
 }
+
+#[tokio::test]
+async fn a_closed_port_is_reported_plainly() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/feed", closed.local_addr().unwrap());
+    drop(closed);
+    let h = Harness::with_settings(FetchSettings {
+        retries: 0,
+        ..test_fetch_settings()
+    });
+    h.add_source("down", &url);
+    let record = h.refresh("down").await;
+    assert_eq!(record.outcome, FetchOutcome::Failed);
+    let error = record.error.unwrap();
+    assert!(
+        error.starts_with(&format!("{url}: cannot connect: Connection refused")),
+        "{error}"
+    );
+}

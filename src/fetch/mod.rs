@@ -332,19 +332,16 @@ fn request_error(url: &Url, error: reqwest::Error) -> FetchError {
     }
 }
 
-/// The innermost useful description of an error chain ("connection refused", not "error
-/// sending request").
+/// The innermost cause of an error chain ("Connection refused", not "error sending
+/// request for url …"), which is what an operator can act on.
 fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
+    let mut deepest = error.to_string();
     let mut cause = error.source();
     while let Some(err) = cause {
-        let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
+        deepest = err.to_string();
         cause = err.source();
     }
-    parts.join(": ")
+    deepest
 }
 
 fn redirect_target(from: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {

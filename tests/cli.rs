@@ -1,0 +1,152 @@
+//! The `bulletin` binary as an operator runs it: a sources file in a temporary folder,
+//! feeds served on loopback, and the printed summary and exit codes checked.
+
+mod common;
+
+use std::process::Command;
+
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use common::fixture;
+
+fn bulletin(config: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_bulletin"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run bulletin");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn fetch_prints_a_summary_and_fails_when_a_source_fails() {
+    let server = MockServer::start().await;
+    Mock::given(path("/ok.xml"))
+        .and(wiremock::matchers::header("if-none-match", "\"1\""))
+        .respond_with(ResponseTemplate::new(304))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/ok.xml"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("feeds/rss2-wordpress.xml"), "application/rss+xml")
+                .insert_header("ETag", "\"1\""),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/broken.xml"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("feeds/malformed.xml"), "application/rss+xml"),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sources.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[settings]\nallow_private_networks = true\nfetch_retries = 0\n\n\
+             [[sources]]\nid = \"good\"\nname = \"Good\"\nurl = \"{0}/ok.xml\"\n\n\
+             [[sources]]\nid = \"broken\"\nname = \"Broken\"\nurl = \"{0}/broken.xml\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let config_path = config.clone();
+    let (code, out, err) = tokio::task::spawn_blocking(move || bulletin(&config_path, &["fetch"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        code, 1,
+        "a failed source makes the pass exit 1\n{out}\n{err}"
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("SOURCE  RESULT  HTTP  ITEMS  NEW  UPDATED  TIME"),
+        "{out}"
+    );
+    assert!(lines[1].starts_with("broken  FAILED  200   0"), "{out}");
+    assert!(
+        lines[1].contains(&format!(
+            "{}/broken.xml: not a feed Bulletin can read",
+            server.uri()
+        )),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("good    ok      200   4      4    0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 sources: 1 ok, 0 not modified, 1 failed; 4 new and 0 updated items"),
+        "{out}"
+    );
+    assert!(
+        err.contains("[1/2]") && err.contains("[2/2]"),
+        "progress on stderr: {err}"
+    );
+    assert!(
+        dir.path().join("bulletin.db").exists(),
+        "database next to the sources file"
+    );
+
+    let config_path = config.clone();
+    let (code, out, _) =
+        tokio::task::spawn_blocking(move || bulletin(&config_path, &["fetch", "--source", "good"]))
+            .await
+            .unwrap();
+    assert_eq!(code, 0);
+    assert!(out.contains("good    not modified  304"), "{out}");
+
+    let config_path = config.clone();
+    let (_, out, _) =
+        tokio::task::spawn_blocking(move || bulletin(&config_path, &["sources", "list"]))
+            .await
+            .unwrap();
+    let good = out.lines().find(|l| l.starts_with("good")).unwrap();
+    assert!(good.contains("4      not_modified"), "{out}");
+
+    let (code, _, err) =
+        tokio::task::spawn_blocking(move || bulletin(&config, &["fetch", "--source", "nope"]))
+            .await
+            .unwrap();
+    assert_eq!(code, 2);
+    assert!(err.contains("no source `nope`"), "{err}");
+}
+
+#[test]
+fn a_bad_sources_file_names_the_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sources.toml");
+    std::fs::write(&config, "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"https://a.example/feed\"\nshedule = \"0 * * * * *\"\n").unwrap();
+    let (code, _, err) = bulletin(&config, &["sources", "check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("sources.toml:5"), "{err}");
+    assert!(err.contains("unknown field `shedule`"), "{err}");
+    std::fs::write(&config, "[settings]\ntimezone = \"Mars/Olympus\"\n").unwrap();
+    let (code, _, err) = bulletin(&config, &["sources", "check"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "sources.toml:2: `settings.timezone`: `Mars/Olympus` is not an IANA time zone"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_shipped_sources_file_checks() {
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sources.toml");
+    let (code, out, err) = bulletin(&config, &["sources", "check"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sources, settings valid"));
+}
