@@ -45,15 +45,64 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
 }
 
 /// A resolver that drops internal addresses and fails when nothing public is left.
-#[derive(Debug, Clone, Copy)]
-pub struct PublicOnlyResolver;
+///
+/// The proxies named in the environment are exempt: a departmental proxy usually sits on a
+/// private address, and through a proxy the destination is resolved by the proxy, whose
+/// own policy then applies.
+#[derive(Debug, Clone, Default)]
+pub struct PublicOnlyResolver {
+    proxy_hosts: std::sync::Arc<Vec<String>>,
+}
+
+impl PublicOnlyResolver {
+    /// Exempts the hosts of `HTTPS_PROXY`, `HTTP_PROXY` and `ALL_PROXY` (either case).
+    pub fn from_env() -> PublicOnlyResolver {
+        let hosts = [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ]
+        .iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .filter_map(|value| proxy_host(&value))
+        .collect();
+        PublicOnlyResolver {
+            proxy_hosts: std::sync::Arc::new(hosts),
+        }
+    }
+}
+
+/// The host of a proxy setting, which may lack a scheme ("proxy.dept.gc.ca:3128").
+fn proxy_host(value: &str) -> Option<String> {
+    let value = value.trim();
+    let with_scheme = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    url::Url::parse(&with_scheme)
+        .ok()?
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .map(|h| h.to_ascii_lowercase())
+}
 
 impl Resolve for PublicOnlyResolver {
     fn resolve(&self, name: Name) -> Resolving {
+        let exempt = self
+            .proxy_hosts
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(name.as_str()));
         Box::pin(async move {
             let host = name.as_str().to_string();
             let found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if exempt {
+                return Ok(Box::new(found.into_iter()) as Addrs);
+            }
             let public: Vec<SocketAddr> = found
                 .iter()
                 .copied()
@@ -97,6 +146,19 @@ mod tests {
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip} should be internal");
         }
+    }
+
+    #[test]
+    fn proxy_hosts_are_read_with_or_without_scheme() {
+        assert_eq!(
+            proxy_host("http://proxy.dept.example:3128").as_deref(),
+            Some("proxy.dept.example")
+        );
+        assert_eq!(
+            proxy_host("Proxy.Dept.Example:8080").as_deref(),
+            Some("proxy.dept.example")
+        );
+        assert_eq!(proxy_host(""), None);
     }
 
     #[test]

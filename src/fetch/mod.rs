@@ -134,7 +134,7 @@ impl Fetcher {
             .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none());
         if !settings.allow_private_networks {
-            builder = builder.dns_resolver(guard::PublicOnlyResolver);
+            builder = builder.dns_resolver(guard::PublicOnlyResolver::from_env());
         }
         if let Some(path) = &settings.ca_bundle {
             let pem = std::fs::read(path)
