@@ -54,14 +54,19 @@ pub struct Refresher {
     fetcher: Fetcher,
     store: Store,
     running: Arc<Mutex<HashSet<String>>>,
+    /// Bounds whole refreshes (fetch, parse, store), so a pass over thousands of sources
+    /// holds only this many bodies in memory and parses at most this many at once.
+    slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Refresher {
     pub fn new(fetcher: Fetcher, store: Store) -> Refresher {
+        let slots = Arc::new(tokio::sync::Semaphore::new(fetcher.max_concurrent()));
         Refresher {
             fetcher,
             store,
             running: Arc::default(),
+            slots,
         }
     }
 }
@@ -179,19 +184,22 @@ impl Refresher {
     }
 
     /// Refreshes the given sources concurrently (skipping any already being refreshed) and
-    /// calls `progress` as each finishes. Records come back in completion order.
+    /// calls `progress` as each finishes. Records come back in completion order. Sources
+    /// are started host by host in turn, so one busy host does not hold every slot.
     pub async fn refresh_all(
         &self,
         sources: Vec<(Source, SourceState)>,
         progress: impl Fn(&FetchRecord),
     ) -> Vec<FetchRecord> {
         let mut tasks = JoinSet::new();
-        for (source, state) in sources {
+        for (source, state) in interleave_hosts(sources) {
             if !self.claim(&source.id) {
                 continue;
             }
             let refresher = self.clone();
+            let slots = self.slots.clone();
             tasks.spawn(async move {
+                let _slot = slots.acquire_owned().await.expect("never closed");
                 let record = refresher.refresh_source(&source, &state).await;
                 refresher.release(&source.id);
                 record
@@ -220,6 +228,31 @@ impl Refresher {
             .unwrap_or_else(|e| e.into_inner())
             .remove(id);
     }
+}
+
+/// Orders sources so that consecutive ones are on different hosts where possible.
+fn interleave_hosts(sources: Vec<(Source, SourceState)>) -> Vec<(Source, SourceState)> {
+    let mut by_host: Vec<(String, std::collections::VecDeque<(Source, SourceState)>)> = Vec::new();
+    for entry in sources {
+        let host = match &entry.0.location {
+            Location::Url(url) => url.host_str().unwrap_or_default().to_string(),
+            Location::File(_) => String::new(),
+        };
+        match by_host.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, queue)) => queue.push_back(entry),
+            None => by_host.push((host, std::collections::VecDeque::from([entry]))),
+        }
+    }
+    let mut out = Vec::new();
+    while !by_host.is_empty() {
+        for (_, queue) in &mut by_host {
+            if let Some(entry) = queue.pop_front() {
+                out.push(entry);
+            }
+        }
+        by_host.retain(|(_, queue)| !queue.is_empty());
+    }
+    out
 }
 
 type Write = (
@@ -335,5 +368,42 @@ pub fn log_pass(label: &str, records: &[FetchRecord]) {
     );
     for record in records.iter().filter(|r| r.outcome == FetchOutcome::Failed) {
         tracing::warn!(source = %record.source_id, error = record.error.as_deref().unwrap_or(""), "fetch failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Location;
+
+    fn at(id: &str, url: &str) -> (Source, SourceState) {
+        let source = Source {
+            id: id.into(),
+            name: id.into(),
+            department: String::new(),
+            tags: vec![],
+            kind: None,
+            location: Location::Url(url.parse().unwrap()),
+            schedule: None,
+            timezone: None,
+            selectors: None,
+        };
+        (source, SourceState::default())
+    }
+
+    #[test]
+    fn hosts_take_turns() {
+        let sources = vec![
+            at("a1", "https://a.example/1"),
+            at("a2", "https://a.example/2"),
+            at("a3", "https://a.example/3"),
+            at("b1", "https://b.example/1"),
+            at("c1", "https://c.example/1"),
+        ];
+        let order: Vec<String> = interleave_hosts(sources)
+            .into_iter()
+            .map(|(s, _)| s.id)
+            .collect();
+        assert_eq!(order, ["a1", "b1", "c1", "a2", "a3"]);
     }
 }

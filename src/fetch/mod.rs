@@ -154,6 +154,11 @@ impl Fetcher {
         })
     }
 
+    /// How many fetches may run at once.
+    pub fn max_concurrent(&self) -> usize {
+        self.settings.max_concurrent
+    }
+
     /// Fetches a source's document, sending `validators` for a conditional request.
     pub async fn fetch(
         &self,
