@@ -110,7 +110,7 @@ mod tests {
     fn scripts_handlers_and_pixels_are_removed() {
         let base = Url::parse("https://blog.example.gov.uk/2026/post/").unwrap();
         let html = r#"<p onclick="steal()">Hi <a href="/about/">About</a></p><script>alert(1)</script>
-            <img src="https://pixel.wp.com/g.gif" width="1" height="1"><img src="chart.png" alt="Chart">"#;
+            <img src='https://pixel.wp.com/g.gif' width='1' height='1'><img src="chart.png" alt="Chart">"#;
         let clean = sanitise_html(html, Some(&base));
         assert!(!clean.contains("onclick"));
         assert!(!clean.contains("alert"));
