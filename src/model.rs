@@ -220,3 +220,115 @@ pub struct SourceState {
     /// The latest fetch record, where the caller asked for it.
     pub last_fetch: Option<FetchRecord>,
 }
+
+/// Where an event stands, as calendars show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    Confirmed,
+    Tentative,
+    Cancelled,
+    Postponed,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Confirmed => "confirmed",
+            EventStatus::Tentative => "tentative",
+            EventStatus::Cancelled => "cancelled",
+            EventStatus::Postponed => "postponed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<EventStatus> {
+        match name {
+            "confirmed" => Some(EventStatus::Confirmed),
+            "tentative" => Some(EventStatus::Tentative),
+            "cancelled" => Some(EventStatus::Cancelled),
+            "postponed" => Some(EventStatus::Postponed),
+            _ => None,
+        }
+    }
+}
+
+/// When an event starts or ends: a whole day (all-day events; an end date is exclusive),
+/// or an instant.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(untagged)]
+pub enum EventTime {
+    Date(chrono::NaiveDate),
+    At(DateTime<Utc>),
+}
+
+impl EventTime {
+    /// The instant, taking a date as its midnight in `zone` (for ordering and windows).
+    pub fn instant(&self, zone: Tz) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        match self {
+            EventTime::At(at) => *at,
+            EventTime::Date(date) => zone
+                .from_local_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+                .earliest()
+                .map(|d| d.with_timezone(&Utc))
+                .unwrap_or_else(|| date.and_hms_opt(0, 0, 0).expect("midnight").and_utc()),
+        }
+    }
+
+    /// Stored text: `2026-12-11` for a date, RFC 3339 UTC for an instant.
+    pub fn to_text(&self) -> String {
+        match self {
+            EventTime::Date(date) => date.format("%Y-%m-%d").to_string(),
+            EventTime::At(at) => at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+
+    /// The inverse of [`EventTime::to_text`].
+    pub fn from_text(text: &str) -> Option<EventTime> {
+        if text.len() == 10 {
+            return chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .map(EventTime::Date);
+        }
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| EventTime::At(t.with_timezone(&Utc)))
+    }
+}
+
+/// An event, normalised: instants in UTC with the zone it was written in, plain-text and
+/// sanitised descriptions, absolute URLs. One occurrence of a recurring series is one
+/// `Event`, with `series_uid` naming the series.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Event {
+    pub source_id: String,
+    /// Stable within the source: the calendar UID (plus `/` and the original start for an
+    /// occurrence), else the event's URL, else a hash of title and start.
+    pub uid: String,
+    pub series_uid: Option<String>,
+    pub title: String,
+    pub description_text: Option<String>,
+    /// Sanitised HTML, where the source had HTML.
+    pub description_html: Option<String>,
+    pub start: EventTime,
+    pub end: Option<EventTime>,
+    /// The IANA zone the times were written in, when they had one.
+    pub timezone: Option<String>,
+    pub location_name: Option<String>,
+    pub location_address: Option<String>,
+    pub online_url: Option<String>,
+    /// The event's own page.
+    pub url: Option<String>,
+    pub organiser: Option<String>,
+    pub language: Option<String>,
+    pub status: EventStatus,
+    pub categories: Vec<String>,
+}
+
+impl Event {
+    pub fn all_day(&self) -> bool {
+        matches!(self.start, EventTime::Date(_))
+    }
+}

@@ -6,6 +6,7 @@
 //! clock, no store.
 
 pub mod feed;
+pub mod ical;
 
 pub use feed::{FeedDocument, FeedEntry, TextBody};
 

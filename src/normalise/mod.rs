@@ -4,7 +4,9 @@
 //! plain-text titles. Pure functions; the clock and the store are not consulted (an entry
 //! without a date keeps `None` here, and the store keeps its first-seen time).
 
+pub mod calendar;
 mod html;
+pub mod zones;
 
 pub use html::{escape_html, plain_text, sanitise_html};
 
@@ -67,7 +69,7 @@ fn post_from_entry(
         .id
         .clone()
         .or_else(|| link.clone())
-        .unwrap_or_else(|| derived_id(&title, entry));
+        .unwrap_or_else(|| entry_derived_id(&title, entry));
     Post {
         source_id: source_id.to_string(),
         entry_id,
@@ -103,15 +105,73 @@ fn untitled(entry: &FeedEntry) -> String {
 }
 
 /// A stable id for an entry with neither id nor link: a hash of its title and date.
-fn derived_id(title: &str, entry: &FeedEntry) -> String {
+fn entry_derived_id(title: &str, entry: &FeedEntry) -> String {
     let date = entry
         .published
         .or(entry.updated)
         .map(|d| d.to_rfc3339())
         .unwrap_or_default();
+    derived_id(title, &date)
+}
+
+/// A stable id from a title and a date: what identifies a record that has no id.
+pub fn derived_id(title: &str, date: &str) -> String {
     let digest = Sha256::digest(format!("{title}\n{date}").as_bytes());
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
+}
+
+/// Text from a calendar or page: line ends normalised, runs of blank lines and trailing
+/// spaces removed.
+pub fn clean_text(text: &str) -> String {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out: Vec<&str> = Vec::new();
+    for line in text.lines().map(str::trim_end) {
+        if line.trim().is_empty() && out.last().is_none_or(|l| l.trim().is_empty()) {
+            continue;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.trim().is_empty()) {
+        out.pop();
+    }
+    out.join("\n").trim().to_string()
+}
+
+/// Hosts of online-meeting services, whose links are an event's online location.
+const MEETING_HOSTS: &[&str] = &[
+    "teams.microsoft.com",
+    "teams.live.com",
+    "zoom.us",
+    "zoomgov.com",
+    "meet.google.com",
+    "webex.com",
+    "gotomeeting.com",
+    "whereby.com",
+    "meet.jit.si",
+    "gcmeet",
+    "msteams",
+];
+
+/// The first online-meeting link in these texts.
+pub fn find_online_link<'a>(texts: impl IntoIterator<Item = Option<&'a str>>) -> Option<String> {
+    let finder = linkify::LinkFinder::new();
+    texts.into_iter().flatten().find_map(|text| {
+        finder
+            .links(text)
+            .filter(|l| *l.kind() == linkify::LinkKind::Url)
+            .map(|l| l.as_str().to_string())
+            .find(|url| {
+                Url::parse(url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+                    .is_some_and(|host| {
+                        MEETING_HOSTS.iter().any(|m| {
+                            host == *m || host.ends_with(&format!(".{m}")) || host.contains(m)
+                        })
+                    })
+            })
+    })
 }
 
 fn body_html(body: &TextBody, base: Option<&Url>) -> String {
