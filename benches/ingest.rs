@@ -153,7 +153,11 @@ async fn run(feeds: usize, items: usize) {
     };
     let (overall, per_host) = (settings.max_concurrent, settings.max_per_host);
     let fetcher = Fetcher::new(settings).expect("fetcher");
-    let refresher = Refresher::new(fetcher, store.clone());
+    let context = bulletin::refresh::Context {
+        display_zone: chrono_tz::America::Toronto,
+        events: bulletin::config::EventSettings::default(),
+    };
+    let refresher = Refresher::new(fetcher, store.clone(), context);
 
     // Pass 1: everything is new.
     let clock = Instant::now();

@@ -57,12 +57,20 @@ fn select(
         .collect())
 }
 
+/// What extraction needs from the settings.
+fn context(config: &Config) -> refresh::Context {
+    refresh::Context {
+        display_zone: config.settings.timezone,
+        events: config.settings.events,
+    }
+}
+
 /// `bulletin fetch`: one pass, progress on stderr, a summary table on stdout.
 pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
     let (config, store) = open(config_path)?;
     let sources = select(store.active_sources()?, wanted)?;
     let fetcher = Fetcher::new(config.settings.fetch.clone())?;
-    let refresher = Refresher::new(fetcher, store);
+    let refresher = Refresher::new(fetcher, store, context(&config));
     let total = sources.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let terminal = std::io::stderr().is_terminal();
@@ -179,12 +187,13 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
         wanted,
     )?;
     let fetcher = Fetcher::new(config.settings.fetch.clone())?;
+    let context = context(&config);
     let attempts = runtime()?.block_on(async {
         let mut tasks = tokio::task::JoinSet::new();
         for (source, state) in sources {
             let fetcher = fetcher.clone();
             tasks.spawn(async move {
-                let attempt = refresh::attempt(&fetcher, &source, &state).await;
+                let attempt = refresh::attempt(&fetcher, &source, &state, &context).await;
                 (source.id, attempt)
             });
         }
@@ -202,7 +211,7 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
             Attempt::Found {
                 status,
                 bytes,
-                posts,
+                harvest,
                 ..
             } => {
                 vec![
@@ -210,7 +219,7 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
                     "ok".into(),
                     status.to_string(),
                     bytes.to_string(),
-                    format!("{} posts", posts.len()),
+                    describe_harvest(&harvest),
                 ]
             }
             Attempt::NotModified { status, .. } => vec![
@@ -248,12 +257,32 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
     })
 }
 
+/// "12 posts", "40 events (3 warnings: …)".
+fn describe_harvest(harvest: &refresh::Harvest) -> String {
+    let mut parts = Vec::new();
+    if !harvest.posts.is_empty() || harvest.events.is_empty() {
+        parts.push(format!("{} posts", harvest.posts.len()));
+    }
+    if !harvest.events.is_empty() || harvest.events_complete {
+        parts.push(format!("{} events", harvest.events.len()));
+    }
+    let mut text = parts.join(", ");
+    if !harvest.warnings.is_empty() {
+        text.push_str(&format!(
+            " ({} warnings: {})",
+            harvest.warnings.len(),
+            harvest.warnings.join("; ")
+        ));
+    }
+    text
+}
+
 /// `bulletin serve`: fetch everything, then on schedule, while serving HTTP.
 pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode> {
     let (config, store) = open(config_path)?;
     let listen = listen.unwrap_or(config.settings.listen);
     let fetcher = Fetcher::new(config.settings.fetch.clone())?;
-    let refresher = Refresher::new(fetcher, store.clone());
+    let refresher = Refresher::new(fetcher, store.clone(), context(&config));
     let runtime = runtime()?;
     runtime.block_on(async move {
         let listener = std::net::TcpListener::bind(listen)

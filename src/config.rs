@@ -45,6 +45,23 @@ pub struct Settings {
     pub base_url: Option<Url>,
     pub admin_token_env: Option<String>,
     pub fetch: FetchSettings,
+    pub events: EventSettings,
+}
+
+/// How far around today recurring series are expanded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSettings {
+    pub window_past_days: i64,
+    pub window_future_days: i64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings {
+            window_past_days: 30,
+            window_future_days: 365,
+        }
+    }
 }
 
 /// Limits and manners of the fetcher.
@@ -91,6 +108,7 @@ impl Default for Settings {
             base_url: None,
             admin_token_env: None,
             fetch: FetchSettings::default(),
+            events: EventSettings::default(),
         }
     }
 }
@@ -131,6 +149,8 @@ struct RawSettings {
     max_concurrent_fetches: Option<Spanned<usize>>,
     max_fetches_per_host: Option<Spanned<usize>>,
     fetch_retries: Option<u32>,
+    event_window_past_days: Option<Spanned<u64>>,
+    event_window_future_days: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -277,6 +297,14 @@ impl Checker<'_> {
         }
         if let Some(retries) = raw.fetch_retries {
             fetch.retries = retries;
+        }
+        if let Some(days) = raw.event_window_past_days {
+            settings.events.window_past_days = days.get_ref().min(&3650).to_owned() as i64;
+        }
+        if let Some(days) = raw.event_window_future_days {
+            settings.events.window_future_days = self
+                .positive(&days, "settings.event_window_future_days")?
+                .min(3650) as i64;
         }
         Ok(settings)
     }

@@ -204,6 +204,8 @@ pub struct FetchRecord {
     pub items_updated: u32,
     pub outcome: FetchOutcome,
     pub error: Option<String>,
+    /// Parts of an otherwise successful fetch that could not be read.
+    pub warnings: Option<String>,
 }
 
 /// What the store remembers between fetches of one source.

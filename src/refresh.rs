@@ -11,10 +11,15 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
-use crate::extract::{self, Extracted};
+use crate::config::EventSettings;
+use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
-use crate::model::{FetchOutcome, FetchRecord, Location, Post, Source, SourceState, Validators};
+use crate::model::{
+    Event, FetchOutcome, FetchRecord, FetchedDocument, Location, Post, Source, SourceState,
+    Validators,
+};
 use crate::normalise;
+use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
 use crate::schedule;
 use crate::store::{FetchWrite, Store};
 
@@ -26,7 +31,7 @@ pub enum Attempt {
         url: String,
         status: u16,
         bytes: u64,
-        posts: Vec<Post>,
+        harvest: Harvest,
         validators: Validators,
         moved_to: Option<String>,
         parse_time: Duration,
@@ -48,11 +53,70 @@ pub enum Attempt {
     },
 }
 
+/// What a document yielded, extracted and normalised.
+#[derive(Debug, Default)]
+pub struct Harvest {
+    pub posts: Vec<Post>,
+    pub events: Vec<Event>,
+    /// The document is the source's whole list of events (a calendar or an events page),
+    /// so events it no longer lists are counted as missing.
+    pub events_complete: bool,
+    /// Parts of the document that could not be read; the rest was.
+    pub warnings: Vec<String>,
+}
+
+/// What extraction needs besides the document.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// The service's display zone: floating times of sources without their own zone.
+    pub display_zone: chrono_tz::Tz,
+    pub events: EventSettings,
+}
+
+/// Extracts and normalises a fetched document for `source`. Pure but for the clock,
+/// which places the recurrence window.
+pub fn harvest(
+    source: &Source,
+    document: &FetchedDocument,
+    context: &Context,
+) -> Result<Harvest, ExtractError> {
+    let kind = extract::detect(source.kind, document);
+    Ok(match extract::extract(kind, document)? {
+        Extracted::Feed(feed) => Harvest {
+            posts: normalise::posts_from_feed(&source.id, &document.url, &feed),
+            ..Harvest::default()
+        },
+        Extracted::Calendar(calendar) => {
+            let window = Window::around(
+                Utc::now(),
+                context.events.window_past_days,
+                context.events.window_future_days,
+            );
+            let found = events_from_calendar(
+                &CalendarSource {
+                    source_id: &source.id,
+                    source_zone: source.timezone,
+                    display_zone: context.display_zone,
+                    window,
+                },
+                &calendar,
+            );
+            Harvest {
+                events: found.events,
+                events_complete: true,
+                warnings: found.warnings,
+                ..Harvest::default()
+            }
+        }
+    })
+}
+
 /// Runs refreshes against one fetcher and one store. Cheap to clone.
 #[derive(Clone)]
 pub struct Refresher {
     fetcher: Fetcher,
     store: Store,
+    context: Context,
     running: Arc<Mutex<HashSet<String>>>,
     /// Bounds whole refreshes (fetch, parse, store), so a pass over thousands of sources
     /// holds only this many bodies in memory and parses at most this many at once.
@@ -60,11 +124,12 @@ pub struct Refresher {
 }
 
 impl Refresher {
-    pub fn new(fetcher: Fetcher, store: Store) -> Refresher {
+    pub fn new(fetcher: Fetcher, store: Store, context: Context) -> Refresher {
         let slots = Arc::new(tokio::sync::Semaphore::new(fetcher.max_concurrent()));
         Refresher {
             fetcher,
             store,
+            context,
             running: Arc::default(),
             slots,
         }
@@ -73,7 +138,12 @@ impl Refresher {
 
 /// Fetches, extracts and normalises a source without storing anything. The state's
 /// validators make the request conditional; its `fetch_url` follows an earlier move.
-pub async fn attempt(fetcher: &Fetcher, source: &Source, state: &SourceState) -> Attempt {
+pub async fn attempt(
+    fetcher: &Fetcher,
+    source: &Source,
+    state: &SourceState,
+    context: &Context,
+) -> Attempt {
     {
         let location = match (&source.location, &state.fetch_url) {
             (Location::Url(_), Some(moved)) => match moved.parse() {
@@ -109,27 +179,22 @@ pub async fn attempt(fetcher: &Fetcher, source: &Source, state: &SourceState) ->
             }
             Fetched::Document(document) => document,
         };
-        let source_id = source.id.clone();
-        let kind = source.kind;
+        let owned_source = source.clone();
+        let context = *context;
         let parse_started = Instant::now();
         let bytes = document.body.len() as u64;
         let parsed = tokio::task::spawn_blocking(move || {
-            let detected = extract::detect(kind, &document);
-            let result = extract::extract(detected, &document).map(|extracted| match extracted {
-                Extracted::Feed(feed) => {
-                    normalise::posts_from_feed(&source_id, &document.url, &feed)
-                }
-            });
+            let result = harvest(&owned_source, &document, &context);
             (document, result)
         })
         .await;
         let parse_time = parse_started.elapsed();
         match parsed {
-            Ok((document, Ok(posts))) => Attempt::Found {
+            Ok((document, Ok(harvest))) => Attempt::Found {
                 url: document.url,
                 status: document.status,
                 bytes,
-                posts,
+                harvest,
                 validators: document.validators,
                 moved_to: document.moved_permanently_to.map(|u| u.to_string()),
                 parse_time,
@@ -159,19 +224,22 @@ impl Refresher {
     pub async fn refresh_source(&self, source: &Source, state: &SourceState) -> FetchRecord {
         let started = Utc::now();
         let clock = Instant::now();
-        let attempt = attempt(&self.fetcher, source, state).await;
+        let attempt = attempt(&self.fetcher, source, state, &self.context).await;
         let duration_ms = clock.elapsed().as_millis() as u64;
-        let (write_record, posts, validators, moved_to, next_attempt_after) =
-            into_write(source, state, attempt, started, duration_ms);
+        let outcome = outcome(source, state, attempt, started, duration_ms);
         let store = self.store.clone();
-        let fallback = write_record.clone();
+        let fallback = outcome.record.clone();
+        let zone = source.timezone.unwrap_or(self.context.display_zone);
         let saved = tokio::task::spawn_blocking(move || {
             let write = FetchWrite {
-                record: write_record,
-                posts: &posts,
-                validators,
-                moved_to,
-                next_attempt_after,
+                record: outcome.record,
+                posts: &outcome.harvest.posts,
+                events: &outcome.harvest.events,
+                events_complete: outcome.harvest.events_complete,
+                zone,
+                validators: outcome.validators,
+                moved_to: outcome.moved_to,
+                next_attempt_after: outcome.next_attempt_after,
             };
             store.save_fetch(write, Utc::now())
         })
@@ -255,73 +323,77 @@ fn interleave_hosts(sources: Vec<(Source, SourceState)>) -> Vec<(Source, SourceS
     out
 }
 
-type Write = (
-    FetchRecord,
-    Vec<Post>,
-    Option<Validators>,
-    Option<String>,
-    Option<DateTime<Utc>>,
-);
+/// Everything one attempt writes.
+struct Outcome {
+    record: FetchRecord,
+    harvest: Harvest,
+    validators: Option<Validators>,
+    moved_to: Option<String>,
+    next_attempt_after: Option<DateTime<Utc>>,
+}
 
-fn into_write(
+fn outcome(
     source: &Source,
     state: &SourceState,
     attempt: Attempt,
     started: DateTime<Utc>,
     duration_ms: u64,
-) -> Write {
-    let record =
-        |url: String, status, bytes, outcome, error, parse_time: Duration, found| FetchRecord {
-            source_id: source.id.clone(),
-            url,
-            started,
-            duration_ms,
-            parse_ms: parse_time.as_millis() as u64,
-            http_status: status,
-            bytes,
-            items_found: found,
-            items_new: 0,
-            items_updated: 0,
-            outcome,
-            error,
-        };
+) -> Outcome {
+    let mut record = FetchRecord {
+        source_id: source.id.clone(),
+        url: String::new(),
+        started,
+        duration_ms,
+        parse_ms: 0,
+        http_status: None,
+        bytes: 0,
+        items_found: 0,
+        items_new: 0,
+        items_updated: 0,
+        outcome: FetchOutcome::Failed,
+        error: None,
+        warnings: None,
+    };
     match attempt {
         Attempt::Found {
             url,
             status,
             bytes,
-            posts,
+            harvest,
             validators,
             moved_to,
             parse_time,
         } => {
-            let found = posts.len() as u32;
-            let r = record(
-                url,
-                Some(status),
-                bytes,
-                FetchOutcome::Ok,
-                None,
-                parse_time,
-                found,
-            );
-            (r, posts, Some(validators), moved_to, None)
+            record.url = url;
+            record.http_status = Some(status);
+            record.bytes = bytes;
+            record.parse_ms = parse_time.as_millis() as u64;
+            record.items_found = (harvest.posts.len() + harvest.events.len()) as u32;
+            record.outcome = FetchOutcome::Ok;
+            record.warnings = (!harvest.warnings.is_empty()).then(|| harvest.warnings.join("; "));
+            Outcome {
+                record,
+                harvest,
+                validators: Some(validators),
+                moved_to,
+                next_attempt_after: None,
+            }
         }
         Attempt::NotModified {
             url,
             status,
             moved_to,
         } => {
-            let r = record(
-                url,
-                Some(status),
-                0,
-                FetchOutcome::NotModified,
-                None,
-                Duration::ZERO,
-                0,
-            );
-            (r, Vec::new(), None, moved_to, None)
+            record.url = url;
+            record.http_status = Some(status);
+            record.outcome = FetchOutcome::NotModified;
+            Outcome {
+                record,
+                harvest: Harvest::default(),
+                validators: None,
+                moved_to,
+                next_attempt_after: None,
+            }
         }
         Attempt::Failed {
             url,
@@ -332,17 +404,20 @@ fn into_write(
             parse_time,
         } => {
             let wait = schedule::backoff(state.consecutive_failures + 1, retry_after);
-            let until = started + chrono::Duration::from_std(wait).unwrap_or_default();
-            let r = record(
-                url,
-                status,
-                bytes,
-                FetchOutcome::Failed,
-                Some(error),
-                parse_time,
-                0,
-            );
-            (r, Vec::new(), None, None, Some(until))
+            record.url = url;
+            record.http_status = status;
+            record.bytes = bytes;
+            record.parse_ms = parse_time.as_millis() as u64;
+            record.error = Some(error);
+            Outcome {
+                record,
+                harvest: Harvest::default(),
+                validators: None,
+                moved_to: None,
+                next_attempt_after: Some(
+                    started + chrono::Duration::from_std(wait).unwrap_or_default(),
+                ),
+            }
         }
     }
 }

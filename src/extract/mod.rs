@@ -9,6 +9,7 @@ pub mod feed;
 pub mod ical;
 
 pub use feed::{FeedDocument, FeedEntry, TextBody};
+pub use ical::CalendarDocument;
 
 use crate::model::{FetchedDocument, SourceKind};
 
@@ -17,7 +18,9 @@ use crate::model::{FetchedDocument, SourceKind};
 pub enum ExtractError {
     #[error("{url}: not a feed Bulletin can read: {message}")]
     Feed { url: String, message: String },
-    #[error("{url}: {kind} sources are not read yet; this build reads RSS, Atom and JSON Feed")]
+    #[error("{url}: not a calendar Bulletin can read: {message}")]
+    Calendar { url: String, message: String },
+    #[error("{url}: {kind} sources are not read yet; this build reads feeds and calendars")]
     Unsupported { url: String, kind: &'static str },
     #[error("{url}: the document looks like {found}, not a {expected}")]
     WrongKind {
@@ -31,6 +34,7 @@ pub enum ExtractError {
 #[derive(Debug, Clone)]
 pub enum Extracted {
     Feed(FeedDocument),
+    Calendar(CalendarDocument),
 }
 
 /// Decides the document's kind: the source's declared kind wins, then the bytes, then
@@ -95,7 +99,16 @@ pub fn extract(kind: SourceKind, document: &FetchedDocument) -> Result<Extracted
                     message,
                 })
         }
-        SourceKind::Ical | SourceKind::Html => Err(ExtractError::Unsupported {
+        SourceKind::Ical => {
+            let text = String::from_utf8_lossy(&document.body);
+            ical::parse(&text)
+                .map(Extracted::Calendar)
+                .map_err(|message| ExtractError::Calendar {
+                    url: document.url.clone(),
+                    message,
+                })
+        }
+        SourceKind::Html => Err(ExtractError::Unsupported {
             url: document.url.clone(),
             kind: describe(kind),
         }),

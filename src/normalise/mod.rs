@@ -5,6 +5,7 @@
 //! without a date keeps `None` here, and the store keeps its first-seen time).
 
 pub mod calendar;
+pub mod dedup;
 mod html;
 pub mod zones;
 

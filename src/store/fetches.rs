@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::posts::upsert_post;
 use super::{Store, StoreError, ts, ts_column};
-use crate::model::{FetchOutcome, FetchRecord, Post, Validators};
+use crate::model::{Event, FetchOutcome, FetchRecord, Post, Validators};
 
 /// Everything one fetch writes.
 #[derive(Debug, Clone)]
@@ -15,6 +15,13 @@ pub struct FetchWrite<'a> {
     pub record: FetchRecord,
     /// The posts found (empty for not-modified and failed fetches).
     pub posts: &'a [Post],
+    /// The events found; stored only when `events_complete` says the source was read.
+    pub events: &'a [Event],
+    /// True when this fetch read the source's whole event list (so absent events count
+    /// as missing); false for sources that gave no events this time.
+    pub events_complete: bool,
+    /// The zone all-day events are placed in for ordering.
+    pub zone: chrono_tz::Tz,
     /// New validators, when the response carried them.
     pub validators: Option<Validators>,
     /// A permanent redirect's new URL.
@@ -42,6 +49,12 @@ impl Store {
                             super::posts::Upsert::Updated => record.items_updated += 1,
                             super::posts::Upsert::Unchanged => {}
                         }
+                    }
+                    if write.events_complete {
+                        let counts =
+                            super::events::save_events(tx, id, write.events, write.zone, now)?;
+                        record.items_new += counts.new;
+                        record.items_updated += counts.updated;
                     }
                     reset_failures(tx, id)?;
                 }
@@ -98,8 +111,8 @@ fn reset_failures(tx: &Transaction, id: &str) -> rusqlite::Result<()> {
 fn insert_record(tx: &Transaction, r: &FetchRecord) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO fetches (source_id, url, started_at, duration_ms, parse_ms, http_status, bytes,
-            items_found, items_new, items_updated, outcome, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            items_found, items_new, items_updated, outcome, error, warnings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             r.source_id,
             r.url,
@@ -113,13 +126,14 @@ fn insert_record(tx: &Transaction, r: &FetchRecord) -> rusqlite::Result<()> {
             r.items_updated,
             r.outcome.as_str(),
             r.error,
+            r.warnings,
         ],
     )?;
     Ok(())
 }
 
 const RECORD_COLUMNS: &str = "source_id, url, started_at, duration_ms, parse_ms, http_status, bytes, \
-     items_found, items_new, items_updated, outcome, error";
+     items_found, items_new, items_updated, outcome, error, warnings";
 
 fn record_from_row(row: &rusqlite::Row) -> rusqlite::Result<FetchRecord> {
     let outcome: String = row.get(10)?;
@@ -136,6 +150,7 @@ fn record_from_row(row: &rusqlite::Row) -> rusqlite::Result<FetchRecord> {
         items_updated: row.get(9)?,
         outcome: FetchOutcome::parse(&outcome).unwrap_or(FetchOutcome::Failed),
         error: row.get(11)?,
+        warnings: row.get(12)?,
     })
 }
 

@@ -69,6 +69,53 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX fetches_by_source ON fetches (source_id, id DESC);
     "#,
+    // 2: events, merged across sources; each source's version is kept as a listing.
+    r#"
+    CREATE TABLE events (
+        id               INTEGER PRIMARY KEY,
+        uid              TEXT NOT NULL UNIQUE,    -- public, permanent
+        series_uid       TEXT,
+        title            TEXT NOT NULL,
+        description_text TEXT,
+        description_html TEXT,
+        start_at         TEXT NOT NULL,           -- `2026-12-11` or an RFC 3339 UTC instant
+        end_at           TEXT,
+        start_utc        TEXT NOT NULL,           -- the start as an instant, for ordering and windows
+        all_day          INTEGER NOT NULL,
+        timezone         TEXT,
+        location_name    TEXT,
+        location_address TEXT,
+        online_url       TEXT,
+        url              TEXT,
+        organiser        TEXT,
+        language         TEXT,
+        status           TEXT NOT NULL CHECK (status IN ('confirmed', 'tentative', 'cancelled', 'postponed')),
+        categories       TEXT NOT NULL DEFAULT '[]',
+        listed           INTEGER NOT NULL DEFAULT 1,   -- 0: no source lists it any more
+        provenance       TEXT NOT NULL DEFAULT '{}',   -- field -> source id
+        calendar_hash    TEXT NOT NULL,
+        revision         INTEGER NOT NULL DEFAULT 0,   -- goes up when what a calendar shows changes
+        first_seen_at    TEXT NOT NULL,
+        last_seen_at     TEXT NOT NULL,
+        changed_at       TEXT NOT NULL
+    );
+    CREATE INDEX events_by_start ON events (start_utc);
+
+    CREATE TABLE event_listings (
+        source_id     TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        source_uid    TEXT NOT NULL,
+        event_id      INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        data          TEXT NOT NULL,              -- this source's version, as JSON
+        first_seen_at TEXT NOT NULL,
+        last_seen_at  TEXT NOT NULL,
+        missing_count INTEGER NOT NULL DEFAULT 0, -- successful fetches it was absent from
+        listed        INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (source_id, source_uid)
+    );
+    CREATE INDEX listings_by_event ON event_listings (event_id);
+
+    ALTER TABLE fetches ADD COLUMN warnings TEXT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema.

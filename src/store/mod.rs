@@ -6,6 +6,7 @@
 //! async callers run them on a blocking thread. Entities are split by file: sources, posts,
 //! fetches.
 
+mod events;
 mod fetches;
 mod migrations;
 mod posts;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+pub use events::{EventCounts, EventFilter, MISSING_FETCHES_BEFORE_UNLISTED, StoredEvent};
 pub use fetches::FetchWrite;
 pub use posts::PostFilter;
 pub use sources::SourceHealth;

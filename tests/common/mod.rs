@@ -24,6 +24,14 @@ pub fn test_fetch_settings() -> FetchSettings {
     }
 }
 
+/// Extraction context for tests: Toronto time, the default event window.
+pub fn test_context() -> bulletin::refresh::Context {
+    bulletin::refresh::Context {
+        display_zone: chrono_tz::America::Toronto,
+        events: bulletin::config::EventSettings::default(),
+    }
+}
+
 pub fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
@@ -52,7 +60,7 @@ impl Harness {
         let store = Store::open(&dir.path().join("bulletin.db")).expect("open store");
         let fetcher = Fetcher::new(settings).expect("fetcher");
         Harness {
-            refresher: Refresher::new(fetcher, store.clone()),
+            refresher: Refresher::new(fetcher, store.clone(), test_context()),
             store,
             sources: Default::default(),
             _dir: dir,

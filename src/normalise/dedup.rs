@@ -1,0 +1,375 @@
+//! When two listings are the same event, and what the merged event says.
+//!
+//! Matching is deliberately conservative and deterministic: the starts must agree to the
+//! minute (time zones already resolved), the titles must be near-identical once case,
+//! punctuation and filler words are set aside, and where both give a place or a page, one
+//! of them must agree. Two different sessions at the same time in the same building
+//! therefore stay two events. Merging keeps, field by field, the richest value, and
+//! records which source each came from.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Event, EventTime};
+
+/// How alike two titles must be (Sørensen–Dice over character bigrams) to be one event.
+const TITLE_THRESHOLD: f64 = 0.72;
+
+/// Words that vary between departments' wordings of the same title.
+const FILLER: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "of",
+    "and",
+    "le",
+    "la",
+    "les",
+    "de",
+    "des",
+    "du",
+    "et",
+    "session",
+    "event",
+    "événement",
+];
+
+/// The comparable core of a title: lower case, letters and digits, filler words dropped,
+/// common spellings unified ("meet-up" = "meetup", "CoP" = "community of practice").
+pub fn title_key(title: &str) -> String {
+    let lowered = title
+        .to_lowercase()
+        .replace("community of practice", "cop")
+        .replace("communauté de pratique", "cop");
+    let spaced: String = lowered
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c
+            } else if c == '-' {
+                '\u{0}'
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .replace('\u{0}', "");
+    spaced
+        .split_whitespace()
+        .filter(|w| !FILLER.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Words that tell otherwise alike titles apart: numbers, months, days, parts.
+fn distinguishing(key: &str) -> std::collections::BTreeSet<&str> {
+    const MARKERS: &[&str] = &[
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "part",
+        "partie",
+        "i",
+        "ii",
+        "iii",
+        "iv",
+        "first",
+        "second",
+        "third",
+        "final",
+        "premier",
+        "deuxième",
+        "troisième",
+        "beginner",
+        "advanced",
+        "débutant",
+        "avancé",
+        "english",
+        "french",
+        "anglais",
+        "français",
+    ];
+    key.split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()) || MARKERS.contains(w))
+        .collect()
+}
+
+/// Title similarity in 0..=1.
+pub fn title_similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (title_key(a), title_key(b));
+    if a == b {
+        return 1.0;
+    }
+    strsim::sorensen_dice(&a, &b)
+}
+
+fn place_key(text: &str) -> String {
+    title_key(text)
+}
+
+/// Whether `a` and `b` describe the same event; the score orders candidates.
+pub fn match_score(a: &Event, b: &Event) -> Option<f64> {
+    let same_start = match (a.start, b.start) {
+        (EventTime::At(x), EventTime::At(y)) => (x - y).num_seconds().abs() < 60,
+        (EventTime::Date(x), EventTime::Date(y)) => x == y,
+        _ => false,
+    };
+    if !same_start {
+        return None;
+    }
+    let title = title_similarity(&a.title, &b.title);
+    if title < TITLE_THRESHOLD {
+        return None;
+    }
+    let (key_a, key_b) = (title_key(&a.title), title_key(&b.title));
+    let (marks_a, marks_b) = (distinguishing(&key_a), distinguishing(&key_b));
+    if !marks_a.is_empty() && !marks_b.is_empty() && marks_a != marks_b {
+        return None;
+    }
+    // Evidence from place and page: where both sides give one, one must agree.
+    let same_url =
+        both(&a.url, &b.url).map(|(x, y)| x.trim_end_matches('/') == y.trim_end_matches('/'));
+    let same_online = both(&a.online_url, &b.online_url).map(|(x, y)| x == y);
+    let place = |e: &Event| e.location_name.clone().or(e.location_address.clone());
+    let same_place = both(&place(a), &place(b)).map(|(x, y)| {
+        let (x, y) = (place_key(x), place_key(y));
+        x.contains(&y) || y.contains(&x) || strsim::sorensen_dice(&x, &y) >= 0.6
+    });
+    let evidence = [same_url, same_online, same_place];
+    if evidence.contains(&Some(true)) || evidence.iter().all(Option::is_none) {
+        let bonus = evidence.iter().filter(|e| **e == Some(true)).count() as f64 * 0.1;
+        Some(title + bonus)
+    } else {
+        None
+    }
+}
+
+fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'a str)> {
+    Some((a.as_deref()?, b.as_deref()?))
+}
+
+/// One source's version of an event.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub source_id: String,
+    pub event: Event,
+    /// Still listed by its source (not missing from its recent fetches).
+    pub listed: bool,
+}
+
+/// The merged event and, per field, the source it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    pub event: Event,
+    pub provenance: BTreeMap<&'static str, String>,
+}
+
+/// Merges listings, given in priority order (first registered first). The first listing
+/// that still lists the event leads: its title, times and status; descriptions take the
+/// longest; other fields the first listing that has them.
+pub fn merge(listings: &[Listing]) -> Option<Merged> {
+    let mut ordered: Vec<&Listing> = listings.iter().filter(|l| l.listed).collect();
+    if ordered.is_empty() {
+        ordered = listings.iter().collect();
+    }
+    let lead = *ordered.first()?;
+    let mut event = lead.event.clone();
+    let mut provenance = BTreeMap::new();
+    for field in ["title", "start", "end", "status"] {
+        provenance.insert(field, lead.source_id.clone());
+    }
+    macro_rules! first_with {
+        ($field:ident, $name:literal) => {
+            if let Some(l) = ordered.iter().find(|l| l.event.$field.is_some()) {
+                event.$field = l.event.$field.clone();
+                provenance.insert($name, l.source_id.clone());
+            }
+        };
+    }
+    first_with!(end, "end");
+    first_with!(timezone, "timezone");
+    first_with!(location_name, "location_name");
+    first_with!(location_address, "location_address");
+    first_with!(online_url, "online_url");
+    first_with!(url, "url");
+    first_with!(organiser, "organiser");
+    first_with!(language, "language");
+    let longest = |get: fn(&Event) -> Option<&String>| {
+        ordered
+            .iter()
+            .filter_map(|l| get(&l.event).map(|text| (text.chars().count(), l)))
+            .max_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| b.1.source_id.cmp(&a.1.source_id))
+            })
+            .map(|(_, l)| *l)
+    };
+    if let Some(l) = longest(|e| e.description_text.as_ref()) {
+        event.description_text = l.event.description_text.clone();
+        provenance.insert("description_text", l.source_id.clone());
+    }
+    if let Some(l) = longest(|e| e.description_html.as_ref()) {
+        event.description_html = l.event.description_html.clone();
+        provenance.insert("description_html", l.source_id.clone());
+    }
+    let mut categories: Vec<String> = Vec::new();
+    for l in &ordered {
+        for c in &l.event.categories {
+            if !categories.iter().any(|x| x.eq_ignore_ascii_case(c)) {
+                categories.push(c.clone());
+            }
+        }
+    }
+    event.categories = categories;
+    Some(Merged { event, provenance })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EventStatus;
+
+    fn event(title: &str, start: &str, place: Option<&str>) -> Event {
+        Event {
+            source_id: "s".into(),
+            uid: title.into(),
+            series_uid: None,
+            title: title.into(),
+            description_text: None,
+            description_html: None,
+            start: EventTime::At(start.parse().unwrap()),
+            end: None,
+            timezone: None,
+            location_name: place.map(str::to_string),
+            location_address: None,
+            online_url: None,
+            url: None,
+            organiser: None,
+            language: None,
+            status: EventStatus::Confirmed,
+            categories: vec![],
+        }
+    }
+
+    #[test]
+    fn reworded_titles_of_one_event_match() {
+        let a = event(
+            "Data Science Community of Practice: November meetup",
+            "2026-11-18T17:00:00Z",
+            Some("90 Elgin Street, Ottawa"),
+        );
+        let b = event(
+            "Data science CoP — November meet-up",
+            "2026-11-18T17:00:00Z",
+            Some("90 Elgin St., Ottawa, Room 101"),
+        );
+        assert!(
+            match_score(&a, &b).is_some(),
+            "similarity {}",
+            title_similarity(&a.title, &b.title)
+        );
+    }
+
+    #[test]
+    fn near_misses_stay_apart() {
+        let a = event(
+            "Data Science Community of Practice: November meetup",
+            "2026-11-18T17:00:00Z",
+            Some("90 Elgin Street"),
+        );
+        let other_session = event(
+            "Accessibility lunch and learn",
+            "2026-11-18T17:00:00Z",
+            Some("90 Elgin Street"),
+        );
+        let other_time = event(
+            "Data Science Community of Practice: November meetup",
+            "2026-11-18T18:00:00Z",
+            Some("90 Elgin Street"),
+        );
+        let other_place = event(
+            "Data Science Community of Practice: November meetup",
+            "2026-11-18T17:00:00Z",
+            Some("Harbour Centre, Vancouver"),
+        );
+        let next_month = event(
+            "Data Science Community of Practice: December meetup",
+            "2026-11-18T17:00:00Z",
+            Some("90 Elgin Street"),
+        );
+        assert!(match_score(&a, &other_session).is_none());
+        assert!(match_score(&a, &other_time).is_none());
+        assert!(match_score(&a, &other_place).is_none());
+        assert!(
+            match_score(&a, &next_month).is_none(),
+            "similarity {}",
+            title_similarity(&a.title, &next_month.title)
+        );
+    }
+
+    #[test]
+    fn merging_keeps_the_richest_fields_and_says_where_from() {
+        let mut first = event("CoP meetup", "2026-11-18T17:00:00Z", None);
+        first.description_text = Some("Short.".into());
+        let mut second = event(
+            "Data science CoP meetup",
+            "2026-11-18T17:00:00Z",
+            Some("90 Elgin"),
+        );
+        second.source_id = "t".into();
+        second.description_text = Some("A much longer description of the meetup.".into());
+        second.categories = vec!["data".into()];
+        let merged = merge(&[
+            Listing {
+                source_id: "s".into(),
+                event: first,
+                listed: true,
+            },
+            Listing {
+                source_id: "t".into(),
+                event: second,
+                listed: true,
+            },
+        ])
+        .unwrap();
+        assert_eq!(merged.event.title, "CoP meetup");
+        assert_eq!(merged.event.location_name.as_deref(), Some("90 Elgin"));
+        assert_eq!(
+            merged.event.description_text.as_deref(),
+            Some("A much longer description of the meetup.")
+        );
+        assert_eq!(merged.provenance["location_name"], "t");
+        assert_eq!(merged.provenance["title"], "s");
+        assert_eq!(merged.event.categories, ["data"]);
+    }
+}
