@@ -267,6 +267,9 @@ fn describe_harvest(harvest: &refresh::Harvest) -> String {
         parts.push(format!("{} events", harvest.events.len()));
     }
     let mut text = parts.join(", ");
+    if let Some(methods) = &harvest.methods {
+        text.push_str(&format!(" [{methods}]"));
+    }
     if !harvest.warnings.is_empty() {
         text.push_str(&format!(
             " ({} warnings: {})",

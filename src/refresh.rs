@@ -20,6 +20,7 @@ use crate::model::{
 };
 use crate::normalise;
 use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
+use crate::normalise::page::{PageSource, events_from_page};
 use crate::schedule;
 use crate::store::{FetchWrite, Store};
 
@@ -63,6 +64,8 @@ pub struct Harvest {
     pub events_complete: bool,
     /// Parts of the document that could not be read; the rest was.
     pub warnings: Vec<String>,
+    /// For pages: how many events each extraction method found.
+    pub methods: Option<String>,
 }
 
 /// What extraction needs besides the document.
@@ -81,34 +84,76 @@ pub fn harvest(
     context: &Context,
 ) -> Result<Harvest, ExtractError> {
     let kind = extract::detect(source.kind, document);
-    Ok(match extract::extract(kind, document)? {
-        Extracted::Feed(feed) => Harvest {
-            posts: normalise::posts_from_feed(&source.id, &document.url, &feed),
-            ..Harvest::default()
-        },
-        Extracted::Calendar(calendar) => {
-            let window = Window::around(
-                Utc::now(),
-                context.events.window_past_days,
-                context.events.window_future_days,
-            );
-            let found = events_from_calendar(
-                &CalendarSource {
-                    source_id: &source.id,
-                    source_zone: source.timezone,
-                    display_zone: context.display_zone,
-                    window,
-                },
-                &calendar,
-            );
-            Harvest {
-                events: found.events,
-                events_complete: true,
-                warnings: found.warnings,
+    Ok(
+        match extract::extract(kind, document, source.selectors.as_ref())? {
+            Extracted::Feed(feed) => Harvest {
+                posts: normalise::posts_from_feed(&source.id, &document.url, &feed),
                 ..Harvest::default()
+            },
+            Extracted::Calendar(calendar) => {
+                let window = Window::around(
+                    Utc::now(),
+                    context.events.window_past_days,
+                    context.events.window_future_days,
+                );
+                let found = events_from_calendar(
+                    &CalendarSource {
+                        source_id: &source.id,
+                        source_zone: source.timezone,
+                        display_zone: context.display_zone,
+                        window,
+                    },
+                    &calendar,
+                );
+                Harvest {
+                    // An empty calendar is more likely broken than cleared: absent events are
+                    // only counted as missing when the calendar still lists something.
+                    events_complete: !found.events.is_empty(),
+                    events: found.events,
+                    warnings: found.warnings,
+                    ..Harvest::default()
+                }
             }
-        }
-    })
+            Extracted::Page(page) => {
+                let zone = source.timezone.unwrap_or(context.display_zone);
+                let page_context = PageSource {
+                    source_id: &source.id,
+                    page_url: &document.url,
+                    page_language: page.language.as_deref(),
+                    zone,
+                    date_format: source
+                        .selectors
+                        .as_ref()
+                        .and_then(|s| s.date_format.as_deref()),
+                    today: Utc::now().with_timezone(&zone).date_naive(),
+                };
+                let (events, mut warnings) = match page.best() {
+                    Some((_, found)) => events_from_page(&page_context, found),
+                    None => (Vec::new(), Vec::new()),
+                };
+                warnings.extend(page.warnings.iter().cloned());
+                let methods = page.method_counts();
+                if events.is_empty() {
+                    let hint = if source.selectors.is_none() {
+                        "; no selectors are configured for this source"
+                    } else {
+                        ""
+                    };
+                    warnings.push(format!(
+                        "{}: no events found ({methods}{hint})",
+                        document.url
+                    ));
+                }
+                Harvest {
+                    events_complete: !events.is_empty(),
+                    events,
+                    warnings,
+                    methods: Some(methods),
+                    ..Harvest::default()
+                }
+            }
+        },
+    )
 }
 
 /// Runs refreshes against one fetcher and one store. Cheap to clone.

@@ -6,12 +6,14 @@
 //! clock, no store.
 
 pub mod feed;
+pub mod html;
 pub mod ical;
 
 pub use feed::{FeedDocument, FeedEntry, TextBody};
+pub use html::PageDocument;
 pub use ical::CalendarDocument;
 
-use crate::model::{FetchedDocument, SourceKind};
+use crate::model::{FetchedDocument, Selectors, SourceKind};
 
 /// Why a document yielded nothing. Messages name the document's URL.
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +22,6 @@ pub enum ExtractError {
     Feed { url: String, message: String },
     #[error("{url}: not a calendar Bulletin can read: {message}")]
     Calendar { url: String, message: String },
-    #[error("{url}: {kind} sources are not read yet; this build reads feeds and calendars")]
-    Unsupported { url: String, kind: &'static str },
     #[error("{url}: the document looks like {found}, not a {expected}")]
     WrongKind {
         url: String,
@@ -35,6 +35,7 @@ pub enum ExtractError {
 pub enum Extracted {
     Feed(FeedDocument),
     Calendar(CalendarDocument),
+    Page(PageDocument),
 }
 
 /// Decides the document's kind: the source's declared kind wins, then the bytes, then
@@ -82,7 +83,11 @@ fn sniff(body: &[u8]) -> Option<SourceKind> {
 }
 
 /// Extracts what the document holds, as the given kind.
-pub fn extract(kind: SourceKind, document: &FetchedDocument) -> Result<Extracted, ExtractError> {
+pub fn extract(
+    kind: SourceKind,
+    document: &FetchedDocument,
+    selectors: Option<&Selectors>,
+) -> Result<Extracted, ExtractError> {
     match kind {
         SourceKind::Feed => {
             if let Some(found @ (SourceKind::Html | SourceKind::Ical)) = sniff(&document.body) {
@@ -108,10 +113,10 @@ pub fn extract(kind: SourceKind, document: &FetchedDocument) -> Result<Extracted
                     message,
                 })
         }
-        SourceKind::Html => Err(ExtractError::Unsupported {
-            url: document.url.clone(),
-            kind: describe(kind),
-        }),
+        SourceKind::Html => {
+            let text = String::from_utf8_lossy(&document.body);
+            Ok(Extracted::Page(html::parse(&text, selectors)))
+        }
     }
 }
 
@@ -180,6 +185,7 @@ mod tests {
                 "<!doctype html><html><body>Hi</body></html>",
                 Some("text/html"),
             ),
+            None,
         )
         .unwrap_err();
         assert_eq!(

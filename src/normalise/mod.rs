@@ -5,8 +5,10 @@
 //! without a date keeps `None` here, and the store keeps its first-seen time).
 
 pub mod calendar;
+pub mod dates;
 pub mod dedup;
 mod html;
+pub mod page;
 pub mod zones;
 
 pub use html::{escape_html, plain_text, sanitise_html};
