@@ -62,6 +62,7 @@ fn context(config: &Config) -> refresh::Context {
     refresh::Context {
         display_zone: config.settings.timezone,
         events: config.settings.events,
+        now: None,
     }
 }
 

@@ -74,10 +74,19 @@ pub struct Context {
     /// The service's display zone: floating times of sources without their own zone.
     pub display_zone: chrono_tz::Tz,
     pub events: EventSettings,
+    /// A fixed "now" (tests, replays); `None` reads the system clock.
+    pub now: Option<DateTime<Utc>>,
 }
 
-/// Extracts and normalises a fetched document for `source`. Pure but for the clock,
-/// which places the recurrence window.
+impl Context {
+    /// The time the pipeline works at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+}
+
+/// Extracts and normalises a fetched document for `source`. Pure: the context's clock
+/// places the recurrence window.
 pub fn harvest(
     source: &Source,
     document: &FetchedDocument,
@@ -92,7 +101,7 @@ pub fn harvest(
             },
             Extracted::Calendar(calendar) => {
                 let window = Window::around(
-                    Utc::now(),
+                    context.now(),
                     context.events.window_past_days,
                     context.events.window_future_days,
                 );
@@ -125,7 +134,7 @@ pub fn harvest(
                         .selectors
                         .as_ref()
                         .and_then(|s| s.date_format.as_deref()),
-                    today: Utc::now().with_timezone(&zone).date_naive(),
+                    today: context.now().with_timezone(&zone).date_naive(),
                 };
                 let (events, mut warnings) = match page.best() {
                     Some((_, found)) => events_from_page(&page_context, found),
@@ -275,6 +284,7 @@ impl Refresher {
         let store = self.store.clone();
         let fallback = outcome.record.clone();
         let zone = source.timezone.unwrap_or(self.context.display_zone);
+        let now = self.context.now();
         let saved = tokio::task::spawn_blocking(move || {
             let write = FetchWrite {
                 record: outcome.record,
@@ -286,7 +296,7 @@ impl Refresher {
                 moved_to: outcome.moved_to,
                 next_attempt_after: outcome.next_attempt_after,
             };
-            store.save_fetch(write, Utc::now())
+            store.save_fetch(write, now)
         })
         .await;
         match saved {

@@ -29,14 +29,26 @@ pub struct StoredEvent {
     pub event: Event,
     pub listed: bool,
     pub revision: u32,
-    /// (source id, source name, department) of every source listing it.
-    pub sources: Vec<(String, String, String)>,
+    /// Every source listing it, first lister first.
+    pub sources: Vec<ListedBy>,
     /// The sources' tags and the event's own categories.
     pub tags: Vec<String>,
     pub provenance: BTreeMap<String, String>,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub changed: DateTime<Utc>,
+}
+
+/// One source's listing of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedBy {
+    pub source_id: String,
+    pub source_name: String,
+    pub department: String,
+    /// The event's id within that source (its calendar UID, page id or URL).
+    pub source_uid: String,
+    /// False once the source stopped listing it.
+    pub listed: bool,
 }
 
 /// Which events a view shows; lists are alternatives, fields all apply.
@@ -352,21 +364,33 @@ impl Store {
                 .query_map(rusqlite::params_from_iter(values), event_from_row)?
                 .collect::<rusqlite::Result<_>>()?;
             let mut sources = conn.prepare(
-                "SELECT s.id, s.name, s.department, s.tags FROM event_listings l JOIN sources s ON s.id = l.source_id
+                "SELECT s.id, s.name, s.department, s.tags, l.source_uid, l.listed
+                 FROM event_listings l JOIN sources s ON s.id = l.source_id
                  WHERE l.event_id = ?1 ORDER BY l.first_seen_at, s.id",
             )?;
             for (id, stored) in &mut events {
-                let rows: Vec<(String, String, String, String)> = sources
-                    .query_map([*id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+                let rows: Vec<(ListedBy, String)> = sources
+                    .query_map([*id], |row| {
+                        Ok((
+                            ListedBy {
+                                source_id: row.get(0)?,
+                                source_name: row.get(1)?,
+                                department: row.get(2)?,
+                                source_uid: row.get(4)?,
+                                listed: row.get(5)?,
+                            },
+                            row.get::<_, String>(3)?,
+                        ))
+                    })?
                     .collect::<rusqlite::Result<_>>()?;
                 let mut tags: Vec<String> = Vec::new();
-                for (source_id, name, department, source_tags) in rows {
+                for (listed_by, source_tags) in rows {
                     for tag in json_list(&source_tags) {
                         if !tags.contains(&tag) {
                             tags.push(tag);
                         }
                     }
-                    stored.sources.push((source_id, name, department));
+                    stored.sources.push(listed_by);
                 }
                 for category in &stored.event.categories {
                     if !tags.iter().any(|t| t.eq_ignore_ascii_case(category)) {

@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
-pub use events::{EventCounts, EventFilter, MISSING_FETCHES_BEFORE_UNLISTED, StoredEvent};
+pub use events::{
+    EventCounts, EventFilter, ListedBy, MISSING_FETCHES_BEFORE_UNLISTED, StoredEvent,
+};
 pub use fetches::FetchWrite;
 pub use posts::PostFilter;
 pub use sources::SourceHealth;

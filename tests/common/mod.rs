@@ -29,6 +29,7 @@ pub fn test_context() -> bulletin::refresh::Context {
     bulletin::refresh::Context {
         display_zone: chrono_tz::America::Toronto,
         events: bulletin::config::EventSettings::default(),
+        now: None,
     }
 }
 
@@ -55,12 +56,16 @@ impl Harness {
     }
 
     pub fn with_settings(settings: FetchSettings) -> Harness {
+        Harness::with(settings, test_context())
+    }
+
+    pub fn with(settings: FetchSettings, context: bulletin::refresh::Context) -> Harness {
         bulletin::fetch::install_tls_provider();
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("bulletin.db")).expect("open store");
         let fetcher = Fetcher::new(settings).expect("fetcher");
         Harness {
-            refresher: Refresher::new(fetcher, store.clone(), test_context()),
+            refresher: Refresher::new(fetcher, store.clone(), context),
             store,
             sources: Default::default(),
             _dir: dir,
@@ -89,6 +94,15 @@ impl Harness {
     pub async fn refresh(&self, id: &str) -> FetchRecord {
         let (source, state) = self.store.source(id).expect("source exists");
         self.refresher.refresh_source(&source, &state).await
+    }
+
+    /// Every stored event.
+    pub fn events(&self) -> Vec<bulletin::store::StoredEvent> {
+        let filter = bulletin::store::EventFilter {
+            limit: 100_000,
+            ..Default::default()
+        };
+        self.store.events(&filter).expect("read events")
     }
 
     /// Every stored post of a source.
