@@ -218,6 +218,31 @@ mod tests {
     }
 
     #[test]
+    fn an_offset_keeps_the_sources_zone_only_when_they_agree() {
+        let toronto = chrono_tz::America::Toronto;
+        let winter = When::Instant(
+            chrono::DateTime::parse_from_rfc3339("2026-01-20T12:00:00-05:00").unwrap(),
+        );
+        let summer_wrong = When::Instant(
+            chrono::DateTime::parse_from_rfc3339("2026-07-20T12:00:00-05:00").unwrap(),
+        );
+        let london = When::Instant(
+            chrono::DateTime::parse_from_rfc3339("2026-01-20T12:00:00+00:00").unwrap(),
+        );
+        assert_eq!(to_event_time(winter, toronto).1, Some(toronto));
+        assert_eq!(
+            to_event_time(summer_wrong, toronto).1,
+            None,
+            "Toronto is -04:00 in July"
+        );
+        assert_eq!(to_event_time(london, toronto).1, None);
+        assert_eq!(
+            to_event_time(london, toronto).0.to_text(),
+            "2026-01-20T12:00:00Z"
+        );
+    }
+
+    #[test]
     fn text_dates_all_day_and_unreadable_ones() {
         let french = PageEvent {
             name: Some("Café-causerie".into()),
