@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod extract;
 pub mod fetch;
+pub mod harvest;
 pub mod i18n;
 pub mod model;
 pub mod normalise;

@@ -11,16 +11,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
-use crate::config::EventSettings;
-use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
-use crate::model::{
-    Event, FetchOutcome, FetchRecord, FetchedDocument, Location, Post, Source, SourceState,
-    Validators,
-};
-use crate::normalise;
-use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
-use crate::normalise::page::{PageSource, events_from_page};
+pub use crate::harvest::{Context, Harvest};
+use crate::harvest::{follow_links, harvest};
+use crate::model::{FetchOutcome, FetchRecord, Location, Source, SourceState, Validators};
 use crate::schedule;
 use crate::store::{FetchWrite, Store};
 
@@ -52,117 +46,6 @@ pub enum Attempt {
         retry_after: Option<Duration>,
         parse_time: Duration,
     },
-}
-
-/// What a document yielded, extracted and normalised.
-#[derive(Debug, Default)]
-pub struct Harvest {
-    pub posts: Vec<Post>,
-    pub events: Vec<Event>,
-    /// The document is the source's whole list of events (a calendar or an events page),
-    /// so events it no longer lists are counted as missing.
-    pub events_complete: bool,
-    /// Parts of the document that could not be read; the rest was.
-    pub warnings: Vec<String>,
-    /// For pages: how many events each extraction method found.
-    pub methods: Option<String>,
-}
-
-/// What extraction needs besides the document.
-#[derive(Debug, Clone, Copy)]
-pub struct Context {
-    /// The service's display zone: floating times of sources without their own zone.
-    pub display_zone: chrono_tz::Tz,
-    pub events: EventSettings,
-    /// A fixed "now" (tests, replays); `None` reads the system clock.
-    pub now: Option<DateTime<Utc>>,
-}
-
-impl Context {
-    /// The time the pipeline works at.
-    pub fn now(&self) -> DateTime<Utc> {
-        self.now.unwrap_or_else(Utc::now)
-    }
-}
-
-/// Extracts and normalises a fetched document for `source`. Pure: the context's clock
-/// places the recurrence window.
-pub fn harvest(
-    source: &Source,
-    document: &FetchedDocument,
-    context: &Context,
-) -> Result<Harvest, ExtractError> {
-    let kind = extract::detect(source.kind, document);
-    Ok(
-        match extract::extract(kind, document, source.selectors.as_ref())? {
-            Extracted::Feed(feed) => Harvest {
-                posts: normalise::posts_from_feed(&source.id, &document.url, &feed),
-                ..Harvest::default()
-            },
-            Extracted::Calendar(calendar) => {
-                let window = Window::around(
-                    context.now(),
-                    context.events.window_past_days,
-                    context.events.window_future_days,
-                );
-                let found = events_from_calendar(
-                    &CalendarSource {
-                        source_id: &source.id,
-                        source_zone: source.timezone,
-                        display_zone: context.display_zone,
-                        window,
-                    },
-                    &calendar,
-                );
-                Harvest {
-                    // An empty calendar is more likely broken than cleared: absent events are
-                    // only counted as missing when the calendar still lists something.
-                    events_complete: !found.events.is_empty(),
-                    events: found.events,
-                    warnings: found.warnings,
-                    ..Harvest::default()
-                }
-            }
-            Extracted::Page(page) => {
-                let zone = source.timezone.unwrap_or(context.display_zone);
-                let page_context = PageSource {
-                    source_id: &source.id,
-                    page_url: &document.url,
-                    page_language: page.language.as_deref(),
-                    zone,
-                    date_format: source
-                        .selectors
-                        .as_ref()
-                        .and_then(|s| s.date_format.as_deref()),
-                    today: context.now().with_timezone(&zone).date_naive(),
-                };
-                let (events, mut warnings) = match page.best() {
-                    Some((_, found)) => events_from_page(&page_context, found),
-                    None => (Vec::new(), Vec::new()),
-                };
-                warnings.extend(page.warnings.iter().cloned());
-                let methods = page.method_counts();
-                if events.is_empty() {
-                    let hint = if source.selectors.is_none() {
-                        "; no selectors are configured for this source"
-                    } else {
-                        ""
-                    };
-                    warnings.push(format!(
-                        "{}: no events found ({methods}{hint})",
-                        document.url
-                    ));
-                }
-                Harvest {
-                    events_complete: !events.is_empty(),
-                    events,
-                    warnings,
-                    methods: Some(methods),
-                    ..Harvest::default()
-                }
-            }
-        },
-    )
 }
 
 /// Runs refreshes against one fetcher and one store. Cheap to clone.
@@ -234,25 +117,30 @@ pub async fn attempt(
             Fetched::Document(document) => document,
         };
         let owned_source = source.clone();
-        let context = *context;
+        let owned_context = *context;
         let parse_started = Instant::now();
         let bytes = document.body.len() as u64;
         let parsed = tokio::task::spawn_blocking(move || {
-            let result = harvest(&owned_source, &document, &context);
+            let result = harvest(&owned_source, &document, &owned_context);
             (document, result)
         })
         .await;
         let parse_time = parse_started.elapsed();
         match parsed {
-            Ok((document, Ok(harvest))) => Attempt::Found {
-                url: document.url,
-                status: document.status,
-                bytes,
-                harvest,
-                validators: document.validators,
-                moved_to: document.moved_permanently_to.map(|u| u.to_string()),
-                parse_time,
-            },
+            Ok((document, Ok(mut harvest))) => {
+                if !harvest.follow.is_empty() {
+                    follow_links(fetcher, source, context, &mut harvest).await;
+                }
+                Attempt::Found {
+                    url: document.url,
+                    status: document.status,
+                    bytes,
+                    harvest,
+                    validators: document.validators,
+                    moved_to: document.moved_permanently_to.map(|u| u.to_string()),
+                    parse_time,
+                }
+            }
             Ok((document, Err(error))) => Attempt::Failed {
                 url: document.url,
                 status: Some(document.status),

@@ -42,6 +42,8 @@ pub struct FeedEntry {
     pub content: Option<TextBody>,
     pub language: Option<String>,
     pub categories: Vec<String>,
+    /// iCalendar files the entry carries (enclosures, media, `.ics` links), as written.
+    pub calendar_links: Vec<String>,
 }
 
 /// Parses raw bytes (feed-rs honours the declared XML encoding itself).
@@ -63,7 +65,36 @@ pub fn parse(body: &[u8]) -> Result<FeedDocument, String> {
 }
 
 fn entry(entry: feed_rs::model::Entry) -> FeedEntry {
+    let is_calendar =
+        |mime: &str| mime.starts_with("text/calendar") || mime.starts_with("application/ics");
+    let mut calendar_links: Vec<String> = entry
+        .media
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .filter(|c| {
+            c.content_type
+                .as_ref()
+                .is_some_and(|t| is_calendar(&t.to_string()))
+                || c.url.as_ref().is_some_and(|u| u.path().ends_with(".ics"))
+        })
+        .filter_map(|c| c.url.as_ref().map(|u| u.to_string()))
+        .collect();
+    calendar_links.extend(
+        entry
+            .links
+            .iter()
+            .filter(|l| {
+                l.media_type.as_deref().is_some_and(is_calendar)
+                    || l.href
+                        .split('?')
+                        .next()
+                        .is_some_and(|h| h.ends_with(".ics"))
+            })
+            .map(|l| l.href.clone()),
+    );
+    calendar_links.dedup();
     FeedEntry {
+        calendar_links,
         id: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
         link: pick_link(&entry.links),
         base: entry.base,

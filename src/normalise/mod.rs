@@ -91,6 +91,19 @@ fn post_from_entry(
     }
 }
 
+/// The absolute URLs of the iCalendar files a feed's entries carry.
+pub fn calendar_links_from_feed(document_url: &str, feed: &FeedDocument) -> Vec<String> {
+    let base = Url::parse(document_url).ok();
+    let mut links: Vec<String> = feed
+        .entries
+        .iter()
+        .flat_map(|e| e.calendar_links.iter())
+        .filter_map(|link| resolve(link, base.as_ref()))
+        .collect();
+    links.dedup();
+    links
+}
+
 /// An entry without a title is named by the start of its text, as feed readers do.
 fn untitled(entry: &FeedEntry) -> String {
     let text = entry
@@ -221,6 +234,7 @@ mod tests {
             content: None,
             language: None,
             categories: vec![],
+            calendar_links: vec![],
         }
     }
 

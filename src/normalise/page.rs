@@ -27,21 +27,75 @@ pub struct PageSource<'a> {
     pub today: NaiveDate,
 }
 
-/// Converts the page's events; those whose start cannot be read are reported instead.
-pub fn events_from_page(
-    context: &PageSource<'_>,
-    found: &[PageEvent],
-) -> (Vec<Event>, Vec<String>) {
+/// A page's events, read.
+#[derive(Debug, Default)]
+pub struct PageEvents {
+    pub events: Vec<Event>,
+    pub warnings: Vec<String>,
+    /// Listings without a readable start that link to a page of their own on the same
+    /// site: the detail page may say when. Each comes with the warning to give if not.
+    pub incomplete: Vec<(PageEvent, String)>,
+}
+
+/// Converts the page's events; those whose start cannot be read are reported, or
+/// returned as incomplete when their own page might complete them.
+pub fn events_from_page(context: &PageSource<'_>, found: &[PageEvent]) -> PageEvents {
     let base = Url::parse(context.page_url).ok();
-    let mut events = Vec::new();
-    let mut warnings = Vec::new();
+    let mut out = PageEvents::default();
     for page_event in found {
         match event(context, base.as_ref(), page_event) {
-            Ok(event) => events.push(event),
-            Err(warning) => warnings.push(warning),
+            Ok(event) => out.events.push(event),
+            Err(warning) => {
+                let detail = page_event
+                    .url
+                    .as_deref()
+                    .and_then(|u| resolve(u, base.as_ref()))
+                    .filter(|u| same_host(u, base.as_ref()));
+                match detail {
+                    Some(url) if page_event.name.is_some() => {
+                        let mut incomplete = page_event.clone();
+                        incomplete.url = Some(url);
+                        out.incomplete.push((incomplete, warning));
+                    }
+                    _ => out.warnings.push(warning),
+                }
+            }
         }
     }
-    (events, warnings)
+    out
+}
+
+fn same_host(url: &str, base: Option<&Url>) -> bool {
+    let host = Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    host.is_some() && host == base.and_then(|b| b.host_str().map(str::to_ascii_lowercase))
+}
+
+/// Fills what a listing lacks from the event its own page describes.
+pub fn complete_from_detail(listing: &PageEvent, detail: &PageEvent) -> PageEvent {
+    let mut out = listing.clone();
+    macro_rules! fill {
+        ($($field:ident),*) => {$( if out.$field.is_none() { out.$field = detail.$field.clone(); } )*};
+    }
+    // The listing's start was unreadable or absent: the detail page's wins.
+    if detail.start.is_some() {
+        out.start = detail.start.clone();
+        out.end = detail.end.clone().or(out.end.take());
+    }
+    fill!(
+        end,
+        location_name,
+        location_address,
+        online_url,
+        description,
+        organiser,
+        language,
+        status,
+        attendance_mode,
+        id
+    );
+    out
 }
 
 fn to_event_time(when: When, zone: Tz) -> (EventTime, Option<Tz>) {
@@ -201,9 +255,9 @@ mod tests {
             status: Some("https://schema.org/EventCancelled".into()),
             ..PageEvent::default()
         };
-        let (events, warnings) = events_from_page(&context(), &[found]);
-        assert!(warnings.is_empty());
-        let e = &events[0];
+        let read = events_from_page(&context(), &[found]);
+        assert!(read.warnings.is_empty());
+        let e = &read.events[0];
         assert_eq!(e.title, "Lunch & learn");
         assert_eq!(e.start.to_text(), "2026-11-18T17:00:00Z");
         assert_eq!(e.end.unwrap().to_text(), "2026-11-18T18:00:00Z");
@@ -215,6 +269,47 @@ mod tests {
         assert_eq!(e.uid, "https://events.example.gc.ca/en/events/lunch.html");
         assert_eq!(e.status, EventStatus::Cancelled);
         assert_eq!(e.language.as_deref(), Some("en-CA"));
+    }
+
+    #[test]
+    fn listings_without_times_are_completed_from_their_own_page() {
+        let listing = PageEvent {
+            name: Some("Town hall".into()),
+            url: Some("/en/events/town-hall.html".into()),
+            ..PageEvent::default()
+        };
+        let elsewhere = PageEvent {
+            name: Some("Elsewhere".into()),
+            url: Some("https://other.example.org/e".into()),
+            ..PageEvent::default()
+        };
+        let read = events_from_page(&context(), &[listing, elsewhere]);
+        assert_eq!(
+            read.incomplete.len(),
+            1,
+            "only same-site pages are followed"
+        );
+        assert_eq!(read.warnings.len(), 1);
+        let (pending, _) = &read.incomplete[0];
+        assert_eq!(
+            pending.url.as_deref(),
+            Some("https://events.example.gc.ca/en/events/town-hall.html")
+        );
+        let detail = PageEvent {
+            name: Some("Town hall (full title)".into()),
+            start: Some("2026-12-01T14:00:00-05:00".into()),
+            location_name: Some("Atrium".into()),
+            ..PageEvent::default()
+        };
+        let completed = complete_from_detail(pending, &detail);
+        assert_eq!(
+            completed.name.as_deref(),
+            Some("Town hall"),
+            "the listing's title stays"
+        );
+        let read = events_from_page(&context(), &[completed]);
+        assert_eq!(read.events[0].start.to_text(), "2026-12-01T19:00:00Z");
+        assert_eq!(read.events[0].location_name.as_deref(), Some("Atrium"));
     }
 
     #[test]
@@ -259,7 +354,8 @@ mod tests {
             start: Some("to be announced".into()),
             ..PageEvent::default()
         };
-        let (events, warnings) = events_from_page(&context(), &[french, all_day, vague]);
+        let read = events_from_page(&context(), &[french, all_day, vague]);
+        let (events, warnings) = (read.events, read.warnings);
         assert_eq!(events[0].start.to_text(), "2026-03-12T16:00:00Z");
         assert_eq!(events[0].end.unwrap().to_text(), "2026-03-12T17:00:00Z");
         assert!(events[0].uid.starts_with("sha256:"));

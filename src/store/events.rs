@@ -77,6 +77,7 @@ pub(super) fn save_events(
     tx: &Transaction,
     source_id: &str,
     events: &[Event],
+    complete: bool,
     zone: Tz,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<EventCounts> {
@@ -129,7 +130,8 @@ pub(super) fn save_events(
             params![event_id, ts(now)],
         )?;
     }
-    // Future events this source listed before but not now move towards "no longer listed".
+    // Future events this source listed before but not now move towards "no longer listed"
+    // — only when this fetch read the source's whole list.
     let mut absent = tx.prepare(
         "SELECT l.source_uid, l.event_id, l.missing_count FROM event_listings l JOIN events e ON e.id = l.event_id
          WHERE l.source_id = ?1 AND l.listed = 1 AND e.start_utc > ?2",
@@ -141,7 +143,7 @@ pub(super) fn save_events(
         .collect::<rusqlite::Result<_>>()?;
     for (uid, event_id, missing) in absent
         .into_iter()
-        .filter(|(uid, _, _)| !seen.contains(uid.as_str()))
+        .filter(|(uid, _, _)| complete && !seen.contains(uid.as_str()))
     {
         let unlisted = missing + 1 >= MISSING_FETCHES_BEFORE_UNLISTED;
         tx.execute(

@@ -15,7 +15,7 @@ pub struct FetchWrite<'a> {
     pub record: FetchRecord,
     /// The posts found (empty for not-modified and failed fetches).
     pub posts: &'a [Post],
-    /// The events found; stored only when `events_complete` says the source was read.
+    /// The events found.
     pub events: &'a [Event],
     /// True when this fetch read the source's whole event list (so absent events count
     /// as missing); false for sources that gave no events this time.
@@ -50,9 +50,15 @@ impl Store {
                             super::posts::Upsert::Unchanged => {}
                         }
                     }
-                    if write.events_complete {
-                        let counts =
-                            super::events::save_events(tx, id, write.events, write.zone, now)?;
+                    if write.events_complete || !write.events.is_empty() {
+                        let counts = super::events::save_events(
+                            tx,
+                            id,
+                            write.events,
+                            write.events_complete,
+                            write.zone,
+                            now,
+                        )?;
                         record.items_new += counts.new;
                         record.items_updated += counts.updated;
                     }

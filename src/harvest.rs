@@ -1,0 +1,254 @@
+//! Harvesting: from a fetched document to the posts and events it holds — format
+//! detection, extraction and normalising composed — plus the bounded following of links
+//! a document points to: an events listing's detail pages (when the listing gives no
+//! time) and the iCalendar files a feed's entries carry.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::EventSettings;
+use crate::extract::html::PageEvent;
+use crate::extract::{self, ExtractError, Extracted};
+use crate::fetch::{Fetched, Fetcher};
+use crate::model::{Event, FetchedDocument, Location, Post, Source, Validators};
+use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
+use crate::normalise::page::{PageSource, complete_from_detail, events_from_page};
+use crate::normalise::{self, calendar_links_from_feed};
+
+/// At most this many linked documents are fetched for one source per refresh.
+pub const MAX_FOLLOWED_LINKS: usize = 10;
+
+/// What a document yielded, extracted and normalised.
+#[derive(Debug, Default)]
+pub struct Harvest {
+    pub posts: Vec<Post>,
+    pub events: Vec<Event>,
+    /// The document is the source's whole list of events (a calendar or an events page),
+    /// so events it no longer lists are counted as missing.
+    pub events_complete: bool,
+    /// Parts of the document that could not be read; the rest was.
+    pub warnings: Vec<String>,
+    /// For pages: how many events each extraction method found.
+    pub methods: Option<String>,
+    /// Linked documents still to read.
+    pub follow: Vec<FollowUp>,
+}
+
+/// A linked document that may complete the harvest.
+#[derive(Debug, Clone)]
+pub enum FollowUp {
+    /// A listing without a time, and the warning to give if its own page does not help.
+    Detail { listing: PageEvent, warning: String },
+    /// An iCalendar file attached to a feed entry.
+    Calendar { url: String },
+}
+
+/// What extraction needs besides the document.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// The service's display zone: floating times of sources without their own zone.
+    pub display_zone: chrono_tz::Tz,
+    pub events: EventSettings,
+    /// A fixed "now" (tests, replays); `None` reads the system clock.
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl Context {
+    /// The time the pipeline works at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+
+    fn window(&self) -> Window {
+        Window::around(
+            self.now(),
+            self.events.window_past_days,
+            self.events.window_future_days,
+        )
+    }
+}
+
+/// Extracts and normalises a fetched document for `source`. Pure: the context's clock
+/// places the recurrence window.
+pub fn harvest(
+    source: &Source,
+    document: &FetchedDocument,
+    context: &Context,
+) -> Result<Harvest, ExtractError> {
+    let kind = extract::detect(source.kind, document);
+    Ok(
+        match extract::extract(kind, document, source.selectors.as_ref())? {
+            Extracted::Feed(feed) => {
+                let mut links = calendar_links_from_feed(&document.url, &feed);
+                let mut warnings = Vec::new();
+                if links.len() > MAX_FOLLOWED_LINKS {
+                    warnings.push(format!(
+                        "{}: {} calendar attachments; the first {MAX_FOLLOWED_LINKS} are read",
+                        document.url,
+                        links.len()
+                    ));
+                    links.truncate(MAX_FOLLOWED_LINKS);
+                }
+                Harvest {
+                    posts: normalise::posts_from_feed(&source.id, &document.url, &feed),
+                    warnings,
+                    follow: links
+                        .into_iter()
+                        .map(|url| FollowUp::Calendar { url })
+                        .collect(),
+                    ..Harvest::default()
+                }
+            }
+            Extracted::Calendar(calendar) => {
+                let found = calendar_events(source, context, &calendar);
+                Harvest {
+                    // An empty calendar is more likely broken than cleared: absent events are
+                    // only counted as missing when the calendar still lists something.
+                    events_complete: !found.events.is_empty(),
+                    events: found.events,
+                    warnings: found.warnings,
+                    ..Harvest::default()
+                }
+            }
+            Extracted::Page(page) => {
+                let context = page_source(source, context, &document.url, page.language.as_deref());
+                let read = match page.best() {
+                    Some((_, found)) => events_from_page(&context, found),
+                    None => Default::default(),
+                };
+                let mut warnings = read.warnings;
+                warnings.extend(page.warnings.iter().cloned());
+                let methods = page.method_counts();
+                let mut follow = Vec::new();
+                for (index, (listing, warning)) in read.incomplete.into_iter().enumerate() {
+                    if index < MAX_FOLLOWED_LINKS {
+                        follow.push(FollowUp::Detail { listing, warning });
+                    } else {
+                        warnings.push(warning);
+                    }
+                }
+                if read.events.is_empty() && follow.is_empty() {
+                    let hint = if source.selectors.is_none() {
+                        "; no selectors are configured for this source"
+                    } else {
+                        ""
+                    };
+                    warnings.push(format!(
+                        "{}: no events found ({methods}{hint})",
+                        document.url
+                    ));
+                }
+                Harvest {
+                    events_complete: !read.events.is_empty() || !follow.is_empty(),
+                    events: read.events,
+                    warnings,
+                    methods: Some(methods),
+                    follow,
+                    ..Harvest::default()
+                }
+            }
+        },
+    )
+}
+
+fn calendar_events(
+    source: &Source,
+    context: &Context,
+    calendar: &extract::CalendarDocument,
+) -> crate::normalise::calendar::CalendarEvents {
+    events_from_calendar(
+        &CalendarSource {
+            source_id: &source.id,
+            source_zone: source.timezone,
+            display_zone: context.display_zone,
+            window: context.window(),
+        },
+        calendar,
+    )
+}
+
+fn page_source<'a>(
+    source: &'a Source,
+    context: &Context,
+    url: &'a str,
+    language: Option<&'a str>,
+) -> PageSource<'a> {
+    let zone = source.timezone.unwrap_or(context.display_zone);
+    PageSource {
+        source_id: &source.id,
+        page_url: url,
+        page_language: language,
+        zone,
+        date_format: source
+            .selectors
+            .as_ref()
+            .and_then(|s| s.date_format.as_deref()),
+        today: context.now().with_timezone(&zone).date_naive(),
+    }
+}
+
+/// Fetches the documents `harvest.follow` names (unconditionally, within the fetcher's
+/// limits) and adds what they give. A link that fails becomes a warning.
+pub async fn follow_links(
+    fetcher: &Fetcher,
+    source: &Source,
+    context: &Context,
+    harvest: &mut Harvest,
+) {
+    for follow in std::mem::take(&mut harvest.follow) {
+        let url = match &follow {
+            FollowUp::Detail { listing, .. } => listing.url.clone().unwrap_or_default(),
+            FollowUp::Calendar { url } => url.clone(),
+        };
+        let document = match url.parse() {
+            Ok(parsed) => match fetcher
+                .fetch(&Location::Url(parsed), &Validators::default())
+                .await
+            {
+                Ok(Fetched::Document(document)) => Ok(document),
+                Ok(Fetched::NotModified { url, .. }) => Err(format!("{url}: not modified")),
+                Err(error) => Err(error.to_string()),
+            },
+            Err(_) => Err(format!("{url}: not a URL")),
+        };
+        let document = match document {
+            Ok(document) => document,
+            Err(error) => {
+                harvest.warnings.push(match &follow {
+                    FollowUp::Detail { warning, .. } => format!("{warning} (its page: {error})"),
+                    FollowUp::Calendar { .. } => format!("calendar attachment {error}"),
+                });
+                continue;
+            }
+        };
+        match follow {
+            FollowUp::Detail { listing, warning } => {
+                let text = String::from_utf8_lossy(&document.body);
+                let page = extract::html::parse(&text, None);
+                let detail = page.best().and_then(|(_, events)| events.first().cloned());
+                let completed = detail.map(|d| complete_from_detail(&listing, &d));
+                let read = completed.map(|c| {
+                    let context =
+                        page_source(source, context, &document.url, page.language.as_deref());
+                    events_from_page(&context, &[c])
+                });
+                match read {
+                    Some(read) if !read.events.is_empty() => harvest.events.extend(read.events),
+                    _ => harvest.warnings.push(warning),
+                }
+            }
+            FollowUp::Calendar { url } => {
+                let text = String::from_utf8_lossy(&document.body);
+                match extract::ical::parse(&text) {
+                    Ok(calendar) => {
+                        let found = calendar_events(source, context, &calendar);
+                        harvest.events.extend(found.events);
+                        harvest.warnings.extend(found.warnings);
+                    }
+                    Err(error) => harvest
+                        .warnings
+                        .push(format!("{url}: calendar attachment not readable: {error}")),
+                }
+            }
+        }
+    }
+}
