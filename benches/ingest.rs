@@ -156,6 +156,7 @@ async fn run(feeds: usize, items: usize) {
     let context = bulletin::refresh::Context {
         display_zone: chrono_tz::America::Toronto,
         events: bulletin::config::EventSettings::default(),
+        now: None,
     };
     let refresher = Refresher::new(fetcher, store.clone(), context);
 

@@ -37,7 +37,10 @@ pub struct Harvest {
 #[derive(Debug, Clone)]
 pub enum FollowUp {
     /// A listing without a time, and the warning to give if its own page does not help.
-    Detail { listing: PageEvent, warning: String },
+    Detail {
+        listing: Box<PageEvent>,
+        warning: String,
+    },
     /// An iCalendar file attached to a feed entry.
     Calendar { url: String },
 }
@@ -121,7 +124,10 @@ pub fn harvest(
                 let mut follow = Vec::new();
                 for (index, (listing, warning)) in read.incomplete.into_iter().enumerate() {
                     if index < MAX_FOLLOWED_LINKS {
-                        follow.push(FollowUp::Detail { listing, warning });
+                        follow.push(FollowUp::Detail {
+                            listing: Box::new(listing),
+                            warning,
+                        });
                     } else {
                         warnings.push(warning);
                     }

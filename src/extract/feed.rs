@@ -74,7 +74,7 @@ fn entry(entry: feed_rs::model::Entry) -> FeedEntry {
         .filter(|c| {
             c.content_type
                 .as_ref()
-                .is_some_and(|t| is_calendar(&t.to_string()))
+                .is_some_and(|t| is_calendar(t.as_ref()))
                 || c.url.as_ref().is_some_and(|u| u.path().ends_with(".ics"))
         })
         .filter_map(|c| c.url.as_ref().map(|u| u.to_string()))
