@@ -143,6 +143,7 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
                 h.source.kind.map_or("auto", |k| k.as_str()).to_string(),
                 h.source.department.clone(),
                 h.post_count.to_string(),
+                h.event_count.to_string(),
                 last,
                 next,
                 h.source.location.to_string(),
@@ -157,6 +158,7 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
                 "KIND",
                 "DEPARTMENT",
                 "POSTS",
+                "EVENTS",
                 "LAST FETCH",
                 "NEXT",
                 "LOCATION"
@@ -261,10 +263,11 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
 /// "12 posts", "40 events (3 warnings: …)".
 fn describe_harvest(harvest: &refresh::Harvest) -> String {
     let mut parts = Vec::new();
-    if !harvest.posts.is_empty() || harvest.events.is_empty() {
+    let page = harvest.methods.is_some();
+    if !harvest.posts.is_empty() || (harvest.events.is_empty() && !page) {
         parts.push(format!("{} posts", harvest.posts.len()));
     }
-    if !harvest.events.is_empty() || harvest.events_complete {
+    if !harvest.events.is_empty() || harvest.events_complete || page {
         parts.push(format!("{} events", harvest.events.len()));
     }
     let mut text = parts.join(", ");

@@ -113,7 +113,7 @@ async fn fetch_prints_a_summary_and_fails_when_a_source_fails() {
             .await
             .unwrap();
     let good = out.lines().find(|l| l.starts_with("good")).unwrap();
-    assert!(good.contains("4      not_modified"), "{out}");
+    assert!(good.contains("4      0       not_modified"), "{out}");
 
     let (code, _, err) =
         tokio::task::spawn_blocking(move || bulletin(&config, &["fetch", "--source", "nope"]))
@@ -149,4 +149,58 @@ fn the_shipped_sources_file_checks() {
     let (code, out, err) = bulletin(&config, &["sources", "check"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("sources, settings valid"));
+}
+
+#[tokio::test]
+async fn check_fetch_shows_what_each_extraction_method_found() {
+    let server = MockServer::start().await;
+    Mock::given(path("/events.html"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(fixture("html/microdata.html"), "text/html"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/plain.html"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(fixture("feeds/not-a-feed.html"), "text/html"),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sources.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[settings]\nallow_private_networks = true\n\n\
+             [[sources]]\nid = \"marked-up\"\nname = \"Marked up\"\nurl = \"{0}/events.html\"\nkind = \"html\"\n\n\
+             [[sources]]\nid = \"plain\"\nname = \"Plain\"\nurl = \"{0}/plain.html\"\nkind = \"html\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let (_, out, err) =
+        tokio::task::spawn_blocking(move || bulletin(&config, &["sources", "check", "--fetch"]))
+            .await
+            .unwrap();
+    let marked = out
+        .lines()
+        .find(|l| l.starts_with("marked-up"))
+        .unwrap_or_else(|| panic!("{out}{err}"));
+    assert!(
+        marked.contains("3 events [JSON-LD 0, microdata 3, h-event 0]"),
+        "{out}"
+    );
+    let plain = out.lines().find(|l| l.starts_with("plain")).unwrap();
+    assert!(
+        plain.contains("0 events [JSON-LD 0, microdata 0, h-event 0]"),
+        "{out}"
+    );
+    assert!(
+        plain.contains("no selectors are configured for this source"),
+        "{out}"
+    );
+    assert!(
+        !dir.path().join("bulletin.db").exists(),
+        "checking stores nothing"
+    );
 }

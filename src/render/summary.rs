@@ -55,7 +55,14 @@ pub fn fetch_summary(records: &[FetchRecord]) -> String {
                 r.items_new.to_string(),
                 r.items_updated.to_string(),
                 format!("{} ms", r.duration_ms),
-                r.error.clone().unwrap_or_default(),
+                r.error
+                    .clone()
+                    .or_else(|| {
+                        r.warnings
+                            .as_ref()
+                            .map(|w| format!("read with warnings: {w}"))
+                    })
+                    .unwrap_or_default(),
             ]
         })
         .collect();

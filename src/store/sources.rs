@@ -15,6 +15,8 @@ pub struct SourceHealth {
     pub source: Source,
     pub state: SourceState,
     pub post_count: u64,
+    /// Events it lists (merged events count once per source).
+    pub event_count: u64,
 }
 
 const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url, s.file, s.schedule, \
@@ -94,7 +96,8 @@ impl Store {
     pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
         self.read("reading source health", |conn| {
             let sql = format!(
-                "SELECT {SOURCE_COLUMNS}, (SELECT count(*) FROM posts p WHERE p.source_id = s.id)
+                "SELECT {SOURCE_COLUMNS}, (SELECT count(*) FROM posts p WHERE p.source_id = s.id),
+                        (SELECT count(*) FROM event_listings l WHERE l.source_id = s.id)
                  FROM sources s WHERE s.active = 1 ORDER BY s.department, s.name"
             );
             let mut stmt = conn.prepare(&sql)?;
@@ -105,6 +108,7 @@ impl Store {
                         source,
                         state,
                         post_count: row.get::<_, i64>(16)? as u64,
+                        event_count: row.get::<_, i64>(17)? as u64,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
