@@ -6,6 +6,7 @@
 
 pub mod atom;
 pub mod html;
+pub mod ics;
 pub mod jsonfeed;
 pub mod opml;
 pub mod rss;
