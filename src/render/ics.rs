@@ -63,10 +63,13 @@ struct Lines(String);
 
 impl Lines {
     fn prop(&mut self, property: Property) {
-        let line: String = property
+        let written: String = property
             .try_into()
             .expect("writing to a String cannot fail");
-        self.0.push_str(&line);
+        // The crate folds every 75 octets of content, so its continuation lines (a space
+        // plus 75 octets) run one over RFC 5545's limit: unfold, and fold again properly.
+        let line = written.trim_end_matches("\r\n").replace("\r\n ", "");
+        fold_into(&mut self.0, &line);
     }
 
     /// A property whose value is written as given (already escaped or not TEXT).
@@ -86,6 +89,46 @@ impl Lines {
     fn text(&mut self, key: &str, value: &str) {
         self.prop(Property::new(key, clean(value)));
     }
+}
+
+/// Appends `line` folded as RFC 5545 §3.1 asks: no line longer than 75 octets (the
+/// leading space of a continuation counts), never inside a UTF-8 character, CRLF ends.
+pub fn fold_into(out: &mut String, line: &str) {
+    let mut rest = line;
+    let mut limit = 75;
+    loop {
+        if rest.len() <= limit {
+            out.push_str(rest);
+            out.push_str("\r\n");
+            return;
+        }
+        let mut cut = limit;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        // Not next to a space: some readers trim the ends of physical lines, and would
+        // lose it. (A run of spaces that long is left to be cut anywhere.)
+        let mut careful = cut;
+        while careful > limit / 2
+            && (ends_in_space(&rest[..careful]) || rest[careful..].starts_with([' ', '\t']))
+        {
+            careful -= 1;
+            while !rest.is_char_boundary(careful) {
+                careful -= 1;
+            }
+        }
+        if careful > limit / 2 {
+            cut = careful;
+        }
+        out.push_str(&rest[..cut]);
+        out.push_str("\r\n ");
+        rest = &rest[cut..];
+        limit = 74;
+    }
+}
+
+fn ends_in_space(text: &str) -> bool {
+    text.ends_with([' ', '\t'])
 }
 
 fn utc_stamp(time: DateTime<Utc>) -> String {
@@ -431,6 +474,20 @@ fn vtimezone(out: &mut Lines, zone: &str, from: DateTime<Utc>, to: DateTime<Utc>
 mod tests {
     use super::*;
     use crate::model::Event;
+
+    #[test]
+    fn folding_counts_octets_and_respects_characters() {
+        let mut out = String::new();
+        let line = format!("DESCRIPTION:{}", "é".repeat(60));
+        fold_into(&mut out, &line);
+        for physical in out.trim_end_matches("\r\n").split("\r\n") {
+            assert!(physical.len() <= 75, "{}", physical.len());
+        }
+        assert_eq!(out.trim_end_matches("\r\n").replace("\r\n ", ""), line);
+        let mut short = String::new();
+        fold_into(&mut short, "SUMMARY:x");
+        assert_eq!(short, "SUMMARY:x\r\n");
+    }
     use crate::store::ListedBy;
 
     fn meta() -> CalendarMeta {

@@ -61,6 +61,10 @@ pub struct EventFilter {
     pub from: Option<DateTime<Utc>>,
     /// Events starting before this instant.
     pub to: Option<DateTime<Utc>>,
+    /// Words that must all appear in the title, description or place (case-insensitive).
+    pub text: Option<String>,
+    /// Only the event with this public uid.
+    pub uid: Option<String>,
     pub limit: u32,
 }
 
@@ -351,6 +355,22 @@ impl Store {
                 values.extend(filter.tags.iter().map(|v| Value::Text(v.clone())));
                 values.extend(filter.tags.iter().map(|v| Value::Text(v.clone())));
             }
+            if let Some(uid) = &filter.uid {
+                clause.push_str(" AND e.uid = ?");
+                values.push(Value::Text(uid.clone()));
+            }
+            if let Some(text) = &filter.text {
+                for word in text.split_whitespace() {
+                    let pattern = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                    clause.push_str(
+                        " AND (e.title LIKE ? ESCAPE '\\' OR coalesce(e.description_text, '') LIKE ? ESCAPE '\\'
+                               OR coalesce(e.location_name, '') LIKE ? ESCAPE '\\' OR coalesce(e.location_address, '') LIKE ? ESCAPE '\\')",
+                    );
+                    for _ in 0..4 {
+                        values.push(Value::Text(pattern.clone()));
+                    }
+                }
+            }
             if let Some(from) = filter.from {
                 clause.push_str(" AND max(e.start_utc, coalesce(e.end_at, e.start_utc)) >= ?");
                 values.push(Value::Text(ts(from)));
@@ -407,11 +427,12 @@ impl Store {
 
     /// One event by its public uid.
     pub fn event(&self, uid: &str) -> Result<Option<StoredEvent>, StoreError> {
-        let all = self.events(&EventFilter {
-            limit: u32::MAX,
+        let found = self.events(&EventFilter {
+            uid: Some(uid.to_string()),
+            limit: 1,
             ..EventFilter::default()
         })?;
-        Ok(all.into_iter().find(|e| e.uid == uid))
+        Ok(found.into_iter().next())
     }
 }
 

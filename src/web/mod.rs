@@ -4,6 +4,7 @@
 //! port 0 and never wait on a fixed port.
 
 mod cache;
+mod calendar;
 mod conditional;
 mod error;
 mod feeds;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub base_url: Option<Url>,
     /// The zone dates are shown in.
     pub timezone: Tz,
+    /// How many days of past events calendars keep, so finished events do not vanish mid-day.
+    pub calendar_past_days: i64,
     cache: cache::RenderCache,
 }
 
@@ -36,6 +39,7 @@ impl AppState {
             store,
             base_url,
             timezone,
+            calendar_past_days: 30,
             cache: cache::RenderCache::default(),
         }
     }
@@ -47,6 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head("/feed.atom", feeds::atom))
         .service(get_or_head("/feed.json", feeds::json))
         .service(get_or_head("/blogroll.opml", feeds::opml))
+        .service(get_or_head("/events.ics", calendar::events_ics))
+        .service(get_or_head("/events/{file}", calendar::event_ics))
         .service(get_or_head("/posts", pages::posts))
         .service(get_or_head("/healthz", pages::healthz))
         .service(get_or_head("/static/style.css", pages::stylesheet))

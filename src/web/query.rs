@@ -17,6 +17,11 @@ pub struct ViewQuery {
     pub departments: Vec<String>,
     pub limit: Option<u32>,
     pub lang: Option<Lang>,
+    /// Free text (`q`).
+    pub text: Option<String>,
+    /// `from` and `to`: a date (`2026-11-01`, midnight in the display zone) or an RFC 3339 time.
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 impl ViewQuery {
@@ -40,6 +45,19 @@ impl ViewQuery {
                     view.limit = Some(limit.min(MAX_LIMIT));
                 }
                 "lang" => view.lang = Lang::from_code(&value),
+                "q" => view.text = Some(value),
+                "from" | "to" => {
+                    if parse_when(&value, chrono_tz::UTC).is_none() {
+                        return Err(WebError::BadRequest(format!(
+                            "{key}: `{value}` is not a date like 2026-11-01 or a time like 2026-11-01T09:00:00-05:00"
+                        )));
+                    }
+                    if key == "from" {
+                        view.from = Some(value);
+                    } else {
+                        view.to = Some(value);
+                    }
+                }
                 _ => {}
             }
         }
@@ -68,6 +86,11 @@ impl ViewQuery {
             ("department", &self.departments),
         ] {
             for value in values {
+                out.append_pair(key, value);
+            }
+        }
+        for (key, value) in [("q", &self.text), ("from", &self.from), ("to", &self.to)] {
+            if let Some(value) = value {
                 out.append_pair(key, value);
             }
         }
@@ -104,8 +127,46 @@ impl ViewQuery {
                 .iter()
                 .map(|v| ("filter.department", v.clone())),
         );
+        out.extend(self.text.iter().map(|v| ("filter.text", v.clone())));
+        out.extend(self.from.iter().map(|v| ("filter.from", v.clone())));
+        out.extend(self.to.iter().map(|v| ("filter.to", v.clone())));
         out
     }
+
+    /// The event filter of this view; `default_from` applies when `from` is absent.
+    pub fn event_filter(
+        &self,
+        zone: chrono_tz::Tz,
+        default_from: Option<chrono::DateTime<chrono::Utc>>,
+        limit: u32,
+    ) -> crate::store::EventFilter {
+        crate::store::EventFilter {
+            sources: self.sources.clone(),
+            tags: self.tags.clone(),
+            departments: self.departments.clone(),
+            from: self
+                .from
+                .as_deref()
+                .and_then(|f| parse_when(f, zone))
+                .or(default_from),
+            to: self.to.as_deref().and_then(|t| parse_when(t, zone)),
+            text: self.text.clone(),
+            uid: None,
+            limit: self.limit.unwrap_or(limit),
+        }
+    }
+}
+
+/// A date (midnight in `zone`) or an RFC 3339 time.
+pub fn parse_when(text: &str, zone: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&chrono::Utc));
+    }
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some(crate::normalise::zones::local_to_utc(
+        date.and_hms_opt(0, 0, 0)?,
+        zone,
+    ))
 }
 
 /// `path` with `query` appended when it is not empty.

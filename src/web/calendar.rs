@@ -1,0 +1,106 @@
+//! The merged calendar: `/events.ics` (filtered like every listing) and one event as
+//! `/events/{uid}.ics`. Rendered once per view until the store changes; validators and
+//! 304s as for the feeds; compressed only when the client asks.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Duration, Utc};
+
+use super::cache::Rendered;
+use super::query::ViewQuery;
+use super::{AppState, WebError, conditional};
+use crate::i18n::Lang;
+use crate::render::ics::{CalendarMeta, render};
+
+/// Calendar clients poll; intermediaries may keep a copy for a few minutes.
+const CALENDAR_CACHE: &str = "public, max-age=300";
+/// The right-hand side of every event UID: fixed, so UIDs survive a change of host name.
+const UID_DOMAIN: &str = "bulletin";
+/// The most events one calendar carries; the window keeps real feeds far below it.
+const MAX_EVENTS: u32 = 20_000;
+const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+
+fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
+    let lang = query.lang.unwrap_or(Lang::En);
+    let filters = query.described();
+    let mut name = lang.t("calendar.title").to_string();
+    if !filters.is_empty() {
+        let described: Vec<String> = filters
+            .iter()
+            .map(|(k, v)| format!("{}: {v}", lang.t(k)))
+            .collect();
+        name = format!("{name} ({})", described.join(", "));
+    }
+    CalendarMeta {
+        name,
+        description: lang.t("calendar.description").to_string(),
+        timezone: state.timezone,
+        refresh: Duration::hours(1),
+        uid_domain: UID_DOMAIN.to_string(),
+    }
+}
+
+fn respond(req: &HttpRequest, rendered: &Rendered, filename: &str) -> HttpResponse {
+    let mut response = conditional::respond(req, rendered, CALENDAR_CACHE);
+    if let Ok(value) = header::HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// `/events.ics`: upcoming events plus the recent past, filtered by the query.
+pub async fn events_ics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let query = ViewQuery::parse(req.query_string())?;
+    let generation = state.store.generation();
+    let key = format!("/events.ics|{}", query.canonical());
+    if let Some(rendered) = state.cache.get(generation, &key) {
+        return Ok(respond(&req, &rendered, "bulletin-events.ics"));
+    }
+    let default_from = Utc::now() - Duration::days(state.calendar_past_days);
+    let filter = query.event_filter(state.timezone, Some(default_from), MAX_EVENTS);
+    let store = state.store.clone();
+    let events = web::block(move || store.events(&filter)).await??;
+    let last_modified = events.iter().map(|e| e.changed).max();
+    let body = render(&meta(&query, &state), &events);
+    let rendered = Arc::new(Rendered::new(body, CONTENT_TYPE, last_modified));
+    state.cache.put(generation, key, rendered.clone());
+    Ok(respond(&req, &rendered, "bulletin-events.ics"))
+}
+
+/// `/events/{uid}.ics`: one event, for "add to calendar".
+pub async fn event_ics(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let file = path.into_inner();
+    let Some(uid) = file
+        .strip_suffix(".ics")
+        .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_alphanumeric()))
+    else {
+        return Ok(HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("No such event."));
+    };
+    let uid = uid.to_string();
+    let store = state.store.clone();
+    let lookup = uid.clone();
+    let Some(event) = web::block(move || store.event(&lookup)).await?? else {
+        return Ok(HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("No such event."));
+    };
+    let query = ViewQuery::parse(req.query_string())?;
+    let mut meta = meta(&query, &state);
+    meta.name = event.event.title.clone();
+    let body = render(&meta, std::slice::from_ref(&event));
+    let rendered = Rendered::new(body, CONTENT_TYPE, Some(event.changed));
+    Ok(respond(&req, &rendered, &format!("{uid}.ics")))
+}

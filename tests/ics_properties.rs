@@ -1,0 +1,147 @@
+//! Property tests of the iCalendar writer over arbitrary Unicode text — very long words,
+//! emoji, combining marks, CR/LF, commas, semicolons, backslashes: every physical line is
+//! at most 75 octets and valid UTF-8, and unfolding and unescaping (done here, and by the
+//! independent `ical` crate) gives back the original text.
+
+use bulletin::model::{Event, EventStatus, EventTime};
+use bulletin::render::ics::{CalendarMeta, render};
+use bulletin::store::{ListedBy, StoredEvent};
+use proptest::prelude::*;
+
+fn event(title: &str, description: &str) -> StoredEvent {
+    let at = "2026-11-01T12:00:00Z".parse().unwrap();
+    StoredEvent {
+        uid: "abc123".into(),
+        event: Event {
+            source_id: "s".into(),
+            uid: "s-1".into(),
+            series_uid: None,
+            title: title.into(),
+            description_text: Some(description.into()),
+            description_html: None,
+            start: EventTime::At("2026-11-05T17:00:00Z".parse().unwrap()),
+            end: None,
+            timezone: Some("America/Toronto".into()),
+            location_name: Some(title.into()),
+            location_address: None,
+            online_url: None,
+            url: None,
+            organiser: None,
+            language: None,
+            status: EventStatus::Confirmed,
+            categories: vec![],
+        },
+        listed: true,
+        revision: 0,
+        sources: vec![ListedBy {
+            source_id: "s".into(),
+            source_name: "Source".into(),
+            department: "Dept".into(),
+            source_uid: "s-1".into(),
+            listed: true,
+        }],
+        tags: vec![],
+        provenance: Default::default(),
+        first_seen: at,
+        last_seen: at,
+        changed: at,
+    }
+}
+
+fn meta() -> CalendarMeta {
+    CalendarMeta {
+        name: "Test".into(),
+        description: "Test".into(),
+        timezone: chrono_tz::America::Toronto,
+        refresh: chrono::Duration::hours(1),
+        uid_domain: "bulletin".into(),
+    }
+}
+
+/// RFC 5545 §3.1 unfolding and §3.3.11 unescaping, written from the RFC for this test.
+fn unfold(text: &str) -> Vec<String> {
+    text.trim_end_matches("\r\n")
+        .replace("\r\n ", "")
+        .replace("\r\n\t", "")
+        .split("\r\n")
+        .map(str::to_string)
+        .collect()
+}
+
+fn unescape(value: &str) -> String {
+    let mut out = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n' | 'N') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What the writer promises to keep: line ends as LF, other control characters dropped,
+/// no surrounding whitespace (the normaliser trims what it stores).
+fn expected(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect::<String>()
+}
+
+fn awkward_text() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        Just(",".to_string()),
+        Just(";".to_string()),
+        Just("\\".to_string()),
+        Just("\r\n".to_string()),
+        Just("\n".to_string()),
+        Just("\r".to_string()),
+        Just(" ".to_string()),
+        Just("🎉".to_string()),
+        Just("👩🏽‍💻".to_string()),
+        Just("e\u{301}".to_string()),
+        Just("ü̈̈".to_string()),
+        Just("日本語".to_string()),
+        Just("Ω".to_string()),
+        "[a-zA-Z]{1,120}",
+        "\\PC{1,40}",
+    ];
+    proptest::collection::vec(pieces, 1..40).prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn lines_fit_and_text_survives(title in awkward_text(), description in awkward_text()) {
+        let title = expected(&title).replace('\n', " ").trim().to_string();
+        let description = expected(&description).trim().to_string();
+        prop_assume!(!title.is_empty() && !description.is_empty());
+        let bytes = render(&meta(), &[event(&title, &description)]);
+        let text = String::from_utf8(bytes).expect("valid UTF-8");
+        for line in text.trim_end_matches("\r\n").split("\r\n") {
+            prop_assert!(line.len() <= 75, "{} octets: {:?}", line.len(), line);
+        }
+        let lines = unfold(&text);
+        let summary = lines.iter().find_map(|l| l.strip_prefix("SUMMARY:")).expect("SUMMARY");
+        prop_assert_eq!(unescape(summary), title.clone());
+        let written = lines.iter().find_map(|l| l.strip_prefix("DESCRIPTION:")).expect("DESCRIPTION");
+        let unescaped = unescape(written);
+        prop_assert!(unescaped.starts_with(&description), "{:?} does not start with {:?}", unescaped, description);
+
+        // The independent reader agrees (it trims physical line ends, so only values that
+        // do not end a physical line in whitespace compare; our folding ensures that).
+        let mut parser = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
+        let calendar = parser.next().unwrap().unwrap();
+        let vevent = &calendar.events[0];
+        let summary = vevent.properties.iter().find(|p| p.name == "SUMMARY").unwrap().value.clone().unwrap();
+        prop_assert_eq!(unescape(&summary), title);
+    }
+}
