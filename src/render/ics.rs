@@ -80,7 +80,7 @@ impl Lines {
     fn raw_with(&mut self, key: &str, params: &[(&str, &str)], value: &str) {
         let mut property = Property::new(key, value);
         for (k, v) in params {
-            property.add_parameter(*k, *v);
+            property.add_parameter(k, v);
         }
         self.prop(property);
     }
