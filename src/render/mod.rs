@@ -8,6 +8,7 @@ pub mod atom;
 pub mod html;
 pub mod ics;
 pub mod jsonfeed;
+pub mod links;
 pub mod opml;
 pub mod rss;
 pub mod summary;
