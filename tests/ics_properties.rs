@@ -8,6 +8,10 @@ use bulletin::render::ics::{CalendarMeta, render};
 use bulletin::store::{ListedBy, StoredEvent};
 use proptest::prelude::*;
 
+mod common;
+
+use common::ical_unescape;
+
 fn event(title: &str, description: &str) -> StoredEvent {
     let at = "2026-11-01T12:00:00Z".parse().unwrap();
     StoredEvent {
@@ -68,23 +72,6 @@ fn unfold(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn unescape(value: &str) -> String {
-    let mut out = String::new();
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n' | 'N') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// What the writer promises to keep: line ends as LF, other control characters dropped,
 /// no surrounding whitespace (the normaliser trims what it stores).
 fn expected(text: &str) -> String {
@@ -131,9 +118,9 @@ proptest! {
         }
         let lines = unfold(&text);
         let summary = lines.iter().find_map(|l| l.strip_prefix("SUMMARY:")).expect("SUMMARY");
-        prop_assert_eq!(unescape(summary), title.clone());
+        prop_assert_eq!(ical_unescape(summary), title.clone());
         let written = lines.iter().find_map(|l| l.strip_prefix("DESCRIPTION:")).expect("DESCRIPTION");
-        let unescaped = unescape(written);
+        let unescaped = ical_unescape(written);
         prop_assert!(unescaped.starts_with(&description), "{:?} does not start with {:?}", unescaped, description);
 
         // The independent reader agrees (it trims physical line ends, so only values that
@@ -142,6 +129,6 @@ proptest! {
         let calendar = parser.next().unwrap().unwrap();
         let vevent = &calendar.events[0];
         let summary = vevent.properties.iter().find(|p| p.name == "SUMMARY").unwrap().value.clone().unwrap();
-        prop_assert_eq!(unescape(&summary), title);
+        prop_assert_eq!(ical_unescape(&summary), title);
     }
 }

@@ -9,18 +9,16 @@ use std::collections::{HashMap, HashSet};
 
 use bulletin::model::{EventStatus, EventTime, Location, SourceKind};
 use bulletin::store::StoredEvent;
-use bulletin::web::{AppState, server};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use reqwest::StatusCode;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use common::{Harness, fixture, source, test_context, test_fetch_settings};
+use common::{Harness, Site, fixture, ical_unescape, source, test_context, test_fetch_settings};
 
 struct Running {
     harness: Harness,
-    base: String,
-    client: reqwest::Client,
+    site: Site,
     upstream: MockServer,
 }
 
@@ -67,50 +65,18 @@ async fn start() -> Running {
         harness.add(s);
         harness.refresh(id).await;
     }
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(harness.store.clone(), None, chrono_tz::America::Toronto);
-    let server = server(listener, state, 1).unwrap();
-    actix_web::rt::spawn(server);
-    let client = reqwest::Client::builder()
-        .no_gzip()
-        .no_brotli()
-        .build()
-        .unwrap();
+    let site = Site::start(&harness.store);
     Running {
         harness,
-        base,
-        client,
+        site,
         upstream,
     }
 }
 
 impl Running {
     async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        self.site.get(path).await
     }
-}
-
-/// RFC 5545 §3.3.11, for reading values back (the `ical` crate leaves them escaped).
-fn unescape(value: &str) -> String {
-    let mut out = String::new();
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n' | 'N') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 type Props = HashMap<String, (Vec<(String, Vec<String>)>, String)>;
@@ -230,7 +196,7 @@ fn compare_with_store(text: &str, stored: &[StoredEvent]) {
                 assert!(defined.contains(zone), "{uid}: {zone} has a VTIMEZONE");
             }
         }
-        assert_eq!(unescape(&p["SUMMARY"].1), e.title, "{uid}: summary");
+        assert_eq!(ical_unescape(&p["SUMMARY"].1), e.title, "{uid}: summary");
         let status = match (event.listed, e.status) {
             (false, _) | (_, EventStatus::Cancelled) => "CANCELLED",
             (_, EventStatus::Tentative | EventStatus::Postponed) => "TENTATIVE",
@@ -243,7 +209,7 @@ fn compare_with_store(text: &str, stored: &[StoredEvent]) {
                 && p.contains_key("LAST-MODIFIED")
                 && p.contains_key("CREATED")
         );
-        let description = unescape(&p["DESCRIPTION"].1);
+        let description = ical_unescape(&p["DESCRIPTION"].1);
         if let Some(text) = &e.description_text {
             assert!(
                 description.contains(text.as_str()),
@@ -362,12 +328,13 @@ async fn the_window_keeps_the_recent_past_by_default() {
 #[actix_web::test]
 async fn http_validators_compression_head_and_single_events() {
     let app = start().await;
-    let url = format!("{}/events.ics?from=2026-01-01", app.base);
-    let first = app.client.get(&url).send().await.unwrap();
+    let url = format!("{}/events.ics?from=2026-01-01", app.site.base);
+    let first = app.site.client.get(&url).send().await.unwrap();
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
     assert!(first.headers().contains_key("last-modified"));
     let body = first.bytes().await.unwrap();
     let again = app
+        .site
         .client
         .get(&url)
         .header("If-None-Match", &etag)
@@ -375,12 +342,13 @@ async fn http_validators_compression_head_and_single_events() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    let plain = app.client.get(&url).send().await.unwrap();
+    let plain = app.site.client.get(&url).send().await.unwrap();
     assert!(
         plain.headers().get("content-encoding").is_none(),
         "never compressed unasked (Outlook)"
     );
     let zipped = app
+        .site
         .client
         .get(&url)
         .header("Accept-Encoding", "gzip")
@@ -395,7 +363,7 @@ async fn http_validators_compression_head_and_single_events() {
     )
     .unwrap();
     assert_eq!(decoded, body.to_vec(), "compressed once");
-    let head = app.client.head(&url).send().await.unwrap();
+    let head = app.site.client.head(&url).send().await.unwrap();
     assert_eq!(head.status(), StatusCode::OK);
     assert!(head.bytes().await.unwrap().is_empty());
 
@@ -450,7 +418,7 @@ async fn upstream_changes_raise_sequence_and_cancellations_stay_in_the_feed() {
             .events
             .iter()
             .map(|e| props(&e.properties))
-            .find(|p| unescape(&p["SUMMARY"].1) == title)
+            .find(|p| ical_unescape(&p["SUMMARY"].1) == title)
             .unwrap_or_else(|| panic!("{title} not served"));
         (
             event["UID"].1.clone(),

@@ -10,21 +10,18 @@ use std::collections::HashMap;
 use bulletin::model::{Location, StoredPost};
 use bulletin::render::post_id;
 use bulletin::store::PostFilter;
-use bulletin::web::{AppState, server};
 use reqwest::StatusCode;
 
-use common::{Harness, fixture_path, source};
+use common::{Harness, Site, fixture_path, source};
 
 struct Running {
     harness: Harness,
-    base: String,
-    client: reqwest::Client,
-    handle: actix_web::dev::ServerHandle,
+    site: Site,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
+        let handle = self.site.handle.clone();
         actix_web::rt::spawn(async move { handle.stop(false).await });
     }
 }
@@ -65,32 +62,13 @@ async fn start() -> Running {
     harness.refresh("research").await;
     harness.add(json);
 
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(harness.store.clone(), None, chrono_tz::America::Toronto);
-    let server = server(listener, state, 1).unwrap();
-    let handle = server.handle();
-    actix_web::rt::spawn(server);
-    let client = reqwest::Client::builder()
-        .no_gzip()
-        .no_brotli()
-        .build()
-        .unwrap();
-    Running {
-        harness,
-        base,
-        client,
-        handle,
-    }
+    let site = Site::start(&harness.store);
+    Running { harness, site }
 }
 
 impl Running {
     async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
+        self.site.get(path).await
     }
 
     fn stored(&self, filter: PostFilter) -> Vec<StoredPost> {
@@ -181,7 +159,7 @@ async fn rss_reads_back_field_by_field() {
     assert!(
         text.contains(&format!(
             r#"<atom:link href="{}/feed.rss" rel="self" type="application/rss+xml"/>"#,
-            app.base
+            app.site.base
         )),
         "self link"
     );
@@ -227,7 +205,7 @@ async fn atom_reads_back_field_by_field() {
         newest_change.timestamp_millis()
     );
     assert!(feed.links.iter().any(|l| l.rel.as_deref() == Some("self")
-        && l.href == format!("{}/feed.atom?tag=digital", app.base)));
+        && l.href == format!("{}/feed.atom?tag=digital", app.site.base)));
     let independent = atom_syndication::Feed::read_from(bytes.as_ref()).unwrap();
     assert_eq!(independent.entries().len(), 7);
 }
@@ -287,9 +265,10 @@ async fn conditional_requests_get_304_until_the_store_changes() {
         .to_str()
         .unwrap()
         .to_string();
-    let url = format!("{}/feed.atom", app.base);
+    let url = format!("{}/feed.atom", app.site.base);
 
     let same = app
+        .site
         .client
         .get(&url)
         .header("If-None-Match", &etag)
@@ -300,6 +279,7 @@ async fn conditional_requests_get_304_until_the_store_changes() {
     assert_eq!(same.headers()["etag"].to_str().unwrap(), etag);
     assert!(same.bytes().await.unwrap().is_empty());
     let since = app
+        .site
         .client
         .get(&url)
         .header("If-Modified-Since", &modified)
@@ -308,6 +288,7 @@ async fn conditional_requests_get_304_until_the_store_changes() {
         .unwrap();
     assert_eq!(since.status(), StatusCode::NOT_MODIFIED);
     let other = app
+        .site
         .client
         .get(&url)
         .header("If-None-Match", "\"something-else\"")
@@ -324,6 +305,7 @@ async fn conditional_requests_get_304_until_the_store_changes() {
         .add(source("latin1", Location::File(file), None));
     app.harness.refresh("latin1").await;
     let changed = app
+        .site
         .client
         .get(&url)
         .header("If-None-Match", &etag)
@@ -337,8 +319,8 @@ async fn conditional_requests_get_304_until_the_store_changes() {
 #[actix_web::test]
 async fn gzip_only_when_asked_and_head_has_no_body() {
     let app = start().await;
-    let url = format!("{}/feed.rss", app.base);
-    let plain = app.client.get(&url).send().await.unwrap();
+    let url = format!("{}/feed.rss", app.site.base);
+    let plain = app.site.client.get(&url).send().await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none());
     assert!(
         plain.headers()["vary"]
@@ -350,6 +332,7 @@ async fn gzip_only_when_asked_and_head_has_no_body() {
     let plain_body = plain.bytes().await.unwrap();
 
     let zipped = app
+        .site
         .client
         .get(&url)
         .header("Accept-Encoding", "gzip")
@@ -370,7 +353,7 @@ async fn gzip_only_when_asked_and_head_has_no_body() {
         "the same feed, compressed once"
     );
 
-    let head = app.client.head(&url).send().await.unwrap();
+    let head = app.site.client.head(&url).send().await.unwrap();
     assert_eq!(head.status(), StatusCode::OK);
     assert!(head.headers().contains_key("etag"));
     assert!(head.bytes().await.unwrap().is_empty());
@@ -414,8 +397,9 @@ async fn posts_page_is_bilingual_and_escapes_source_text() {
         "feed links keep the filters"
     );
     let fr = app
+        .site
         .client
-        .get(format!("{}/posts", app.base))
+        .get(format!("{}/posts", app.site.base))
         .header("Accept-Language", "fr-CA,fr;q=0.9,en;q=0.5")
         .send()
         .await

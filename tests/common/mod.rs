@@ -129,3 +129,60 @@ pub fn source(id: &str, location: Location, kind: Option<SourceKind>) -> Source 
         selectors: None,
     }
 }
+
+/// The web server on a loopback port over a store, with a client that asks for no
+/// compression unless a test says so.
+pub struct Site {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+impl Site {
+    /// Starts the server (call inside an actix runtime, e.g. `#[actix_web::test]`).
+    pub fn start(store: &Store) -> Site {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let state = bulletin::web::AppState::new(store.clone(), None, chrono_tz::America::Toronto);
+        let server = bulletin::web::server(listener, state, 1).expect("server");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        let client = reqwest::Client::builder()
+            .no_gzip()
+            .no_brotli()
+            .build()
+            .expect("client");
+        Site {
+            base,
+            client,
+            handle,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// RFC 5545 §3.3.11 unescaping, written from the RFC for tests (the `ical` crate leaves
+/// values escaped).
+pub fn ical_unescape(value: &str) -> String {
+    let mut out = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n' | 'N') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
