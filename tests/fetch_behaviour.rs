@@ -93,7 +93,13 @@ async fn refetching_the_same_feed_changes_nothing() {
     h.add_source("wp", &format!("{}/feed", server.uri()));
     h.refresh("wp").await;
     let before = h.posts("wp");
+    let generation = h.store.generation();
     let again = h.refresh("wp").await;
+    assert_eq!(
+        h.store.generation(),
+        generation,
+        "rendered feeds stay cached"
+    );
     assert_eq!(
         (
             again.outcome,

@@ -137,7 +137,7 @@ fn utc_stamp(time: DateTime<Utc>) -> String {
 
 /// Renders a calendar of `events`.
 pub fn render(meta: &CalendarMeta, events: &[StoredEvent]) -> Vec<u8> {
-    let mut out = Lines(String::with_capacity(1024 + events.len() * 900));
+    let mut out = Lines(String::with_capacity(1024 + events.len() * 1300));
     out.raw("BEGIN", "VCALENDAR");
     out.raw("VERSION", "2.0");
     out.raw(

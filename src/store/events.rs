@@ -216,8 +216,8 @@ fn insert_event(
     let digest = Sha256::digest(format!("{source_id}\n{}", event.uid).as_bytes());
     let uid: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     tx.execute(
-        "INSERT INTO events (uid, title, start_at, start_utc, all_day, status, calendar_hash, first_seen_at, last_seen_at, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', ?7, ?7, ?7)",
+        "INSERT INTO events (uid, title, start_at, start_utc, end_utc, all_day, status, calendar_hash, first_seen_at, last_seen_at, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, '', ?7, ?7, ?7)",
         params![uid, event.title, event.start.to_text(), ts(event.start.instant(zone)), event.all_day(), event.status.as_str(), ts(now)],
     )?;
     Ok(tx.last_insert_rowid())
@@ -267,7 +267,8 @@ fn remerge(
             end_at = ?7, start_utc = ?8, all_day = ?9, timezone = ?10, location_name = ?11, location_address = ?12,
             online_url = ?13, url = ?14, organiser = ?15, language = ?16, status = ?17, categories = ?18,
             listed = ?19, provenance = ?20, calendar_hash = ?21,
-            revision = revision + ?22, changed_at = CASE WHEN ?22 = 1 THEN ?23 ELSE changed_at END
+            revision = revision + ?22, changed_at = CASE WHEN ?22 = 1 THEN ?23 ELSE changed_at END,
+            end_utc = ?24
          WHERE id = ?1",
         params![
             event_id,
@@ -293,6 +294,7 @@ fn remerge(
             hash,
             i64::from(changed && !first_time),
             ts(now),
+            ts(e.end.map_or(e.start, |end| end).instant(zone).max(e.start.instant(zone))),
         ],
     )?;
     Ok(changed && !first_time)
@@ -372,7 +374,7 @@ impl Store {
                 }
             }
             if let Some(from) = filter.from {
-                clause.push_str(" AND max(e.start_utc, coalesce(e.end_at, e.start_utc)) >= ?");
+                clause.push_str(" AND e.end_utc >= ?");
                 values.push(Value::Text(ts(from)));
             }
             if let Some(to) = filter.to {

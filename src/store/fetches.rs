@@ -38,8 +38,9 @@ impl Store {
         write: FetchWrite<'_>,
         now: DateTime<Utc>,
     ) -> Result<FetchRecord, StoreError> {
-        self.write("saving a fetch", |tx| {
+        self.write_reporting("saving a fetch", |tx| {
             let mut record = write.record.clone();
+            let mut unlisted = 0;
             let id = &record.source_id;
             match record.outcome {
                 FetchOutcome::Ok => {
@@ -61,6 +62,7 @@ impl Store {
                         )?;
                         record.items_new += counts.new;
                         record.items_updated += counts.updated;
+                        unlisted += counts.unlisted;
                     }
                     reset_failures(tx, id)?;
                 }
@@ -86,7 +88,11 @@ impl Store {
                 )?;
             }
             insert_record(tx, &record)?;
-            Ok(record)
+            let changed = record.items_new > 0
+                || record.items_updated > 0
+                || unlisted > 0
+                || write.moved_to.is_some();
+            Ok((record, changed))
         })
     }
 

@@ -81,6 +81,7 @@ const MIGRATIONS: &[&str] = &[
         start_at         TEXT NOT NULL,           -- `2026-12-11` or an RFC 3339 UTC instant
         end_at           TEXT,
         start_utc        TEXT NOT NULL,           -- the start as an instant, for ordering and windows
+        end_utc          TEXT NOT NULL,           -- the end (else the start) as an instant
         all_day          INTEGER NOT NULL,
         timezone         TEXT,
         location_name    TEXT,
@@ -100,6 +101,7 @@ const MIGRATIONS: &[&str] = &[
         changed_at       TEXT NOT NULL
     );
     CREATE INDEX events_by_start ON events (start_utc);
+    CREATE INDEX events_by_end ON events (end_utc);
 
     CREATE TABLE event_listings (
         source_id     TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,

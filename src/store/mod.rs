@@ -107,6 +107,17 @@ impl Store {
         doing: &'static str,
         f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
+        self.write_reporting(doing, |tx| f(tx).map(|value| (value, true)))
+    }
+
+    /// Like [`Store::write`], but `f` says whether anything a feed or page shows changed;
+    /// only then does the generation move on (so a fetch that found nothing new leaves
+    /// rendered feeds cached).
+    fn write_reporting<T>(
+        &self,
+        doing: &'static str,
+        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<(T, bool)>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         let result = (|| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -114,10 +125,15 @@ impl Store {
             tx.commit()?;
             Ok(value)
         })();
-        if result.is_ok() {
-            self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        match result {
+            Ok((value, changed)) => {
+                if changed {
+                    self.inner.generation.fetch_add(1, Ordering::AcqRel);
+                }
+                Ok(value)
+            }
+            Err(error) => Err(self.error(doing)(error)),
         }
-        result.map_err(self.error(doing))
     }
 
     /// Runs `f` on a reader connection from the pool.
