@@ -124,7 +124,12 @@ proptest! {
         prop_assert!(unescaped.starts_with(&description), "{:?} does not start with {:?}", unescaped, description);
 
         // The independent reader agrees (it trims physical line ends, so only values that
-        // do not end a physical line in whitespace compare; our folding ensures that).
+        // do not end a physical line in whitespace compare; our folding ensures that). It
+        // cannot read a value that starts with ':' ("SUMMARY::" is valid RFC 5545), so such
+        // titles are checked by the RFC reading above only.
+        if title.starts_with(':') {
+            return Ok(());
+        }
         let mut parser = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()));
         let calendar = parser.next().unwrap().unwrap();
         let vevent = &calendar.events[0];

@@ -106,11 +106,11 @@ pub fn fold_into(out: &mut String, line: &str) {
         while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
-        // Not next to a space: some readers trim the ends of physical lines, and would
-        // lose it. (A run of spaces that long is left to be cut anywhere.)
+        // Not next to white space (Unicode's, NBSP included): some readers trim the ends of
+        // physical lines, and would lose it. (A run of spaces that long is left to be cut anywhere.)
         let mut careful = cut;
         while careful > limit / 2
-            && (ends_in_space(&rest[..careful]) || rest[careful..].starts_with([' ', '\t']))
+            && (ends_in_space(&rest[..careful]) || starts_with_space(&rest[careful..]))
         {
             careful -= 1;
             while !rest.is_char_boundary(careful) {
@@ -128,7 +128,11 @@ pub fn fold_into(out: &mut String, line: &str) {
 }
 
 fn ends_in_space(text: &str) -> bool {
-    text.ends_with([' ', '\t'])
+    text.chars().next_back().is_some_and(char::is_whitespace)
+}
+
+fn starts_with_space(text: &str) -> bool {
+    text.chars().next().is_some_and(char::is_whitespace)
 }
 
 fn utc_stamp(time: DateTime<Utc>) -> String {
