@@ -61,7 +61,8 @@ pub struct EventFilter {
     pub from: Option<DateTime<Utc>>,
     /// Events starting before this instant.
     pub to: Option<DateTime<Utc>>,
-    /// Words that must all appear in the title, description or place (case-insensitive).
+    /// Words that must all appear (as word prefixes, ignoring case and accents) in the title,
+    /// description or place.
     pub text: Option<String>,
     /// Only the event with this public uid.
     pub uid: Option<String>,
@@ -361,17 +362,9 @@ impl Store {
                 clause.push_str(" AND e.uid = ?");
                 values.push(Value::Text(uid.clone()));
             }
-            if let Some(text) = &filter.text {
-                for word in text.split_whitespace() {
-                    let pattern = format!("%{}%", word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-                    clause.push_str(
-                        " AND (e.title LIKE ? ESCAPE '\\' OR coalesce(e.description_text, '') LIKE ? ESCAPE '\\'
-                               OR coalesce(e.location_name, '') LIKE ? ESCAPE '\\' OR coalesce(e.location_address, '') LIKE ? ESCAPE '\\')",
-                    );
-                    for _ in 0..4 {
-                        values.push(Value::Text(pattern.clone()));
-                    }
-                }
+            if let Some(query) = filter.text.as_deref().and_then(super::fts_query) {
+                clause.push_str(" AND e.id IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)");
+                values.push(Value::Text(query));
             }
             if let Some(from) = filter.from {
                 clause.push_str(" AND e.end_utc >= ?");

@@ -118,6 +118,54 @@ const MIGRATIONS: &[&str] = &[
 
     ALTER TABLE fetches ADD COLUMN warnings TEXT;
     "#,
+    // 3: full-text search over events and posts; sources registered through the web.
+    r#"
+    CREATE VIRTUAL TABLE events_fts USING fts5(
+        title, description_text, location_name, location_address,
+        content = 'events', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER events_fts_insert AFTER INSERT ON events BEGIN
+        INSERT INTO events_fts (rowid, title, description_text, location_name, location_address)
+        VALUES (new.id, new.title, new.description_text, new.location_name, new.location_address);
+    END;
+    CREATE TRIGGER events_fts_delete AFTER DELETE ON events BEGIN
+        INSERT INTO events_fts (events_fts, rowid, title, description_text, location_name, location_address)
+        VALUES ('delete', old.id, old.title, old.description_text, old.location_name, old.location_address);
+    END;
+    CREATE TRIGGER events_fts_update AFTER UPDATE OF title, description_text, location_name, location_address ON events BEGIN
+        INSERT INTO events_fts (events_fts, rowid, title, description_text, location_name, location_address)
+        VALUES ('delete', old.id, old.title, old.description_text, old.location_name, old.location_address);
+        INSERT INTO events_fts (rowid, title, description_text, location_name, location_address)
+        VALUES (new.id, new.title, new.description_text, new.location_name, new.location_address);
+    END;
+    INSERT INTO events_fts (events_fts) VALUES ('rebuild');
+
+    CREATE VIRTUAL TABLE posts_fts USING fts5(
+        title, author, summary_html, content_html,
+        content = 'posts', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
+        INSERT INTO posts_fts (rowid, title, author, summary_html, content_html)
+        VALUES (new.id, new.title, new.author, new.summary_html, new.content_html);
+    END;
+    CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, title, author, summary_html, content_html)
+        VALUES ('delete', old.id, old.title, old.author, old.summary_html, old.content_html);
+    END;
+    CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, author, summary_html, content_html ON posts BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, title, author, summary_html, content_html)
+        VALUES ('delete', old.id, old.title, old.author, old.summary_html, old.content_html);
+        INSERT INTO posts_fts (rowid, title, author, summary_html, content_html)
+        VALUES (new.id, new.title, new.author, new.summary_html, new.content_html);
+    END;
+    INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
+
+    -- Sources an organiser registered wait for an administrator.
+    ALTER TABLE sources ADD COLUMN moderation TEXT NOT NULL DEFAULT 'approved'
+        CHECK (moderation IN ('pending', 'approved', 'rejected'));
+    ALTER TABLE sources ADD COLUMN contact_email TEXT;
+    ALTER TABLE sources ADD COLUMN submitted_at TEXT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema.

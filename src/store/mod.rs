@@ -197,6 +197,18 @@ fn ts_column(row: &rusqlite::Row, index: usize) -> rusqlite::Result<Option<DateT
     }
 }
 
+/// A full-text query from what a person typed: every word must match as a prefix;
+/// FTS5's own syntax (quotes, operators, columns) is neutralised. `None` when no word is left.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
 fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }

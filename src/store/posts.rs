@@ -16,6 +16,8 @@ pub struct PostFilter {
     pub sources: Vec<String>,
     pub tags: Vec<String>,
     pub departments: Vec<String>,
+    /// Words that must all appear (prefixes, ignoring case and accents).
+    pub text: Option<String>,
     pub limit: u32,
 }
 
@@ -192,5 +194,9 @@ fn filter_clause(filter: &PostFilter) -> (String, Vec<Value>) {
         " AND EXISTS (SELECT 1 FROM json_each(s.tags) t WHERE t.value COLLATE NOCASE IN ({}))",
         &filter.tags,
     );
+    if let Some(query) = filter.text.as_deref().and_then(super::fts_query) {
+        clause.push_str(" AND p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)");
+        values.push(Value::Text(query));
+    }
     (clause, values)
 }

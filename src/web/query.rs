@@ -73,6 +73,7 @@ impl ViewQuery {
             sources: self.sources.clone(),
             tags: self.tags.clone(),
             departments: self.departments.clone(),
+            text: self.text.clone(),
             limit: self.limit.unwrap_or(DEFAULT_LIMIT),
         }
     }
