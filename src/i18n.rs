@@ -91,6 +91,26 @@ impl Lang {
         }
     }
 
+    /// A day heading: "Thursday, November 5, 2026" / "jeudi 5 novembre 2026".
+    pub fn day(self, date: chrono::NaiveDate) -> String {
+        let pattern = match self {
+            Lang::En => "%A, %B %-d, %Y",
+            Lang::Fr => "%A %-d %B %Y",
+        };
+        date.format_localized(pattern, self.locale()).to_string()
+    }
+
+    /// A time of day in `zone`: "12:30 p.m." / "12 h 30".
+    pub fn time(self, time: DateTime<Utc>, zone: Tz) -> String {
+        let local = time.with_timezone(&zone);
+        match self {
+            Lang::En => local
+                .format_localized("%-I:%M %p", self.locale())
+                .to_string(),
+            Lang::Fr => local.format("%-H h %M").to_string(),
+        }
+    }
+
     /// A long date with time in `zone`: "Tuesday, November 3, 2026, 9:30 a.m." style.
     pub fn date_time(self, time: DateTime<Utc>, zone: Tz) -> String {
         let local = time.with_timezone(&zone);
@@ -125,6 +145,16 @@ mod tests {
         assert_eq!(Lang::negotiate(Some("de")), Lang::En);
         assert_eq!(Lang::negotiate(Some("fr;q=0")), Lang::En);
         assert_eq!(Lang::negotiate(None), Lang::En);
+    }
+
+    #[test]
+    fn days_and_times() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 5, 17, 30, 0).unwrap();
+        let zone = chrono_tz::America::Toronto;
+        assert_eq!(Lang::Fr.time(t, zone), "12 h 30");
+        assert_eq!(Lang::En.day(t.date_naive()), "Thursday, November 5, 2026");
+        assert_eq!(Lang::Fr.day(t.date_naive()), "jeudi 5 novembre 2026");
+        assert!(Lang::En.time(t, zone).starts_with("12:30"));
     }
 
     #[test]

@@ -66,6 +66,10 @@ pub struct EventFilter {
     pub text: Option<String>,
     /// Only the event with this public uid.
     pub uid: Option<String>,
+    /// Newest first (the archive) instead of soonest first.
+    pub descending: bool,
+    /// Skip this many (pagination).
+    pub offset: u32,
     pub limit: u32,
 }
 
@@ -375,7 +379,9 @@ impl Store {
                 values.push(Value::Text(ts(to)));
             }
             values.push(Value::Integer(i64::from(filter.limit.max(1))));
-            let sql = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE 1 = 1 {clause} ORDER BY e.start_utc, e.id LIMIT ?");
+            values.push(Value::Integer(i64::from(filter.offset)));
+            let order = if filter.descending { "e.start_utc DESC, e.id DESC" } else { "e.start_utc, e.id" };
+            let sql = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE 1 = 1 {clause} ORDER BY {order} LIMIT ? OFFSET ?");
             let mut stmt = conn.prepare(&sql)?;
             let mut events: Vec<(i64, StoredEvent)> = stmt
                 .query_map(rusqlite::params_from_iter(values), event_from_row)?

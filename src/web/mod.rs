@@ -7,6 +7,7 @@ mod cache;
 mod calendar;
 mod conditional;
 mod error;
+mod event_pages;
 mod feeds;
 mod pages;
 mod query;
@@ -52,11 +53,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head("/feed.json", feeds::json))
         .service(get_or_head("/blogroll.opml", feeds::opml))
         .service(get_or_head("/events.ics", calendar::events_ics))
-        .service(get_or_head("/events/{file}", calendar::event_ics))
+        .service(get_or_head("/events/{file}", event_pages::event))
+        .service(get_or_head("/archive", event_pages::archive))
         .service(get_or_head("/posts", pages::posts))
         .service(get_or_head("/healthz", pages::healthz))
         .service(get_or_head("/static/style.css", pages::stylesheet))
-        .service(get_or_head("/", pages::home));
+        .service(get_or_head("/", event_pages::upcoming));
 }
 
 /// A resource answering GET and HEAD with the same handler (HEAD sends no body).

@@ -15,7 +15,7 @@ use crate::render::html::{FeedLinks, PostsView, posts_page};
 const PAGE_CACHE: &str = "no-cache";
 
 /// The reader's language: `?lang=`, else Accept-Language.
-fn language(req: &HttpRequest, query: &ViewQuery) -> Lang {
+pub fn language(req: &HttpRequest, query: &ViewQuery) -> Lang {
     query.lang.unwrap_or_else(|| {
         let header = req
             .headers()
@@ -25,11 +25,15 @@ fn language(req: &HttpRequest, query: &ViewQuery) -> Lang {
     })
 }
 
-pub async fn home(req: HttpRequest) -> HttpResponse {
-    let target = with_query("/posts", req.query_string());
-    HttpResponse::Found()
-        .insert_header((header::LOCATION, target))
-        .finish()
+/// The same page, filters kept, in the other language.
+pub fn switch_url(path: &str, query: &ViewQuery, lang: Lang) -> String {
+    let other = if lang == Lang::En { Lang::Fr } else { Lang::En };
+    let filters = query.filter_query();
+    if filters.is_empty() {
+        format!("{path}?lang={}", other.code())
+    } else {
+        format!("{path}?{filters}&lang={}", other.code())
+    }
 }
 
 pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {

@@ -22,6 +22,8 @@ pub struct ViewQuery {
     /// `from` and `to`: a date (`2026-11-01`, midnight in the display zone) or an RFC 3339 time.
     pub from: Option<String>,
     pub to: Option<String>,
+    /// 1-based page of a listing.
+    pub page: Option<u32>,
 }
 
 impl ViewQuery {
@@ -46,6 +48,16 @@ impl ViewQuery {
                 }
                 "lang" => view.lang = Lang::from_code(&value),
                 "q" => view.text = Some(value),
+                "page" => {
+                    let page: u32 = value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=10_000).contains(n))
+                        .ok_or_else(|| {
+                            WebError::BadRequest(format!("page: `{value}` is not a page number"))
+                        })?;
+                    view.page = Some(page);
+                }
                 "from" | "to" => {
                     if parse_when(&value, chrono_tz::UTC).is_none() {
                         return Err(WebError::BadRequest(format!(
@@ -153,6 +165,8 @@ impl ViewQuery {
             to: self.to.as_deref().and_then(|t| parse_when(t, zone)),
             text: self.text.clone(),
             uid: None,
+            descending: false,
+            offset: 0,
             limit: self.limit.unwrap_or(limit),
         }
     }

@@ -2,6 +2,8 @@
 //! structs here are the templates' whole input: text is escaped by the engine, and the
 //! only HTML passed through (`|safe`) is post bodies the normaliser already sanitised.
 
+pub mod events;
+
 use askama::Template;
 use chrono_tz::Tz;
 
@@ -34,6 +36,7 @@ pub struct PostRow {
 #[template(path = "posts.html")]
 struct PostsPage<'a> {
     lang: Lang,
+    nav: &'static str,
     switch_url: &'a str,
     filters: &'a [(&'static str, String)],
     feeds: &'a FeedLinks,
@@ -75,6 +78,7 @@ pub fn posts_page(view: &PostsView<'_>) -> Vec<u8> {
         .collect();
     let page = PostsPage {
         lang: view.lang,
+        nav: "posts",
         switch_url: view.switch_url,
         filters: view.filters,
         feeds: view.feeds,

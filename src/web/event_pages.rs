@@ -1,0 +1,214 @@
+//! The event pages: `/` (upcoming events, filtered and paginated), `/archive` (past
+//! events), and `/events/{uid}` (one event; `/events/{uid}.ics` is the calendar layer's).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+
+use super::cache::Rendered;
+use super::feeds::origin;
+use super::pages::{language, switch_url};
+use super::query::{ViewQuery, with_query};
+use super::{AppState, WebError, conditional};
+use crate::i18n::Lang;
+use crate::render::html::events::{
+    EventView, EventsView, Facets, FormValues, event_page, events_page,
+};
+use crate::render::links::{add_to_calendar, subscription};
+
+const PAGE_SIZE: u32 = 50;
+
+fn facets(state: &AppState) -> Result<Facets, WebError> {
+    let sources = state.store.active_sources()?;
+    let mut facets = Facets::default();
+    for (source, _) in sources {
+        if !source.department.is_empty() && !facets.departments.contains(&source.department) {
+            facets.departments.push(source.department.clone());
+        }
+        for tag in &source.tags {
+            if !facets.tags.contains(tag) {
+                facets.tags.push(tag.clone());
+            }
+        }
+        facets
+            .sources
+            .push((source.id.clone(), source.name.clone()));
+    }
+    facets.departments.sort();
+    facets.tags.sort();
+    facets.sources.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(facets)
+}
+
+fn form_values(query: &ViewQuery) -> FormValues {
+    let first = |list: &[String]| list.first().cloned().unwrap_or_default();
+    FormValues {
+        q: query.text.clone().unwrap_or_default(),
+        department: first(&query.departments),
+        tag: first(&query.tags),
+        source: first(&query.sources),
+        from: query.from.clone().unwrap_or_default(),
+        to: query.to.clone().unwrap_or_default(),
+    }
+}
+
+/// The same view on another page.
+fn page_url(path: &str, query: &ViewQuery, lang: Lang, page: u32) -> String {
+    let mut q = query.filter_query();
+    if !q.is_empty() {
+        q.push('&');
+    }
+    q.push_str(&format!("lang={}&page={page}", lang.code()));
+    with_query(path, &q)
+}
+
+async fn listing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    archive: bool,
+) -> Result<HttpResponse, WebError> {
+    let query = ViewQuery::parse(req.query_string())?;
+    let lang = language(&req, &query);
+    let page = query.page.unwrap_or(1);
+    let now = Utc::now();
+    let mut filter = query.event_filter(
+        state.timezone,
+        if archive { None } else { Some(now) },
+        PAGE_SIZE + 1,
+    );
+    filter.limit = PAGE_SIZE + 1;
+    filter.offset = (page - 1) * PAGE_SIZE;
+    if archive {
+        filter.descending = true;
+        filter.to = Some(filter.to.map_or(now, |to| to.min(now)));
+    }
+    let worker = state.clone();
+    let (mut events, facets) = web::block(move || {
+        let events = worker.store.events(&filter)?;
+        Ok::<_, WebError>((events, facets(&worker)?))
+    })
+    .await??;
+    let has_next = events.len() > PAGE_SIZE as usize;
+    events.truncate(PAGE_SIZE as usize);
+    let path = if archive { "/archive" } else { "/" };
+    let name = format!(
+        "{} {}",
+        lang.t("calendar.title"),
+        query
+            .described()
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let subscribe = subscription(&origin(&req, &state), &calendar_query(&query), name.trim());
+    let form = form_values(&query);
+    let body = events_page(&EventsView {
+        lang,
+        zone: state.timezone,
+        archive,
+        switch_url: &switch_url(path, &query, lang),
+        form: &form,
+        facets: &facets,
+        subscribe: &subscribe,
+        events: &events,
+        previous_page: (page > 1).then(|| page_url(path, &query, lang, page - 1)),
+        next_page: has_next.then(|| page_url(path, &query, lang, page + 1)),
+    });
+    Ok(html(&req, body, lang))
+}
+
+/// The calendar query matching a page's filters: everything but dates, which a
+/// subscription leaves to its own window.
+fn calendar_query(query: &ViewQuery) -> String {
+    let calendar = ViewQuery {
+        sources: query.sources.clone(),
+        tags: query.tags.clone(),
+        departments: query.departments.clone(),
+        text: query.text.clone(),
+        ..ViewQuery::default()
+    };
+    calendar.filter_query()
+}
+
+fn html(req: &HttpRequest, body: Vec<u8>, lang: Lang) -> HttpResponse {
+    let rendered = Rendered::new(body, "text/html; charset=utf-8", None);
+    let mut response = conditional::respond(req, &rendered, "no-cache");
+    response.headers_mut().insert(
+        header::CONTENT_LANGUAGE,
+        header::HeaderValue::from_static(lang.code()),
+    );
+    response.headers_mut().append(
+        header::VARY,
+        header::HeaderValue::from_static("Accept-Language"),
+    );
+    response
+}
+
+pub async fn upcoming(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    listing(req, state, false).await
+}
+
+pub async fn archive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    listing(req, state, true).await
+}
+
+/// `/events/{uid}` (a page) or `/events/{uid}.ics` (the event as a calendar).
+pub async fn event(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let file = path.into_inner();
+    if file.ends_with(".ics") {
+        return super::calendar::event_ics(req, web::Path::from(file), state).await;
+    }
+    let query = ViewQuery::parse(req.query_string())?;
+    let lang = language(&req, &query);
+    let not_found = || {
+        HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body(lang.t("events.not_found"))
+    };
+    if file.is_empty() || !file.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Ok(not_found());
+    }
+    let store = state.store.clone();
+    let Some(stored) = web::block(move || store.event(&file)).await?? else {
+        return Ok(not_found());
+    };
+    let origin = origin(&req, &state);
+    let add = add_to_calendar(&origin, &stored.uid, &stored.event);
+    let department = stored
+        .sources
+        .iter()
+        .map(|s| s.department.clone())
+        .find(|d| !d.is_empty());
+    let department_calendar = department.map(|d| {
+        let query = ViewQuery {
+            departments: vec![d.clone()],
+            ..ViewQuery::default()
+        };
+        subscription(
+            &origin,
+            &query.filter_query(),
+            &format!("{} — {d}", lang.t("calendar.title")),
+        )
+    });
+    let path = format!("/events/{}", stored.uid);
+    let body = event_page(&EventView {
+        lang,
+        zone: state.timezone,
+        switch_url: &switch_url(&path, &query, lang),
+        event: &stored,
+        add: &add,
+        department_calendar: department_calendar.as_ref(),
+    });
+    Ok(html(&req, body, lang))
+}
