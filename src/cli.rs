@@ -298,11 +298,13 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
             "serving on http://{listen}/ with database {}",
             store.path().display()
         );
-        let state = web::AppState::new(
+        let mut state = web::AppState::new(
             store.clone(),
             config.settings.base_url.clone(),
             config.settings.timezone,
         );
+        state.default_schedule = config.settings.schedule.clone();
+        state.calendar_past_days = config.settings.events.window_past_days;
         let server = web::server(
             listener,
             state,

@@ -4,6 +4,7 @@
 //! Feeds are written with the community's crates (`rss`, `atom_syndication`, `opml`,
 //! `serde_json`), never by string concatenation.
 
+pub mod api;
 pub mod atom;
 pub mod html;
 pub mod ics;

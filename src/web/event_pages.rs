@@ -131,7 +131,7 @@ fn calendar_query(query: &ViewQuery) -> String {
     calendar.filter_query()
 }
 
-fn html(req: &HttpRequest, body: Vec<u8>, lang: Lang) -> HttpResponse {
+pub fn html(req: &HttpRequest, body: Vec<u8>, lang: Lang) -> HttpResponse {
     let rendered = Rendered::new(body, "text/html; charset=utf-8", None);
     let mut response = conditional::respond(req, &rendered, "no-cache");
     response.headers_mut().insert(

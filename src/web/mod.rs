@@ -3,6 +3,7 @@
 //! [`configure`] lists every route; [`server`] starts on a given listener, so tests bind
 //! port 0 and never wait on a fixed port.
 
+mod api;
 mod cache;
 mod calendar;
 mod conditional;
@@ -11,6 +12,7 @@ mod event_pages;
 mod feeds;
 mod pages;
 mod query;
+mod source_pages;
 
 use std::net::TcpListener;
 
@@ -31,6 +33,8 @@ pub struct AppState {
     pub timezone: Tz,
     /// How many days of past events calendars keep, so finished events do not vanish mid-day.
     pub calendar_past_days: i64,
+    /// The schedule of sources without their own, for "next fetch".
+    pub default_schedule: String,
     cache: cache::RenderCache,
 }
 
@@ -41,6 +45,7 @@ impl AppState {
             base_url,
             timezone,
             calendar_past_days: 30,
+            default_schedule: crate::config::DEFAULT_SCHEDULE.to_string(),
             cache: cache::RenderCache::default(),
         }
     }
@@ -55,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head("/events.ics", calendar::events_ics))
         .service(get_or_head("/events/{file}", event_pages::event))
         .service(get_or_head("/archive", event_pages::archive))
+        .service(get_or_head("/sources", source_pages::sources))
+        .service(get_or_head("/api/events", api::events))
+        .service(get_or_head("/api/posts", api::posts))
+        .service(get_or_head("/api/sources", api::sources))
         .service(get_or_head("/posts", pages::posts))
         .service(get_or_head("/healthz", pages::healthz))
         .service(get_or_head("/static/style.css", pages::stylesheet))
