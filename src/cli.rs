@@ -289,7 +289,20 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
     let (config, store) = open(config_path)?;
     let listen = listen.unwrap_or(config.settings.listen);
     let fetcher = Fetcher::new(config.settings.fetch.clone())?;
-    let refresher = Refresher::new(fetcher, store.clone(), context(&config));
+    let refresher = Refresher::new(fetcher.clone(), store.clone(), context(&config));
+    let token_env = config
+        .settings
+        .admin_token_env
+        .clone()
+        .unwrap_or_else(|| "BULLETIN_ADMIN_TOKEN".to_string());
+    let admin_token = std::env::var(&token_env)
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    if admin_token.is_none() {
+        tracing::warn!(
+            "moderation is off: set {token_env} to an administrator token to approve registered sources"
+        );
+    }
     let runtime = runtime()?;
     runtime.block_on(async move {
         let listener = std::net::TcpListener::bind(listen)
@@ -305,6 +318,12 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         );
         state.default_schedule = config.settings.schedule.clone();
         state.calendar_past_days = config.settings.events.window_past_days;
+        state.registration = Some(web::Registration {
+            fetcher,
+            refresher: refresher.clone(),
+            context: context(&config),
+            admin_token,
+        });
         let server = web::server(
             listener,
             state,

@@ -9,7 +9,7 @@ use crate::config::EventSettings;
 use crate::extract::html::PageEvent;
 use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
-use crate::model::{Event, FetchedDocument, Location, Post, Source, Validators};
+use crate::model::{Event, FetchedDocument, Location, Post, Source, SourceKind, Validators};
 use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
 use crate::normalise::page::{PageSource, complete_from_detail, events_from_page};
 use crate::normalise::{self, calendar_links_from_feed};
@@ -31,6 +31,10 @@ pub struct Harvest {
     pub methods: Option<String>,
     /// Linked documents still to read.
     pub follow: Vec<FollowUp>,
+    /// What the document turned out to be.
+    pub kind: Option<SourceKind>,
+    /// Feeds an HTML page advertises (`<link rel="alternate">`), absolute.
+    pub feed_links: Vec<String>,
 }
 
 /// A linked document that may complete the harvest.

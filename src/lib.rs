@@ -13,6 +13,7 @@ pub mod harvest;
 pub mod i18n;
 pub mod model;
 pub mod normalise;
+pub mod preview;
 pub mod refresh;
 pub mod render;
 pub mod schedule;

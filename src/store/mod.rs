@@ -10,6 +10,7 @@ mod events;
 mod fetches;
 mod migrations;
 mod posts;
+mod registrations;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub use events::{
 };
 pub use fetches::FetchWrite;
 pub use posts::PostFilter;
+pub use registrations::{ModerationError, Registration};
 pub use sources::SourceHealth;
 
 /// A database problem, naming the file and what we were doing.

@@ -12,6 +12,7 @@ mod event_pages;
 mod feeds;
 mod pages;
 mod query;
+mod registration;
 mod source_pages;
 
 use std::net::TcpListener;
@@ -35,7 +36,19 @@ pub struct AppState {
     pub calendar_past_days: i64,
     /// The schedule of sources without their own, for "next fetch".
     pub default_schedule: String,
+    /// What registration and moderation need; without it, both are turned off.
+    pub registration: Option<Registration>,
     cache: cache::RenderCache,
+    limiter: registration::Limiter,
+}
+
+/// The services behind registration (previews, the first fetch of an approved source)
+/// and moderation (the administrator's token).
+pub struct Registration {
+    pub fetcher: crate::fetch::Fetcher,
+    pub refresher: crate::refresh::Refresher,
+    pub context: crate::harvest::Context,
+    pub admin_token: Option<String>,
 }
 
 impl AppState {
@@ -46,7 +59,9 @@ impl AppState {
             timezone,
             calendar_past_days: 30,
             default_schedule: crate::config::DEFAULT_SCHEDULE.to_string(),
+            registration: None,
             cache: cache::RenderCache::default(),
+            limiter: registration::limiter(),
         }
     }
 }
@@ -61,6 +76,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head("/events/{file}", event_pages::event))
         .service(get_or_head("/archive", event_pages::archive))
         .service(get_or_head("/sources", source_pages::sources))
+        .service(
+            web::resource("/sources/new")
+                .route(web::get().to(registration::form))
+                .route(web::head().to(registration::form))
+                .route(web::post().to(registration::submit)),
+        )
+        .service(get_or_head("/admin", registration::admin))
+        .route("/admin/login", web::post().to(registration::login))
+        .route("/admin/logout", web::post().to(registration::logout))
+        .route("/admin/sources/{id}", web::post().to(registration::decide))
         .service(get_or_head("/api/events", api::events))
         .service(get_or_head("/api/posts", api::posts))
         .service(get_or_head("/api/sources", api::sources))

@@ -3,6 +3,7 @@
 //! only HTML passed through (`|safe`) is post bodies the normaliser already sanitised.
 
 pub mod events;
+pub mod registration;
 pub mod sources;
 
 use askama::Template;

@@ -1,0 +1,131 @@
+//! The registration form with its preview, and the moderation page.
+
+use askama::Template;
+
+use crate::i18n::Lang;
+
+/// One form field as the page shows it.
+pub struct Field {
+    pub name: &'static str,
+    pub label_key: &'static str,
+    pub hint_key: Option<&'static str>,
+    pub input_type: &'static str,
+    pub value: String,
+    pub required: bool,
+    pub error_key: Option<&'static str>,
+}
+
+/// What a preview found, ready to show.
+#[derive(Default)]
+pub struct PreviewView {
+    pub error: Option<String>,
+    pub kind_key: &'static str,
+    pub url: String,
+    pub discovered: bool,
+    pub methods: Option<String>,
+    pub event_count: usize,
+    pub post_count: usize,
+    /// (when, title) of the first events.
+    pub events: Vec<(String, String)>,
+    pub posts: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "source_new.html")]
+struct SourceNewPage<'a> {
+    lang: Lang,
+    nav: &'static str,
+    switch_url: &'a str,
+    csrf: &'a str,
+    fields: &'a [Field],
+    errors: Vec<(&'static str, &'static str)>,
+    form_error: Option<&'static str>,
+    thanks: bool,
+    preview: Option<&'a PreviewView>,
+}
+
+pub struct SourceNewView<'a> {
+    pub lang: Lang,
+    pub switch_url: &'a str,
+    pub csrf: &'a str,
+    pub fields: &'a [Field],
+    pub form_error: Option<&'static str>,
+    pub thanks: bool,
+    pub preview: Option<&'a PreviewView>,
+}
+
+pub fn source_new_page(view: &SourceNewView<'_>) -> Vec<u8> {
+    let errors = view
+        .fields
+        .iter()
+        .filter_map(|f| f.error_key.map(|e| (f.name, e)))
+        .collect();
+    let page = SourceNewPage {
+        lang: view.lang,
+        nav: "add",
+        switch_url: view.switch_url,
+        csrf: view.csrf,
+        fields: view.fields,
+        errors,
+        form_error: view.form_error,
+        thanks: view.thanks,
+        preview: view.preview,
+    };
+    page.render()
+        .expect("templates render plain data")
+        .into_bytes()
+}
+
+/// A pending registration as the moderation page shows it.
+pub struct PendingRow {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub department: String,
+    pub tags: String,
+    pub contact: String,
+    pub submitted: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage<'a> {
+    lang: Lang,
+    nav: &'static str,
+    switch_url: &'a str,
+    csrf: &'a str,
+    disabled: bool,
+    signed_in: bool,
+    message_key: Option<&'static str>,
+    message_detail: Option<&'a str>,
+    pending: &'a [PendingRow],
+}
+
+pub struct AdminView<'a> {
+    pub lang: Lang,
+    pub switch_url: &'a str,
+    pub csrf: &'a str,
+    pub disabled: bool,
+    pub signed_in: bool,
+    pub message_key: Option<&'static str>,
+    pub message_detail: Option<&'a str>,
+    pub pending: &'a [PendingRow],
+}
+
+pub fn admin_page(view: &AdminView<'_>) -> Vec<u8> {
+    let page = AdminPage {
+        lang: view.lang,
+        nav: "admin",
+        switch_url: view.switch_url,
+        csrf: view.csrf,
+        disabled: view.disabled,
+        signed_in: view.signed_in,
+        message_key: view.message_key,
+        message_detail: view.message_detail,
+        pending: view.pending,
+    };
+    page.render()
+        .expect("templates render plain data")
+        .into_bytes()
+}

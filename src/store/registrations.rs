@@ -1,0 +1,208 @@
+//! Sources organisers register through the web (or operators with `bulletin sources
+//! add`): stored pending, approved or rejected by an administrator, removed on request.
+//! Approved ones are active alongside the `sources.toml` ones and persist across restarts.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, ts, ts_column};
+use crate::model::{Location, Source, SourceKind};
+
+/// A registered source waiting for (or past) moderation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registration {
+    pub source: Source,
+    pub contact_email: Option<String>,
+    pub submitted: Option<DateTime<Utc>>,
+    pub moderation: String,
+}
+
+/// What a moderation or removal request could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum ModerationError {
+    #[error("no source `{0}`")]
+    Unknown(String),
+    #[error("source `{0}` is listed in sources.toml; change it there")]
+    Configured(String),
+    #[error("a source `{0}` exists already")]
+    Exists(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Store {
+    /// Stores a registration as pending.
+    pub fn register_source(
+        &self,
+        source: &Source,
+        contact_email: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ModerationError> {
+        let (url, file) = match &source.location {
+            Location::Url(url) => (Some(url.to_string()), None),
+            Location::File(path) => (None, Some(path.display().to_string())),
+        };
+        let inserted = self.write("registering a source", |tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO sources (id, name, department, tags, kind, url, file, timezone, origin, active, created_at,
+                    moderation, contact_email, submitted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'registered', 0, ?9, 'pending', ?10, ?9)",
+                params![
+                    source.id,
+                    source.name,
+                    source.department,
+                    serde_json::to_string(&source.tags).unwrap_or_else(|_| "[]".into()),
+                    source.kind.map(SourceKind::as_str),
+                    url,
+                    file,
+                    source.timezone.map(|z| z.name().to_string()),
+                    ts(now),
+                    contact_email,
+                ],
+            )
+        })?;
+        if inserted == 0 {
+            return Err(ModerationError::Exists(source.id.clone()));
+        }
+        Ok(())
+    }
+
+    /// Whether a source id is taken (by any source, in any state).
+    pub fn source_exists(&self, id: &str) -> Result<bool, StoreError> {
+        self.read("checking a source id", |conn| {
+            conn.query_row("SELECT 1 FROM sources WHERE id = ?1", [id], |_| Ok(()))
+                .optional()
+                .map(|found| found.is_some())
+        })
+    }
+
+    /// Registrations in a moderation state ("pending", "approved", "rejected"), oldest first.
+    pub fn registrations(&self, moderation: &str) -> Result<Vec<Registration>, StoreError> {
+        let sources = self.read("listing registrations", |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, contact_email, submitted_at, moderation FROM sources
+                 WHERE origin = 'registered' AND moderation = ?1 ORDER BY submitted_at, id",
+            )?;
+            let rows = stmt.query_map([moderation], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    ts_column(row, 2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+        })?;
+        sources
+            .into_iter()
+            .map(|(id, contact_email, submitted, moderation)| {
+                let (source, _) = self.source(&id)?;
+                Ok(Registration {
+                    source,
+                    contact_email,
+                    submitted,
+                    moderation,
+                })
+            })
+            .collect()
+    }
+
+    /// Approves (activates) or rejects a registered source.
+    pub fn moderate_source(&self, id: &str, approve: bool) -> Result<Source, ModerationError> {
+        let origin = self.origin(id)?;
+        if origin != "registered" {
+            return Err(ModerationError::Configured(id.to_string()));
+        }
+        self.write("moderating a source", |tx| {
+            tx.execute(
+                "UPDATE sources SET moderation = ?2, active = ?3 WHERE id = ?1",
+                params![id, if approve { "approved" } else { "rejected" }, approve],
+            )
+        })?;
+        Ok(self.source(id)?.0)
+    }
+
+    /// Stops fetching a registered source and hides it; its past events and posts stay in
+    /// the archive.
+    pub fn remove_source(&self, id: &str) -> Result<(), ModerationError> {
+        let origin = self.origin(id)?;
+        if origin != "registered" {
+            return Err(ModerationError::Configured(id.to_string()));
+        }
+        self.write("removing a source", |tx| {
+            tx.execute(
+                "UPDATE sources SET active = 0, moderation = 'rejected' WHERE id = ?1",
+                [id],
+            )
+        })?;
+        Ok(())
+    }
+
+    fn origin(&self, id: &str) -> Result<String, ModerationError> {
+        let origin: Option<String> = self.read("reading a source's origin", |conn| {
+            conn.query_row("SELECT origin FROM sources WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()
+        })?;
+        origin.ok_or_else(|| ModerationError::Unknown(id.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registered(id: &str) -> Source {
+        Source {
+            id: id.into(),
+            name: "Team events".into(),
+            department: "Health Canada".into(),
+            tags: vec!["events".into()],
+            kind: Some(SourceKind::Html),
+            location: Location::Url(
+                "https://events.example.gc.ca/en/events.html"
+                    .parse()
+                    .unwrap(),
+            ),
+            schedule: None,
+            timezone: None,
+            selectors: None,
+        }
+    }
+
+    #[test]
+    fn pending_then_approved_then_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let now = Utc::now();
+        store
+            .register_source(&registered("team"), Some("organiser@example.gc.ca"), now)
+            .unwrap();
+        assert!(matches!(
+            store.register_source(&registered("team"), None, now),
+            Err(ModerationError::Exists(_))
+        ));
+        assert!(
+            store.active_sources().unwrap().is_empty(),
+            "pending sources are not fetched"
+        );
+        let pending = store.registrations("pending").unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            pending[0].contact_email.as_deref(),
+            Some("organiser@example.gc.ca")
+        );
+        store.moderate_source("team", true).unwrap();
+        assert_eq!(store.active_sources().unwrap().len(), 1);
+        // A restart's sync of sources.toml keeps registered sources.
+        store.sync_config_sources(&[], now).unwrap();
+        assert_eq!(store.active_sources().unwrap().len(), 1);
+        store.remove_source("team").unwrap();
+        assert!(store.active_sources().unwrap().is_empty());
+        assert!(matches!(
+            store.moderate_source("nope", true),
+            Err(ModerationError::Unknown(_))
+        ));
+    }
+}

@@ -1,0 +1,691 @@
+//! Organiser registration (`/sources/new`: preview, then submit a pending source) and
+//! moderation (`/admin`: an administrator approves or rejects). Forms carry a CSRF token
+//! that must match a same-site cookie; POSTs are rate-limited per client address; the
+//! administrator's token comes from the environment and never appears in a page.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::pages::{language, switch_url};
+use super::query::ViewQuery;
+use super::{AppState, WebError};
+use crate::i18n::Lang;
+use crate::model::{Location, Source, SourceKind};
+use crate::preview::{Preview, preview};
+use crate::render::html::events::when;
+use crate::render::html::registration::{
+    AdminView, Field, PendingRow, PreviewView, SourceNewView, admin_page, source_new_page,
+};
+use crate::store::{ModerationError, StoredEvent};
+
+const CSRF_COOKIE: &str = "bulletin_csrf";
+const ADMIN_COOKIE: &str = "bulletin_admin";
+/// How many events or posts a preview lists.
+const PREVIEW_ITEMS: usize = 20;
+
+/// Per-client limit on form submissions.
+pub type Limiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
+pub fn limiter() -> Limiter {
+    governor::RateLimiter::keyed(governor::Quota::per_minute(
+        std::num::NonZeroU32::new(20).expect("non-zero"),
+    ))
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The CSRF token of this client (from its cookie), or a new one with the cookie to set.
+fn csrf(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
+    if let Some(cookie) = req.cookie(CSRF_COOKIE) {
+        let value = cookie.value();
+        if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return (value.to_string(), None);
+        }
+    }
+    let token = random_token();
+    let cookie = Cookie::build(CSRF_COOKIE, token.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    (token, Some(cookie))
+}
+
+/// Equal in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn csrf_ok(req: &HttpRequest, form: &HashMap<String, String>) -> bool {
+    match (req.cookie(CSRF_COOKIE), form.get("csrf")) {
+        (Some(cookie), Some(sent)) => !sent.is_empty() && same(cookie.value(), sent),
+        _ => false,
+    }
+}
+
+fn rate_limited(state: &AppState, req: &HttpRequest) -> bool {
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    state.limiter.check_key(&ip).is_err()
+}
+
+fn page(
+    status: StatusCode,
+    body: Vec<u8>,
+    lang: Lang,
+    cookie: Option<Cookie<'static>>,
+) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    builder
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_LANGUAGE, lang.code()));
+    if let Some(cookie) = cookie {
+        builder.cookie(cookie);
+    }
+    builder.body(body)
+}
+
+/// The form's fields with the values given and their errors.
+fn fields(
+    values: &HashMap<String, String>,
+    errors: &HashMap<&'static str, &'static str>,
+) -> Vec<Field> {
+    let value = |name: &str| values.get(name).cloned().unwrap_or_default();
+    let field = |name: &'static str, label_key, hint_key, input_type, required| Field {
+        name,
+        label_key,
+        hint_key,
+        input_type,
+        value: value(name),
+        required,
+        error_key: errors.get(name).copied(),
+    };
+    vec![
+        field("url", "add.url", Some("add.url.hint"), "url", true),
+        field("name", "add.name", None, "text", true),
+        field("department", "add.department", None, "text", true),
+        field("tags", "add.tags", Some("add.tags.hint"), "text", false),
+        field("contact", "add.contact", None, "email", true),
+    ]
+}
+
+/// A registration, checked field by field.
+struct Checked {
+    url: Option<Url>,
+    name: String,
+    department: String,
+    tags: Vec<String>,
+    contact: String,
+    errors: HashMap<&'static str, &'static str>,
+}
+
+fn check(values: &HashMap<String, String>) -> Checked {
+    let get = |name: &str| {
+        values
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut errors = HashMap::new();
+    let url = Url::parse(&get("url"))
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if url.is_none() {
+        errors.insert("url", "errors.url");
+    }
+    let name = get("name");
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.insert("name", "errors.name");
+    }
+    let department = get("department");
+    if department.is_empty() || department.chars().count() > 200 {
+        errors.insert("department", "errors.department");
+    }
+    let tags: Vec<String> = get("tags")
+        .split(',')
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.len() > 10 || tags.iter().any(|t| t.chars().count() > 40) {
+        errors.insert("tags", "errors.tags");
+    }
+    let contact = get("contact");
+    let valid_email = contact.len() <= 254
+        && contact.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !contact.contains(char::is_whitespace)
+        });
+    if !valid_email {
+        errors.insert("contact", "errors.contact");
+    }
+    Checked {
+        url,
+        name,
+        department,
+        tags,
+        contact,
+        errors,
+    }
+}
+
+/// A source id from a name: lower-case letters, digits and hyphens, made unique.
+fn source_id(state: &AppState, name: &str) -> Result<String, WebError> {
+    let slug: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let base: String = if slug.is_empty() {
+        "source".into()
+    } else {
+        slug.chars().take(48).collect()
+    };
+    for n in 1..100 {
+        let id = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
+        if !state.store.source_exists(&id)? {
+            return Ok(id);
+        }
+    }
+    Err(WebError::BadRequest("no free id for this name".into()))
+}
+
+fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) -> PreviewView {
+    match result {
+        Err(error) => PreviewView {
+            error: Some(error.clone()),
+            ..PreviewView::default()
+        },
+        Ok(p) => {
+            let events: Vec<(String, String)> = p
+                .harvest
+                .events
+                .iter()
+                .take(PREVIEW_ITEMS)
+                .map(|e| {
+                    let stored = StoredEvent {
+                        uid: String::new(),
+                        event: e.clone(),
+                        listed: true,
+                        revision: 0,
+                        sources: Vec::new(),
+                        tags: Vec::new(),
+                        provenance: Default::default(),
+                        first_seen: Utc::now(),
+                        last_seen: Utc::now(),
+                        changed: Utc::now(),
+                    };
+                    (when(lang, state.timezone, &stored, true), e.title.clone())
+                })
+                .collect();
+            PreviewView {
+                error: None,
+                kind_key: match p.kind {
+                    SourceKind::Feed => "sources.kind.feed",
+                    SourceKind::Ical => "sources.kind.ical",
+                    SourceKind::Html => "sources.kind.html",
+                },
+                url: p.url.clone(),
+                discovered: p.discovered_from.is_some(),
+                methods: p.harvest.methods.clone(),
+                event_count: p.harvest.events.len(),
+                post_count: p.harvest.posts.len(),
+                events,
+                posts: p
+                    .harvest
+                    .posts
+                    .iter()
+                    .take(PREVIEW_ITEMS)
+                    .map(|post| post.title.clone())
+                    .collect(),
+                warnings: p.harvest.warnings.clone(),
+            }
+        }
+    }
+}
+
+/// `GET /sources/new`.
+pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let query = ViewQuery::parse(req.query_string())?;
+    let lang = language(&req, &query);
+    let (token, cookie) = csrf(&req);
+    let disabled = state.registration.is_none();
+    let body = source_new_page(&SourceNewView {
+        lang,
+        switch_url: &switch_url("/sources/new", &query, lang),
+        csrf: &token,
+        fields: &fields(&HashMap::new(), &HashMap::new()),
+        form_error: disabled.then_some("errors.disabled"),
+        thanks: false,
+        preview: None,
+    });
+    Ok(page(StatusCode::OK, body, lang, cookie))
+}
+
+/// `POST /sources/new`: preview or submit.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    let query = ViewQuery::parse(req.query_string())?;
+    let lang = language(&req, &query);
+    let values = form.into_inner();
+    let (token, cookie) = csrf(&req);
+    let switch = switch_url("/sources/new", &query, lang);
+    let respond =
+        |status, fields: &[Field], form_error, thanks, preview: Option<&PreviewView>, cookie| {
+            let body = source_new_page(&SourceNewView {
+                lang,
+                switch_url: &switch,
+                csrf: &token,
+                fields,
+                form_error,
+                thanks,
+                preview,
+            });
+            page(status, body, lang, cookie)
+        };
+    if rate_limited(&state, &req) {
+        let mut response = respond(
+            StatusCode::TOO_MANY_REQUESTS,
+            &fields(&values, &HashMap::new()),
+            Some("errors.rate"),
+            false,
+            None,
+            cookie,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        return Ok(response);
+    }
+    if !csrf_ok(&req, &values) {
+        return Ok(respond(
+            StatusCode::FORBIDDEN,
+            &fields(&values, &HashMap::new()),
+            Some("errors.csrf"),
+            false,
+            None,
+            cookie,
+        ));
+    }
+    let Some(registration) = &state.registration else {
+        return Ok(respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &fields(&values, &HashMap::new()),
+            Some("errors.disabled"),
+            false,
+            None,
+            cookie,
+        ));
+    };
+    let checked = check(&values);
+    let submitting = values.get("action").map(String::as_str) == Some("submit");
+    let previewed = match &checked.url {
+        Some(url) => Some(preview(&registration.fetcher, url, &registration.context).await),
+        None => None,
+    };
+    let shown = previewed.as_ref().map(|p| preview_view(lang, &state, p));
+    if !checked.errors.is_empty() {
+        return Ok(respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &fields(&values, &checked.errors),
+            None,
+            false,
+            shown.as_ref(),
+            cookie,
+        ));
+    }
+    let Some(Ok(found)) = previewed.filter(|_| submitting) else {
+        // A preview, or a submission whose address cannot be read: show what was found.
+        let status = if submitting {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        return Ok(respond(
+            status,
+            &fields(&values, &checked.errors),
+            None,
+            false,
+            shown.as_ref(),
+            cookie,
+        ));
+    };
+    let location: Url = found
+        .url
+        .parse()
+        .map_err(|_| WebError::BadRequest(format!("{}: not a URL", found.url)))?;
+    let source = Source {
+        id: source_id(&state, &checked.name)?,
+        name: checked.name.clone(),
+        department: checked.department.clone(),
+        tags: checked.tags.clone(),
+        kind: Some(found.kind),
+        location: Location::Url(location),
+        schedule: None,
+        timezone: None,
+        selectors: None,
+    };
+    let store = state.store.clone();
+    let contact = checked.contact.clone();
+    let stored =
+        web::block(move || store.register_source(&source, Some(&contact), Utc::now())).await?;
+    match stored {
+        Ok(()) => Ok(respond(
+            StatusCode::OK,
+            &fields(&HashMap::new(), &HashMap::new()),
+            None,
+            true,
+            None,
+            cookie,
+        )),
+        Err(ModerationError::Exists(_)) => {
+            let mut errors = HashMap::new();
+            errors.insert("name", "errors.exists");
+            Ok(respond(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &fields(&values, &errors),
+                None,
+                false,
+                shown.as_ref(),
+                cookie,
+            ))
+        }
+        Err(other) => Err(WebError::Internal(other.to_string())),
+    }
+}
+
+/// The administrator's cookie value: a digest of the token, never the token itself.
+fn admin_digest(token: &str) -> String {
+    format!(
+        "{:x}",
+        Sha256::digest(format!("bulletin-admin\n{token}").as_bytes())
+    )
+}
+
+fn signed_in(req: &HttpRequest, state: &AppState) -> bool {
+    let expected = state
+        .registration
+        .as_ref()
+        .and_then(|r| r.admin_token.as_deref())
+        .map(admin_digest);
+    match (req.cookie(ADMIN_COOKIE), expected) {
+        (Some(cookie), Some(expected)) => same(cookie.value(), &expected),
+        _ => false,
+    }
+}
+
+/// A request from the signed-in administrator; anyone else gets 403.
+pub struct Admin;
+
+impl FromRequest for Admin {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Admin, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let allowed = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|state| signed_in(req, state));
+        std::future::ready(if allowed {
+            Ok(Admin)
+        } else {
+            Err(actix_web::error::ErrorForbidden("Sign in at /admin first."))
+        })
+    }
+}
+
+async fn admin_page_response(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    message_key: Option<&'static str>,
+    message_detail: Option<&str>,
+    extra_cookie: Option<Cookie<'static>>,
+    signed_in_now: Option<bool>,
+) -> Result<HttpResponse, WebError> {
+    let query = ViewQuery::parse(req.query_string())?;
+    let lang = language(req, &query);
+    let (token, cookie) = csrf(req);
+    let disabled = state
+        .registration
+        .as_ref()
+        .and_then(|r| r.admin_token.as_ref())
+        .is_none();
+    let is_signed_in = signed_in_now.unwrap_or_else(|| signed_in(req, state));
+    let pending: Vec<PendingRow> = if is_signed_in {
+        let store = state.store.clone();
+        web::block(move || store.registrations("pending"))
+            .await??
+            .into_iter()
+            .map(|r| PendingRow {
+                id: r.source.id.clone(),
+                name: r.source.name.clone(),
+                url: r.source.location.to_string(),
+                department: r.source.department.clone(),
+                tags: r.source.tags.join(", "),
+                contact: r.contact_email.unwrap_or_default(),
+                submitted: r
+                    .submitted
+                    .map(|t| lang.date_time(t, state.timezone))
+                    .unwrap_or_default(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let body = admin_page(&AdminView {
+        lang,
+        switch_url: &switch_url("/admin", &query, lang),
+        csrf: &token,
+        disabled,
+        signed_in: is_signed_in,
+        message_key,
+        message_detail,
+        pending: &pending,
+    });
+    let mut response = page(status, body, lang, cookie);
+    if let Some(extra) = extra_cookie {
+        response
+            .add_cookie(&extra)
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    Ok(response)
+}
+
+/// `GET /admin`.
+pub async fn admin(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    admin_page_response(&req, &state, StatusCode::OK, None, None, None, None).await
+}
+
+/// `POST /admin/login`.
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    if rate_limited(&state, &req) {
+        return admin_page_response(
+            &req,
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("errors.rate"),
+            None,
+            None,
+            None,
+        )
+        .await;
+    }
+    if !csrf_ok(&req, &form) {
+        return admin_page_response(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            Some("errors.csrf"),
+            None,
+            None,
+            None,
+        )
+        .await;
+    }
+    let expected = state
+        .registration
+        .as_ref()
+        .and_then(|r| r.admin_token.clone());
+    let given = form.get("token").cloned().unwrap_or_default();
+    match expected {
+        Some(token) if !given.is_empty() && same(&admin_digest(&given), &admin_digest(&token)) => {
+            let secure = state
+                .base_url
+                .as_ref()
+                .is_some_and(|u| u.scheme() == "https");
+            let cookie = Cookie::build(ADMIN_COOKIE, admin_digest(&token))
+                .path("/admin")
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Strict)
+                .finish();
+            admin_page_response(
+                &req,
+                &state,
+                StatusCode::OK,
+                None,
+                None,
+                Some(cookie),
+                Some(true),
+            )
+            .await
+        }
+        _ => {
+            admin_page_response(
+                &req,
+                &state,
+                StatusCode::FORBIDDEN,
+                Some("admin.bad_token"),
+                None,
+                None,
+                Some(false),
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /admin/logout`.
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    if !csrf_ok(&req, &form) {
+        return admin_page_response(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            Some("errors.csrf"),
+            None,
+            None,
+            None,
+        )
+        .await;
+    }
+    let mut gone = Cookie::build(ADMIN_COOKIE, "").path("/admin").finish();
+    gone.make_removal();
+    admin_page_response(
+        &req,
+        &state,
+        StatusCode::OK,
+        None,
+        None,
+        Some(gone),
+        Some(false),
+    )
+    .await
+}
+
+/// `POST /admin/sources/{id}`: approve (and fetch at once) or reject.
+pub async fn decide(
+    req: HttpRequest,
+    _admin: Admin,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, WebError> {
+    if !csrf_ok(&req, &form) {
+        return admin_page_response(
+            &req,
+            &state,
+            StatusCode::FORBIDDEN,
+            Some("errors.csrf"),
+            None,
+            None,
+            None,
+        )
+        .await;
+    }
+    let id = path.into_inner();
+    let approve = form.get("decision").map(String::as_str) == Some("approve");
+    let store = state.store.clone();
+    let lookup = id.clone();
+    let result = web::block(move || store.moderate_source(&lookup, approve)).await?;
+    let source = match result {
+        Ok(source) => source,
+        Err(error) => return Err(WebError::BadRequest(error.to_string())),
+    };
+    if approve && let Some(registration) = &state.registration {
+        // Scheduled at once: the first fetch runs now, later ones on the schedule.
+        let refresher = registration.refresher.clone();
+        let store = state.store.clone();
+        let id = source.id.clone();
+        actix_web::rt::spawn(async move {
+            if let Ok((source, source_state)) = store.source(&id) {
+                refresher.refresh_source(&source, &source_state).await;
+            }
+        });
+    }
+    let key = if approve {
+        "admin.approved"
+    } else {
+        "admin.rejected"
+    };
+    admin_page_response(
+        &req,
+        &state,
+        StatusCode::OK,
+        Some(key),
+        Some(&source.name),
+        None,
+        None,
+    )
+    .await
+}
