@@ -352,3 +352,127 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         Ok(ExitCode::SUCCESS)
     })
 }
+
+/// What `bulletin sources approve|reject|remove` does.
+pub enum Moderation {
+    Approve,
+    Reject,
+    Remove,
+}
+
+/// `bulletin sources add`: preview, then register.
+pub fn add_source(
+    config_path: &Path,
+    url: &str,
+    name: &str,
+    department: &str,
+    tags: &[String],
+    contact: Option<&str>,
+    approve: bool,
+) -> Result<ExitCode> {
+    let (config, store) = open(config_path)?;
+    let url: url::Url = url
+        .parse()
+        .with_context(|| format!("`{url}` is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("{url}: only http and https sources can be registered");
+    }
+    let fetcher = Fetcher::new(config.settings.fetch.clone())?;
+    let found = runtime()?
+        .block_on(crate::preview::preview(&fetcher, &url, &context(&config)))
+        .map_err(|error| anyhow::anyhow!(error))?;
+    println!(
+        "{}: {} ({})",
+        found.url,
+        found.kind.as_str(),
+        describe_harvest(&found.harvest)
+    );
+    let base: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let mut id = if base.is_empty() {
+        "source".to_string()
+    } else {
+        base.chars().take(48).collect()
+    };
+    let mut n = 1;
+    while store.source_exists(&id)? {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    let source = Source {
+        id: id.clone(),
+        name: name.trim().to_string(),
+        department: department.trim().to_string(),
+        tags: tags.to_vec(),
+        kind: Some(found.kind),
+        location: crate::model::Location::Url(found.url.parse()?),
+        schedule: None,
+        timezone: None,
+        selectors: None,
+    };
+    store.register_source(&source, contact, Utc::now())?;
+    if approve {
+        store.moderate_source(&id, true)?;
+        println!(
+            "registered and approved as `{id}`; `bulletin fetch --source {id}` fetches it now"
+        );
+    } else {
+        println!("registered as `{id}`, pending approval (`bulletin sources approve {id}`)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bulletin sources pending`.
+pub fn pending_sources(config_path: &Path) -> Result<ExitCode> {
+    let (_, store) = open(config_path)?;
+    let rows: Vec<Vec<String>> = store
+        .registrations("pending")?
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.source.id.clone(),
+                r.source.department.clone(),
+                r.contact_email.unwrap_or_default(),
+                r.submitted
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default(),
+                r.source.location.to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        summary::table(
+            &["ID", "DEPARTMENT", "CONTACT", "SUBMITTED", "LOCATION"],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bulletin sources approve|reject|remove ID`.
+pub fn moderate(config_path: &Path, id: &str, action: Moderation) -> Result<ExitCode> {
+    let (_, store) = open(config_path)?;
+    match action {
+        Moderation::Approve => {
+            store.moderate_source(id, true)?;
+            println!("approved `{id}`: the running service fetches it at its next tick");
+        }
+        Moderation::Reject => {
+            store.moderate_source(id, false)?;
+            println!("rejected `{id}`");
+        }
+        Moderation::Remove => {
+            store.remove_source(id)?;
+            println!("removed `{id}`; its past events and posts stay in the archive");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -62,6 +62,30 @@ enum SourcesCommand {
         #[arg(long = "source", value_name = "ID")]
         sources: Vec<String>,
     },
+    /// Register a source (previewed first), pending approval unless --approve.
+    Add {
+        url: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        department: String,
+        /// A tag (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[arg(long)]
+        contact: Option<String>,
+        /// Approve it at once.
+        #[arg(long)]
+        approve: bool,
+    },
+    /// List registered sources waiting for approval.
+    Pending,
+    /// Approve a registered source.
+    Approve { id: String },
+    /// Reject a registered source.
+    Reject { id: String },
+    /// Stop fetching a registered source (its past events and posts stay).
+    Remove { id: String },
 }
 
 fn main() -> ExitCode {
@@ -76,6 +100,37 @@ fn main() -> ExitCode {
         Command::Sources {
             command: SourcesCommand::Check { fetch, sources },
         } => cli::check_sources(&args.config, fetch, &sources),
+        Command::Sources {
+            command:
+                SourcesCommand::Add {
+                    url,
+                    name,
+                    department,
+                    tags,
+                    contact,
+                    approve,
+                },
+        } => cli::add_source(
+            &args.config,
+            &url,
+            &name,
+            &department,
+            &tags,
+            contact.as_deref(),
+            approve,
+        ),
+        Command::Sources {
+            command: SourcesCommand::Pending,
+        } => cli::pending_sources(&args.config),
+        Command::Sources {
+            command: SourcesCommand::Approve { id },
+        } => cli::moderate(&args.config, &id, cli::Moderation::Approve),
+        Command::Sources {
+            command: SourcesCommand::Reject { id },
+        } => cli::moderate(&args.config, &id, cli::Moderation::Reject),
+        Command::Sources {
+            command: SourcesCommand::Remove { id },
+        } => cli::moderate(&args.config, &id, cli::Moderation::Remove),
     };
     match result {
         Ok(code) => code,
