@@ -82,6 +82,17 @@ pub fn harvest(
     context: &Context,
 ) -> Result<Harvest, ExtractError> {
     let kind = extract::detect(source.kind, document);
+    let mut harvest = harvest_as(kind, source, document, context)?;
+    harvest.kind = Some(kind);
+    Ok(harvest)
+}
+
+fn harvest_as(
+    kind: SourceKind,
+    source: &Source,
+    document: &FetchedDocument,
+    context: &Context,
+) -> Result<Harvest, ExtractError> {
     Ok(
         match extract::extract(kind, document, source.selectors.as_ref())? {
             Extracted::Feed(feed) => {
@@ -153,6 +164,13 @@ pub fn harvest(
                     warnings,
                     methods: Some(methods),
                     follow,
+                    feed_links: page
+                        .feed_links
+                        .iter()
+                        .filter_map(|l| {
+                            normalise::resolve(l, url::Url::parse(&document.url).ok().as_ref())
+                        })
+                        .collect(),
                     ..Harvest::default()
                 }
             }

@@ -93,8 +93,12 @@ pub fn escape_html(text: &str) -> String {
 
 /// The text of a title or summary with tags removed and whitespace collapsed.
 pub fn plain_text(body: &TextBody) -> String {
-    let text: Cow<str> = if body.is_html || body.text.contains('<') || body.text.contains('&') {
+    let text: Cow<str> = if body.is_html {
         let fragment = Html::parse_fragment(&body.text);
+        Cow::Owned(fragment.root_element().text().collect::<String>())
+    } else if body.text.contains('&') {
+        // Plain text with character references: decode them, but keep any `<` as text.
+        let fragment = Html::parse_fragment(&body.text.replace('<', "&lt;"));
         Cow::Owned(fragment.root_element().text().collect::<String>())
     } else {
         Cow::Borrowed(&body.text)

@@ -118,7 +118,7 @@ fn event(context: &PageSource<'_>, base: Option<&Url>, found: &PageEvent) -> Res
         .map(|n| {
             plain_text(&TextBody {
                 text: n.to_string(),
-                is_html: n.contains('<'),
+                is_html: false,
             })
         })
         .filter(|n| !n.is_empty())
