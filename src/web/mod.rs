@@ -119,7 +119,18 @@ pub fn server(
         App::new()
             .app_data(data.clone())
             .wrap(middleware::Compress::default())
-            .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+            .wrap(
+                middleware::DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "same-origin"))
+                    // Pages load nothing from another server (departmental firewalls block it)
+                    // and run no script: a source's markup cannot either.
+                    .add((
+                        "Content-Security-Policy",
+                        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
+                         frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+                    )),
+            )
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("bulletin::web"))
             .configure(configure)
     })
