@@ -122,7 +122,9 @@ try {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: "en-CA" });
+  // The pages forbid scripts (Content-Security-Policy); axe is the test's own script.
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-CA", bypassCSP: true });
+  const page = await context.newPage();
   const external = [];
   page.on("request", (request) => {
     const url = new URL(request.url());
@@ -203,6 +205,8 @@ try {
 
   await check("pages work on a phone", async () => {
     const phone = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true });
+    const policy = (await phone.request.get(`${base}/`)).headers()["content-security-policy"];
+    assert.match(policy, /script-src 'none'/);
     await phone.goto(`${base}/?from=2026-01-01`);
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
