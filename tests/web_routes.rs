@@ -147,6 +147,12 @@ async fn pages_render_filter_and_escape() {
     let searched =
         body(test::call_service(&app, get("/?from=2026-01-01&q=procurement")).await).await;
     assert!(searched.contains("Industry day") && !searched.contains("Writing for the web"));
+    let across = body(test::call_service(&app, get("/?q=accessibility%20audit")).await).await;
+    assert!(
+        across.contains("Blog posts matching your search")
+            && across.contains("Our accessibility audit results"),
+        "search covers posts too"
+    );
     let french = body(
         test::call_service(
             &app,

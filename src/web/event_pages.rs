@@ -83,11 +83,24 @@ async fn listing(
         filter.to = Some(filter.to.map_or(now, |to| to.min(now)));
     }
     let worker = state.clone();
-    let (mut events, facets) = web::block(move || {
+    let post_filter = query.text.as_ref().map(|_| crate::store::PostFilter {
+        limit: 10,
+        ..query.filter()
+    });
+    let (mut events, facets, posts) = web::block(move || {
         let events = worker.store.events(&filter)?;
-        Ok::<_, WebError>((events, facets(&worker)?))
+        // A search also looks through the blog roll.
+        let posts = match post_filter {
+            Some(filter) => worker.store.posts(&filter)?,
+            None => Vec::new(),
+        };
+        Ok::<_, WebError>((events, facets(&worker)?, posts))
     })
     .await??;
+    let posts: Vec<(String, Option<String>, String)> = posts
+        .into_iter()
+        .map(|p| (p.post.title, p.post.link, p.source_name))
+        .collect();
     let has_next = events.len() > PAGE_SIZE as usize;
     events.truncate(PAGE_SIZE as usize);
     let path = if archive { "/archive" } else { "/" };
@@ -114,6 +127,7 @@ async fn listing(
         events: &events,
         previous_page: (page > 1).then(|| page_url(path, &query, lang, page - 1)),
         next_page: has_next.then(|| page_url(path, &query, lang, page + 1)),
+        posts: &posts,
     });
     Ok(html(&req, body, lang))
 }

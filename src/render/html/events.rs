@@ -63,6 +63,7 @@ struct EventsPage<'a> {
     days: Vec<DayGroup>,
     previous_page: Option<String>,
     next_page: Option<String>,
+    posts: &'a [(String, Option<String>, String)],
 }
 
 /// Inputs of the listing and the archive.
@@ -77,6 +78,8 @@ pub struct EventsView<'a> {
     pub events: &'a [StoredEvent],
     pub previous_page: Option<String>,
     pub next_page: Option<String>,
+    /// Blog posts matching a search: (title, link, source name).
+    pub posts: &'a [(String, Option<String>, String)],
 }
 
 /// The key of the plain-words status an event shows, when it is not simply on.
@@ -219,6 +222,7 @@ pub fn events_page(view: &EventsView<'_>) -> Vec<u8> {
         days,
         previous_page: view.previous_page.clone(),
         next_page: view.next_page.clone(),
+        posts: view.posts,
     };
     page.render()
         .expect("templates render plain data")
