@@ -387,25 +387,7 @@ pub fn add_source(
         found.kind.as_str(),
         describe_harvest(&found.harvest)
     );
-    let base: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    let mut id = if base.is_empty() {
-        "source".to_string()
-    } else {
-        base.chars().take(48).collect()
-    };
-    let mut n = 1;
-    while store.source_exists(&id)? {
-        n += 1;
-        id = format!("{base}-{n}");
-    }
+    let id = store.free_source_id(name)?;
     let source = Source {
         id: id.clone(),
         name: name.trim().to_string(),

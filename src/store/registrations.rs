@@ -67,6 +67,19 @@ impl Store {
         Ok(())
     }
 
+    /// An unused source id made from a name: lower-case letters, digits and hyphens, with
+    /// `-2`, `-3`… added when taken.
+    pub fn free_source_id(&self, name: &str) -> Result<String, StoreError> {
+        let slug = slug(name);
+        let mut id = slug.clone();
+        let mut n = 1;
+        while self.source_exists(&id)? {
+            n += 1;
+            id = format!("{slug}-{n}");
+        }
+        Ok(id)
+    }
+
     /// Whether a source id is taken (by any source, in any state).
     pub fn source_exists(&self, id: &str) -> Result<bool, StoreError> {
         self.read("checking a source id", |conn| {
@@ -149,6 +162,22 @@ impl Store {
     }
 }
 
+fn slug(name: &str) -> String {
+    let words: Vec<String> = name
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let joined: String = words.join("-").chars().take(48).collect();
+    let trimmed = joined.trim_end_matches('-').to_string();
+    if trimmed.is_empty() {
+        "source".to_string()
+    } else {
+        trimmed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +198,12 @@ mod tests {
             timezone: None,
             selectors: None,
         }
+    }
+
+    #[test]
+    fn ids_come_from_names() {
+        assert_eq!(slug("Open Data — Équipe 2!"), "open-data-quipe-2");
+        assert_eq!(slug("***"), "source");
     }
 
     #[test]

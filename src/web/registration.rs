@@ -190,35 +190,6 @@ fn check(values: &HashMap<String, String>) -> Checked {
     }
 }
 
-/// A source id from a name: lower-case letters, digits and hyphens, made unique.
-fn source_id(state: &AppState, name: &str) -> Result<String, WebError> {
-    let slug: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    let base: String = if slug.is_empty() {
-        "source".into()
-    } else {
-        slug.chars().take(48).collect()
-    };
-    for n in 1..100 {
-        let id = if n == 1 {
-            base.clone()
-        } else {
-            format!("{base}-{n}")
-        };
-        if !state.store.source_exists(&id)? {
-            return Ok(id);
-        }
-    }
-    Err(WebError::BadRequest("no free id for this name".into()))
-}
-
 fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) -> PreviewView {
     match result {
         Err(error) => PreviewView {
@@ -387,7 +358,7 @@ pub async fn submit(
         .parse()
         .map_err(|_| WebError::BadRequest(format!("{}: not a URL", found.url)))?;
     let source = Source {
-        id: source_id(&state, &checked.name)?,
+        id: state.store.free_source_id(&checked.name)?,
         name: checked.name.clone(),
         department: checked.department.clone(),
         tags: checked.tags.clone(),
