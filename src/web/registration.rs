@@ -436,14 +436,31 @@ impl FromRequest for Admin {
     }
 }
 
-async fn admin_page_response(
+/// How the moderation page answers: status, message, cookie to set, signed-in state.
+#[derive(Default)]
+struct Reply<'a> {
+    status: Option<StatusCode>,
+    message_key: Option<&'static str>,
+    message_detail: Option<&'a str>,
+    cookie: Option<Cookie<'static>>,
+    /// Set when this request changes it (sign in, sign out).
+    signed_in: Option<bool>,
+}
+
+impl Reply<'_> {
+    fn refused(key: &'static str) -> Reply<'static> {
+        Reply {
+            status: Some(StatusCode::FORBIDDEN),
+            message_key: Some(key),
+            ..Reply::default()
+        }
+    }
+}
+
+async fn admin_reply(
     req: &HttpRequest,
     state: &AppState,
-    status: StatusCode,
-    message_key: Option<&'static str>,
-    message_detail: Option<&str>,
-    extra_cookie: Option<Cookie<'static>>,
-    signed_in_now: Option<bool>,
+    reply: Reply<'_>,
 ) -> Result<HttpResponse, WebError> {
     let query = ViewQuery::parse(req.query_string())?;
     let lang = language(req, &query);
@@ -453,7 +470,7 @@ async fn admin_page_response(
         .as_ref()
         .and_then(|r| r.admin_token.as_ref())
         .is_none();
-    let is_signed_in = signed_in_now.unwrap_or_else(|| signed_in(req, state));
+    let is_signed_in = reply.signed_in.unwrap_or_else(|| signed_in(req, state));
     let pending: Vec<PendingRow> = if is_signed_in {
         let store = state.store.clone();
         web::block(move || store.registrations("pending"))
@@ -481,12 +498,12 @@ async fn admin_page_response(
         csrf: &token,
         disabled,
         signed_in: is_signed_in,
-        message_key,
-        message_detail,
+        message_key: reply.message_key,
+        message_detail: reply.message_detail,
         pending: &pending,
     });
-    let mut response = page(status, body, lang, cookie);
-    if let Some(extra) = extra_cookie {
+    let mut response = page(reply.status.unwrap_or(StatusCode::OK), body, lang, cookie);
+    if let Some(extra) = reply.cookie {
         response
             .add_cookie(&extra)
             .map_err(|e| WebError::Internal(e.to_string()))?;
@@ -496,7 +513,7 @@ async fn admin_page_response(
 
 /// `GET /admin`.
 pub async fn admin(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    admin_page_response(&req, &state, StatusCode::OK, None, None, None, None).await
+    admin_reply(&req, &state, Reply::default()).await
 }
 
 /// `POST /admin/login`.
@@ -506,28 +523,15 @@ pub async fn login(
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     if rate_limited(&state, &req) {
-        return admin_page_response(
-            &req,
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("errors.rate"),
-            None,
-            None,
-            None,
-        )
-        .await;
+        let reply = Reply {
+            status: Some(StatusCode::TOO_MANY_REQUESTS),
+            message_key: Some("errors.rate"),
+            ..Reply::default()
+        };
+        return admin_reply(&req, &state, reply).await;
     }
     if !csrf_ok(&req, &form) {
-        return admin_page_response(
-            &req,
-            &state,
-            StatusCode::FORBIDDEN,
-            Some("errors.csrf"),
-            None,
-            None,
-            None,
-        )
-        .await;
+        return admin_reply(&req, &state, Reply::refused("errors.csrf")).await;
     }
     let expected = state
         .registration
@@ -546,26 +550,25 @@ pub async fn login(
                 .secure(secure)
                 .same_site(SameSite::Strict)
                 .finish();
-            admin_page_response(
+            admin_reply(
                 &req,
                 &state,
-                StatusCode::OK,
-                None,
-                None,
-                Some(cookie),
-                Some(true),
+                Reply {
+                    cookie: Some(cookie),
+                    signed_in: Some(true),
+                    ..Reply::default()
+                },
             )
             .await
         }
         _ => {
-            admin_page_response(
+            admin_reply(
                 &req,
                 &state,
-                StatusCode::FORBIDDEN,
-                Some("admin.bad_token"),
-                None,
-                None,
-                Some(false),
+                Reply {
+                    signed_in: Some(false),
+                    ..Reply::refused("admin.bad_token")
+                },
             )
             .await
         }
@@ -579,27 +582,18 @@ pub async fn logout(
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     if !csrf_ok(&req, &form) {
-        return admin_page_response(
-            &req,
-            &state,
-            StatusCode::FORBIDDEN,
-            Some("errors.csrf"),
-            None,
-            None,
-            None,
-        )
-        .await;
+        return admin_reply(&req, &state, Reply::refused("errors.csrf")).await;
     }
     let mut gone = Cookie::build(ADMIN_COOKIE, "").path("/admin").finish();
     gone.make_removal();
-    admin_page_response(
+    admin_reply(
         &req,
         &state,
-        StatusCode::OK,
-        None,
-        None,
-        Some(gone),
-        Some(false),
+        Reply {
+            cookie: Some(gone),
+            signed_in: Some(false),
+            ..Reply::default()
+        },
     )
     .await
 }
@@ -613,23 +607,12 @@ pub async fn decide(
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
     if !csrf_ok(&req, &form) {
-        return admin_page_response(
-            &req,
-            &state,
-            StatusCode::FORBIDDEN,
-            Some("errors.csrf"),
-            None,
-            None,
-            None,
-        )
-        .await;
+        return admin_reply(&req, &state, Reply::refused("errors.csrf")).await;
     }
     let id = path.into_inner();
     let approve = form.get("decision").map(String::as_str) == Some("approve");
     let store = state.store.clone();
-    let lookup = id.clone();
-    let result = web::block(move || store.moderate_source(&lookup, approve)).await?;
-    let source = match result {
+    let source = match web::block(move || store.moderate_source(&id, approve)).await? {
         Ok(source) => source,
         Err(error) => return Err(WebError::BadRequest(error.to_string())),
     };
@@ -649,14 +632,14 @@ pub async fn decide(
     } else {
         "admin.rejected"
     };
-    admin_page_response(
+    admin_reply(
         &req,
         &state,
-        StatusCode::OK,
-        Some(key),
-        Some(&source.name),
-        None,
-        None,
+        Reply {
+            message_key: Some(key),
+            message_detail: Some(&source.name),
+            ..Reply::default()
+        },
     )
     .await
 }
