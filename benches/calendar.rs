@@ -119,6 +119,7 @@ fn serve(requests: usize) {
         schedule: None,
         timezone: Some(chrono_tz::America::Toronto),
         selectors: None,
+        events_from_links: false,
     };
     store
         .sync_config_sources(std::slice::from_ref(&source), now)

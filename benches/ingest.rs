@@ -137,6 +137,7 @@ async fn run(feeds: usize, items: usize) {
                 schedule: None,
                 timezone: None,
                 selectors: None,
+                events_from_links: false,
             }
         })
         .collect();

@@ -398,6 +398,7 @@ pub fn add_source(
         schedule: None,
         timezone: None,
         selectors: None,
+        events_from_links: false,
     };
     store.register_source(&source, contact, Utc::now())?;
     if approve {

@@ -168,6 +168,7 @@ struct RawSource {
     schedule: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     selectors: Option<Spanned<RawSelectors>>,
+    events_from_links: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -415,6 +416,7 @@ impl Checker<'_> {
             schedule: raw.schedule.map(Spanned::into_inner),
             timezone,
             selectors,
+            events_from_links: raw.events_from_links.unwrap_or(false),
         })
     }
 
@@ -552,6 +554,12 @@ mod tests {
                 .to_string()
                 .contains("needs a `url` or a `file`")
         );
+    }
+
+    #[test]
+    fn events_from_links_is_read() {
+        let text = "[[sources]]\nid = \"b\"\nname = \"B\"\nurl = \"https://b.example/feed\"\nevents_from_links = true\n";
+        assert!(parse(text).unwrap().sources[0].events_from_links);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub enum FollowUp {
     },
     /// An iCalendar file attached to a feed entry.
     Calendar { url: String },
+    /// The page a feed entry links to, for a source whose entries are events.
+    EventPage { url: String },
 }
 
 /// What extraction needs besides the document.
@@ -106,13 +108,25 @@ fn harvest_as(
                     ));
                     links.truncate(MAX_FOLLOWED_LINKS);
                 }
+                let posts = normalise::posts_from_feed(&source.id, &document.url, &feed);
+                let mut follow: Vec<FollowUp> = links
+                    .into_iter()
+                    .map(|url| FollowUp::Calendar { url })
+                    .collect();
+                if source.events_from_links {
+                    let room = MAX_FOLLOWED_LINKS.saturating_sub(follow.len());
+                    follow.extend(
+                        posts
+                            .iter()
+                            .filter_map(|p| p.link.clone())
+                            .take(room)
+                            .map(|url| FollowUp::EventPage { url }),
+                    );
+                }
                 Harvest {
-                    posts: normalise::posts_from_feed(&source.id, &document.url, &feed),
+                    posts,
                     warnings,
-                    follow: links
-                        .into_iter()
-                        .map(|url| FollowUp::Calendar { url })
-                        .collect(),
+                    follow,
                     ..Harvest::default()
                 }
             }
@@ -225,7 +239,7 @@ pub async fn follow_links(
     for follow in std::mem::take(&mut harvest.follow) {
         let url = match &follow {
             FollowUp::Detail { listing, .. } => listing.url.clone().unwrap_or_default(),
-            FollowUp::Calendar { url } => url.clone(),
+            FollowUp::Calendar { url } | FollowUp::EventPage { url } => url.clone(),
         };
         let document = match url.parse() {
             Ok(parsed) => match fetcher
@@ -244,6 +258,7 @@ pub async fn follow_links(
                 harvest.warnings.push(match &follow {
                     FollowUp::Detail { warning, .. } => format!("{warning} (its page: {error})"),
                     FollowUp::Calendar { .. } => format!("calendar attachment {error}"),
+                    FollowUp::EventPage { .. } => format!("linked page {error}"),
                 });
                 continue;
             }
@@ -262,6 +277,22 @@ pub async fn follow_links(
                 match read {
                     Some(read) if !read.events.is_empty() => harvest.events.extend(read.events),
                     _ => harvest.warnings.push(warning),
+                }
+            }
+            FollowUp::EventPage { url } => {
+                let text = String::from_utf8_lossy(&document.body);
+                let page = extract::html::parse(&text, None);
+                match page.best() {
+                    Some((_, found)) => {
+                        let context =
+                            page_source(source, context, &document.url, page.language.as_deref());
+                        let read = events_from_page(&context, found);
+                        harvest.events.extend(read.events);
+                        harvest.warnings.extend(read.warnings);
+                    }
+                    None => harvest
+                        .warnings
+                        .push(format!("{url}: the linked page describes no event")),
                 }
             }
             FollowUp::Calendar { url } => {

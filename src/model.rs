@@ -86,6 +86,9 @@ pub struct Source {
     /// The zone for times the source writes without one.
     pub timezone: Option<Tz>,
     pub selectors: Option<Selectors>,
+    /// For feeds: read the events on the pages the entries link to (an events blog whose
+    /// posts each describe one event). Off by default: it costs a fetch per entry.
+    pub events_from_links: bool,
 }
 
 /// Validators remembered from the previous fetch, sent back for a conditional GET.

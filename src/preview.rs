@@ -46,6 +46,7 @@ async fn read(fetcher: &Fetcher, url: &Url, context: &Context) -> Result<Preview
         schedule: None,
         timezone: None,
         selectors: None,
+        events_from_links: false,
     };
     match attempt(fetcher, &source, &SourceState::default(), context).await {
         Attempt::Found { url, harvest, .. } => Ok(Preview {

@@ -405,6 +405,7 @@ mod tests {
             schedule: None,
             timezone: None,
             selectors: None,
+            events_from_links: false,
         };
         (source, SourceState::default())
     }

@@ -135,6 +135,7 @@ mod tests {
             schedule: schedule.map(str::to_string),
             timezone: None,
             selectors: None,
+            events_from_links: false,
         }
     }
 

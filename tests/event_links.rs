@@ -111,3 +111,46 @@ async fn calendar_attachments_in_a_feed_become_events() {
     assert_eq!(h.events().len(), 4, "and its calendar's events are events");
     assert_eq!(record.items_found, 5);
 }
+
+#[tokio::test]
+async fn entries_linking_to_event_pages_become_events_when_the_source_asks() {
+    let server = MockServer::start().await;
+    let feed = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Events blog</title><link>{0}/</link><description>Events</description>
+<item><title>Town hall with the deputy minister</title><link>{0}/en/events/town-hall.html</link><guid>{0}/en/events/town-hall.html</guid><pubDate>Mon, 02 Nov 2026 14:00:00 +0000</pubDate></item>
+</channel></rss>"#,
+        server.uri()
+    );
+    Mock::given(path("/feed.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/en/events/town-hall.html"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(DETAIL, "text/html"))
+        .mount(&server)
+        .await;
+    let h = harness();
+    let url = format!("{}/feed.xml", server.uri());
+    h.add(source("plain", Location::Url(url.parse().unwrap()), None));
+    h.refresh("plain").await;
+    assert!(h.events().is_empty(), "off by default");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "no page fetched"
+    );
+
+    let mut asking = source("events-blog", Location::Url(url.parse().unwrap()), None);
+    asking.events_from_links = true;
+    h.add(asking);
+    let record = h.refresh("events-blog").await;
+    assert_eq!(record.outcome, FetchOutcome::Ok, "{record:?}");
+    let events = h.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        events[0].event.title,
+        "Deputy minister town hall (all staff)"
+    );
+    assert_eq!(events[0].event.start.to_text(), "2026-12-01T19:00:00Z");
+    assert_eq!(h.posts("events-blog").len(), 1, "the entry is still a post");
+}

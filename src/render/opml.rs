@@ -74,6 +74,7 @@ mod tests {
             schedule: None,
             timezone: None,
             selectors: None,
+            events_from_links: false,
         }
     }
 

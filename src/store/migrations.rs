@@ -165,6 +165,7 @@ const MIGRATIONS: &[&str] = &[
         CHECK (moderation IN ('pending', 'approved', 'rejected'));
     ALTER TABLE sources ADD COLUMN contact_email TEXT;
     ALTER TABLE sources ADD COLUMN submitted_at TEXT;
+    ALTER TABLE sources ADD COLUMN events_from_links INTEGER NOT NULL DEFAULT 0;
     "#,
 ];
 

@@ -21,7 +21,8 @@ pub struct SourceHealth {
 
 const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url, s.file, s.schedule, \
      s.timezone, s.selectors, s.fetch_url, s.etag, s.last_modified, s.consecutive_failures, \
-     s.next_attempt_after, (SELECT max(f.started_at) FROM fetches f WHERE f.source_id = s.id)";
+     s.next_attempt_after, (SELECT max(f.started_at) FROM fetches f WHERE f.source_id = s.id), \
+     s.events_from_links";
 
 impl Store {
     /// Makes the store's configured sources match `sources`: new ones are added, changed
@@ -35,12 +36,13 @@ impl Store {
         self.write("syncing sources from the configuration", |tx| {
             tx.execute("UPDATE sources SET active = 0 WHERE origin = 'config'", [])?;
             let mut upsert = tx.prepare(
-                "INSERT INTO sources (id, name, department, tags, kind, url, file, schedule, timezone, selectors, origin, active, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'config', 1, ?11)
+                "INSERT INTO sources (id, name, department, tags, kind, url, file, schedule, timezone, selectors, origin, active, created_at, events_from_links)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'config', 1, ?11, ?12)
                  ON CONFLICT (id) DO UPDATE SET
                     name = excluded.name, department = excluded.department, tags = excluded.tags,
                     kind = excluded.kind, schedule = excluded.schedule, timezone = excluded.timezone,
                     selectors = excluded.selectors, origin = 'config', active = 1,
+                    events_from_links = excluded.events_from_links,
                     fetch_url = CASE WHEN sources.url IS excluded.url AND sources.file IS excluded.file THEN sources.fetch_url END,
                     etag = CASE WHEN sources.url IS excluded.url AND sources.file IS excluded.file THEN sources.etag END,
                     last_modified = CASE WHEN sources.url IS excluded.url AND sources.file IS excluded.file THEN sources.last_modified END,
@@ -63,6 +65,7 @@ impl Store {
                     source.timezone.map(|z| z.name().to_string()),
                     source.selectors.as_ref().and_then(|s| serde_json::to_string(s).ok()),
                     ts(now),
+                    source.events_from_links,
                 ])?;
             }
             Ok(())
@@ -107,8 +110,8 @@ impl Store {
                     Ok(SourceHealth {
                         source,
                         state,
-                        post_count: row.get::<_, i64>(16)? as u64,
-                        event_count: row.get::<_, i64>(17)? as u64,
+                        post_count: row.get::<_, i64>(17)? as u64,
+                        event_count: row.get::<_, i64>(18)? as u64,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -149,6 +152,7 @@ fn source_and_state(row: &Row) -> rusqlite::Result<(Source, SourceState)> {
         schedule: row.get(7)?,
         timezone: timezone.and_then(|z| z.parse().ok()),
         selectors: selectors.and_then(|s| serde_json::from_str(&s).ok()),
+        events_from_links: row.get(16)?,
     };
     let state = SourceState {
         fetch_url: row.get(10)?,

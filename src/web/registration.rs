@@ -367,6 +367,7 @@ pub async fn submit(
         schedule: None,
         timezone: None,
         selectors: None,
+        events_from_links: false,
     };
     let store = state.store.clone();
     let contact = checked.contact.clone();

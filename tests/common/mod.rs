@@ -127,6 +127,7 @@ pub fn source(id: &str, location: Location, kind: Option<SourceKind>) -> Source 
         schedule: None,
         timezone: None,
         selectors: None,
+        events_from_links: false,
     }
 }
 
