@@ -205,6 +205,12 @@ async fn pages_render_filter_and_escape() {
     assert!(sources.contains("Treasury Board Secretariat") && sources.contains("OK"));
     let posts = body(test::call_service(&app, get("/posts?source=team-blog")).await).await;
     assert!(posts.contains("What we’ve learned from 6 months of user research"));
+    let searched_posts = body(test::call_service(&app, get("/posts?q=audit")).await).await;
+    assert!(searched_posts.contains("Our accessibility audit results"));
+    assert!(
+        !searched_posts.contains("Moving our forms to the design system"),
+        "the search narrows the blog roll"
+    );
 
     for (uri, key) in [
         ("/api/events?from=2026-01-01", "events"),

@@ -72,6 +72,7 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         filters: &filters,
         feeds: &feeds,
         posts: &posts,
+        q: query.text.as_deref().unwrap_or_default(),
     });
     let rendered = Arc::new(Rendered::new(
         body,

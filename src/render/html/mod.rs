@@ -43,6 +43,7 @@ struct PostsPage<'a> {
     filters: &'a [(&'static str, String)],
     feeds: &'a FeedLinks,
     posts: Vec<PostRow>,
+    q: &'a str,
 }
 
 /// Inputs of the blog-roll page.
@@ -55,6 +56,8 @@ pub struct PostsView<'a> {
     pub filters: &'a [(&'static str, String)],
     pub feeds: &'a FeedLinks,
     pub posts: &'a [StoredPost],
+    /// The search in the form.
+    pub q: &'a str,
 }
 
 pub fn posts_page(view: &PostsView<'_>) -> Vec<u8> {
@@ -85,6 +88,7 @@ pub fn posts_page(view: &PostsView<'_>) -> Vec<u8> {
         filters: view.filters,
         feeds: view.feeds,
         posts,
+        q: view.q,
     };
     page.render()
         .expect("templates render plain data")
@@ -113,6 +117,7 @@ mod tests {
             filters: &filters,
             feeds: &feeds,
             posts: &posts,
+            q: "",
         };
         let html = String::from_utf8(posts_page(&view)).unwrap();
         assert!(
