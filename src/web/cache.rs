@@ -40,6 +40,8 @@ const MAX_ENTRIES: usize = 512;
 #[derive(Default)]
 pub struct RenderCache {
     inner: Mutex<(u64, HashMap<String, Arc<Rendered>>)>,
+    /// One lock per view being rendered, so simultaneous misses render once.
+    flights: Mutex<HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>>,
 }
 
 impl RenderCache {
@@ -50,6 +52,19 @@ impl RenderCache {
             .flatten()
     }
 
+    /// The lock to hold while rendering `key`: the first request renders, the others wait
+    /// and then find the result in the cache.
+    pub fn flight(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lock) = flights.get(key).and_then(std::sync::Weak::upgrade) {
+            return lock;
+        }
+        flights.retain(|_, lock| lock.strong_count() > 0);
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        flights.insert(key.to_string(), Arc::downgrade(&lock));
+        lock
+    }
+
     pub fn put(&self, generation: u64, key: String, rendered: Arc<Rendered>) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.0 != generation || inner.1.len() >= MAX_ENTRIES {
@@ -57,5 +72,33 @@ impl RenderCache {
             inner.0 = generation;
         }
         inner.1.insert(key, rendered);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_for_one_view_share_a_flight_and_a_generation_change_empties_the_cache() {
+        let cache = RenderCache::default();
+        let first = cache.flight("/events.ics");
+        let second = cache.flight("/events.ics");
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "one render at a time per view"
+        );
+        assert!(!Arc::ptr_eq(&first, &cache.flight("/feed.rss")));
+        drop((first, second));
+        cache.put(
+            1,
+            "/feed.rss".into(),
+            Arc::new(Rendered::new(b"x".to_vec(), "text/plain", None)),
+        );
+        assert!(cache.get(1, "/feed.rss").is_some());
+        assert!(
+            cache.get(2, "/feed.rss").is_none(),
+            "a newer store generation misses"
+        );
     }
 }

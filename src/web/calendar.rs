@@ -63,6 +63,11 @@ pub async fn events_ics(
     if let Some(rendered) = state.cache.get(generation, &key) {
         return Ok(respond(&req, &rendered, "bulletin-events.ics"));
     }
+    let flight = state.cache.flight(&key);
+    let _rendering = flight.lock().await;
+    if let Some(rendered) = state.cache.get(generation, &key) {
+        return Ok(respond(&req, &rendered, "bulletin-events.ics"));
+    }
     let default_from = Utc::now() - Duration::days(state.calendar_past_days);
     let filter = query.event_filter(state.timezone, Some(default_from), MAX_EVENTS);
     let store = state.store.clone();

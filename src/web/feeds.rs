@@ -76,6 +76,11 @@ async fn feed(
     if let Some(rendered) = state.cache.get(generation, &key) {
         return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
     }
+    let flight = state.cache.flight(&key);
+    let _rendering = flight.lock().await;
+    if let Some(rendered) = state.cache.get(generation, &key) {
+        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
+    }
     let store = state.store.clone();
     let filter = query.filter();
     let (posts, last_changed, sources) = web::block(move || {
@@ -140,6 +145,11 @@ fn feed_meta(
 pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
     let generation = state.store.generation();
     let key = "/blogroll.opml".to_string();
+    if let Some(rendered) = state.cache.get(generation, &key) {
+        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
+    }
+    let flight = state.cache.flight(&key);
+    let _rendering = flight.lock().await;
     if let Some(rendered) = state.cache.get(generation, &key) {
         return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
     }
