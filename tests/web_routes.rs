@@ -246,7 +246,7 @@ async fn the_form_checks_fields_and_refuses_forged_posts() {
 
     let forged = test::TestRequest::post()
         .uri("/sources/new")
-        .set_form([("url", "https://example.gc.ca/events"), ("csrf", "0000")])
+        .set_form([("url", "https://events.example/events"), ("csrf", "0000")])
         .cookie(cookie.clone())
         .to_request();
     let response = test::call_service(&app, forged).await;
