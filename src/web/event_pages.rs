@@ -129,7 +129,7 @@ async fn listing(
         next_page: has_next.then(|| page_url(path, &query, lang, page + 1)),
         posts: &posts,
     });
-    Ok(html(&req, body, lang))
+    Ok(html(&req, body, lang, None))
 }
 
 /// The calendar query matching a page's filters: everything but dates, which a
@@ -145,8 +145,14 @@ fn calendar_query(query: &ViewQuery) -> String {
     calendar.filter_query()
 }
 
-pub fn html(req: &HttpRequest, body: Vec<u8>, lang: Lang) -> HttpResponse {
-    let rendered = Rendered::new(body, "text/html; charset=utf-8", None);
+/// A page in `lang`, with validators (Last-Modified when the data says when it changed).
+pub fn html(
+    req: &HttpRequest,
+    body: Vec<u8>,
+    lang: Lang,
+    last_modified: Option<chrono::DateTime<Utc>>,
+) -> HttpResponse {
+    let rendered = Rendered::new(body, "text/html; charset=utf-8", last_modified);
     let mut response = conditional::respond(req, &rendered, "no-cache");
     response.headers_mut().insert(
         header::CONTENT_LANGUAGE,
@@ -224,5 +230,5 @@ pub async fn event(
         add: &add,
         department_calendar: department_calendar.as_ref(),
     });
-    Ok(html(&req, body, lang))
+    Ok(html(&req, body, lang, None))
 }

@@ -1,7 +1,5 @@
 //! HTML pages (the blog roll for now), the stylesheet, and the health check.
 
-use std::sync::Arc;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -11,8 +9,6 @@ use super::query::{ViewQuery, with_query};
 use super::{AppState, WebError, conditional};
 use crate::i18n::Lang;
 use crate::render::html::{FeedLinks, PostsView, posts_page};
-
-const PAGE_CACHE: &str = "no-cache";
 
 /// The reader's language: `?lang=`, else Accept-Language.
 pub fn language(req: &HttpRequest, query: &ViewQuery) -> Lang {
@@ -57,13 +53,7 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         atom: with_query("/feed.atom", &feed_query),
         json: with_query("/feed.json", &feed_query),
     };
-    let other = if lang == Lang::En { Lang::Fr } else { Lang::En };
-    let switch_query = if filter_query.is_empty() {
-        format!("lang={}", other.code())
-    } else {
-        format!("{filter_query}&lang={}", other.code())
-    };
-    let switch_url = with_query("/posts", &switch_query);
+    let switch_url = switch_url("/posts", &query, lang);
     let filters = query.described();
     let body = posts_page(&PostsView {
         lang,
@@ -74,21 +64,7 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         posts: &posts,
         q: query.text.as_deref().unwrap_or_default(),
     });
-    let rendered = Arc::new(Rendered::new(
-        body,
-        "text/html; charset=utf-8",
-        last_changed,
-    ));
-    let mut response = conditional::respond(&req, &rendered, PAGE_CACHE);
-    response.headers_mut().insert(
-        header::CONTENT_LANGUAGE,
-        header::HeaderValue::from_static(lang.code()),
-    );
-    response.headers_mut().append(
-        header::VARY,
-        header::HeaderValue::from_static("Accept-Language"),
-    );
-    Ok(response)
+    Ok(super::event_pages::html(&req, body, lang, last_changed))
 }
 
 pub async fn stylesheet(req: HttpRequest) -> HttpResponse {

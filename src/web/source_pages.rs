@@ -29,5 +29,5 @@ pub async fn sources(
         health: &health,
         next: &next,
     });
-    Ok(html(&req, body, lang))
+    Ok(html(&req, body, lang, None))
 }
