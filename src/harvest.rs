@@ -265,7 +265,7 @@ pub async fn follow_links(
         };
         match follow {
             FollowUp::Detail { listing, warning } => {
-                let text = String::from_utf8_lossy(&document.body);
+                let text = extract::decode_text(&document);
                 let page = extract::html::parse(&text, None);
                 let detail = page.best().and_then(|(_, events)| events.first().cloned());
                 let completed = detail.map(|d| complete_from_detail(&listing, &d));
@@ -280,7 +280,7 @@ pub async fn follow_links(
                 }
             }
             FollowUp::EventPage { url } => {
-                let text = String::from_utf8_lossy(&document.body);
+                let text = extract::decode_text(&document);
                 let page = extract::html::parse(&text, None);
                 match page.best() {
                     Some((_, found)) => {
@@ -296,7 +296,7 @@ pub async fn follow_links(
                 }
             }
             FollowUp::Calendar { url } => {
-                let text = String::from_utf8_lossy(&document.body);
+                let text = extract::decode_text(&document);
                 match extract::ical::parse(&text) {
                     Ok(calendar) => {
                         let found = calendar_events(source, context, &calendar);

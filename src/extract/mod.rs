@@ -82,6 +82,39 @@ fn sniff(body: &[u8]) -> Option<SourceKind> {
     None
 }
 
+/// The document's text: the charset its Content-Type names, else a byte-order mark, else
+/// UTF-8 when the bytes are valid UTF-8, else what chardetng (Firefox's detector for legacy
+/// pages) guesses — older departmental CMSs still serve windows-1252.
+pub fn decode_text(document: &FetchedDocument) -> String {
+    let declared = document
+        .content_type
+        .as_deref()
+        .and_then(|t| {
+            t.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix("charset=")
+                    .map(|c| c.trim_matches('"').to_string())
+            })
+        })
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
+    if let Some(encoding) = declared {
+        return encoding.decode(&document.body).0.into_owned();
+    }
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(&document.body) {
+        return encoding.decode(&document.body).0.into_owned();
+    }
+    if let Ok(text) = std::str::from_utf8(&document.body) {
+        return text.to_string();
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(&document.body, true);
+    detector
+        .guess(None, chardetng::Utf8Detection::Allow)
+        .decode(&document.body)
+        .0
+        .into_owned()
+}
+
 /// Extracts what the document holds, as the given kind.
 pub fn extract(
     kind: SourceKind,
@@ -105,7 +138,7 @@ pub fn extract(
                 })
         }
         SourceKind::Ical => {
-            let text = String::from_utf8_lossy(&document.body);
+            let text = decode_text(document);
             ical::parse(&text)
                 .map(Extracted::Calendar)
                 .map_err(|message| ExtractError::Calendar {
@@ -114,7 +147,7 @@ pub fn extract(
                 })
         }
         SourceKind::Html => {
-            let text = String::from_utf8_lossy(&document.body);
+            let text = decode_text(document);
             Ok(Extracted::Page(html::parse(&text, selectors)))
         }
     }
@@ -142,6 +175,26 @@ mod tests {
             validators: Validators::default(),
             moved_permanently_to: None,
         }
+    }
+
+    #[test]
+    fn legacy_pages_are_decoded() {
+        let mut page = doc("", Some("text/html"));
+        page.body = b"<p>Caf\xe9-causerie \xe0 l'\xe9t\xe9</p>".to_vec();
+        assert_eq!(
+            decode_text(&page),
+            "<p>Café-causerie à l'été</p>",
+            "detected as windows-1252"
+        );
+        page.content_type = Some("text/html; charset=ISO-8859-1".into());
+        assert_eq!(
+            decode_text(&page),
+            "<p>Café-causerie à l'été</p>",
+            "declared"
+        );
+        page.body = "<p>Café</p>".as_bytes().to_vec();
+        page.content_type = Some("text/html".into());
+        assert_eq!(decode_text(&page), "<p>Café</p>", "UTF-8 as is");
     }
 
     #[test]
