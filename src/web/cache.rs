@@ -54,7 +54,7 @@ impl RenderCache {
 
     /// The lock to hold while rendering `key`: the first request renders, the others wait
     /// and then find the result in the cache.
-    pub fn flight(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn flight(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(lock) = flights.get(key).and_then(std::sync::Weak::upgrade) {
             return lock;
@@ -65,8 +65,38 @@ impl RenderCache {
         lock
     }
 
+    /// The cached body of `key` for the store's `generation`, else the one `render` makes
+    /// (one render per view at a time; requests that waited find it cached).
+    pub async fn get_or_render<F, Fut, E>(
+        &self,
+        generation: u64,
+        key: String,
+        render: F,
+    ) -> Result<Arc<Rendered>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Rendered, E>>,
+    {
+        if let Some(rendered) = self.get(generation, &key) {
+            return Ok(rendered);
+        }
+        let flight = self.flight(&key);
+        let _rendering = flight.lock().await;
+        if let Some(rendered) = self.get(generation, &key) {
+            return Ok(rendered);
+        }
+        let rendered = Arc::new(render().await?);
+        self.put(generation, key, rendered.clone());
+        Ok(rendered)
+    }
+
+    /// Keeps `rendered` for `generation`. A render that started before the store moved on
+    /// is not kept, and never sends the cache back to an older generation.
     pub fn put(&self, generation: u64, key: String, rendered: Arc<Rendered>) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if generation < inner.0 {
+            return;
+        }
         if inner.0 != generation || inner.1.len() >= MAX_ENTRIES {
             inner.1.clear();
             inner.0 = generation;

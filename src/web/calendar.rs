@@ -2,8 +2,6 @@
 //! `/events/{uid}.ics`. Rendered once per view until the store changes; validators and
 //! 304s as for the feeds; compressed only when the client asks.
 
-use std::sync::Arc;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
@@ -60,22 +58,18 @@ pub async fn events_ics(
     let query = ViewQuery::parse(req.query_string())?;
     let generation = state.store.generation();
     let key = format!("/events.ics|{}", query.canonical());
-    if let Some(rendered) = state.cache.get(generation, &key) {
-        return Ok(respond(&req, &rendered, "bulletin-events.ics"));
-    }
-    let flight = state.cache.flight(&key);
-    let _rendering = flight.lock().await;
-    if let Some(rendered) = state.cache.get(generation, &key) {
-        return Ok(respond(&req, &rendered, "bulletin-events.ics"));
-    }
-    let default_from = Utc::now() - Duration::days(state.calendar_past_days);
-    let filter = query.event_filter(state.timezone, Some(default_from), MAX_EVENTS);
-    let store = state.store.clone();
-    let events = web::block(move || store.events(&filter)).await??;
-    let last_modified = events.iter().map(|e| e.changed).max();
-    let body = render(&meta(&query, &state), &events);
-    let rendered = Arc::new(Rendered::new(body, CONTENT_TYPE, last_modified));
-    state.cache.put(generation, key, rendered.clone());
+    let rendered = state
+        .cache
+        .get_or_render(generation, key, || async {
+            let default_from = Utc::now() - Duration::days(state.calendar_past_days);
+            let filter = query.event_filter(state.timezone, Some(default_from), MAX_EVENTS);
+            let store = state.store.clone();
+            let events = web::block(move || store.events(&filter)).await??;
+            let last_modified = events.iter().map(|e| e.changed).max();
+            let body = render(&meta(&query, &state), &events);
+            Ok::<_, WebError>(Rendered::new(body, CONTENT_TYPE, last_modified))
+        })
+        .await?;
     Ok(respond(&req, &rendered, "bulletin-events.ics"))
 }
 

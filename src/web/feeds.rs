@@ -1,7 +1,6 @@
 //! The merged blog roll as RSS 2.0, Atom, JSON Feed, and its sources as OPML.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -73,43 +72,33 @@ async fn feed(
     let origin = origin(&req, &state);
     let key = format!("{}|{}|{}", format.path(), origin, query.canonical());
     let generation = state.store.generation();
-    if let Some(rendered) = state.cache.get(generation, &key) {
-        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
-    }
-    let flight = state.cache.flight(&key);
-    let _rendering = flight.lock().await;
-    if let Some(rendered) = state.cache.get(generation, &key) {
-        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
-    }
-    let store = state.store.clone();
-    let filter = query.filter();
-    let (posts, last_changed, sources) = web::block(move || {
-        let posts = store.posts(&filter)?;
-        let last_changed = store.posts_last_changed(&filter)?;
-        let sources = store.active_sources()?;
-        Ok::<_, WebError>((posts, last_changed, sources))
-    })
-    .await??;
-    let meta = feed_meta(&query, &origin, format, last_changed);
-    let body = match format {
-        Format::Rss => {
-            let urls: BTreeMap<String, String> = sources
-                .into_iter()
-                .filter_map(|(source, state)| match source.location {
-                    Location::Url(url) => Some((
-                        source.id,
-                        state.fetch_url.unwrap_or_else(|| url.to_string()),
-                    )),
-                    Location::File(_) => None,
-                })
-                .collect();
-            render::rss::render(&meta, &posts, &urls)
-        }
-        Format::Atom => render::atom::render(&meta, &posts),
-        Format::Json => render::jsonfeed::render(&meta, &posts),
-    };
-    let rendered = Arc::new(Rendered::new(body, format.content_type(), last_changed));
-    state.cache.put(generation, key, rendered.clone());
+    let rendered = state
+        .cache
+        .get_or_render(generation, key, || async {
+            let (posts, last_changed) = load_posts(&state, &query).await?;
+            let meta = feed_meta(&query, &origin, format, last_changed);
+            let body = match format {
+                Format::Rss => {
+                    let store = state.store.clone();
+                    let sources = web::block(move || store.active_sources()).await??;
+                    let urls: BTreeMap<String, String> = sources
+                        .into_iter()
+                        .filter_map(|(source, state)| match source.location {
+                            Location::Url(url) => Some((
+                                source.id,
+                                state.fetch_url.unwrap_or_else(|| url.to_string()),
+                            )),
+                            Location::File(_) => None,
+                        })
+                        .collect();
+                    render::rss::render(&meta, &posts, &urls)
+                }
+                Format::Atom => render::atom::render(&meta, &posts),
+                Format::Json => render::jsonfeed::render(&meta, &posts),
+            };
+            Ok::<_, WebError>(Rendered::new(body, format.content_type(), last_changed))
+        })
+        .await?;
     Ok(conditional::respond(&req, &rendered, FEED_CACHE))
 }
 
@@ -145,20 +134,16 @@ fn feed_meta(
 pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
     let generation = state.store.generation();
     let key = "/blogroll.opml".to_string();
-    if let Some(rendered) = state.cache.get(generation, &key) {
-        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
-    }
-    let flight = state.cache.flight(&key);
-    let _rendering = flight.lock().await;
-    if let Some(rendered) = state.cache.get(generation, &key) {
-        return Ok(conditional::respond(&req, &rendered, FEED_CACHE));
-    }
-    let store = state.store.clone();
-    let sources = web::block(move || store.active_sources()).await??;
-    let sources: Vec<_> = sources.into_iter().map(|(source, _)| source).collect();
-    let body = render::opml::render(Lang::En.t("feed.title"), &sources);
-    let rendered = Arc::new(Rendered::new(body, "text/x-opml; charset=utf-8", None));
-    state.cache.put(generation, key, rendered.clone());
+    let rendered = state
+        .cache
+        .get_or_render(generation, key, || async {
+            let store = state.store.clone();
+            let sources = web::block(move || store.active_sources()).await??;
+            let sources: Vec<_> = sources.into_iter().map(|(source, _)| source).collect();
+            let body = render::opml::render(Lang::En.t("feed.title"), &sources);
+            Ok::<_, WebError>(Rendered::new(body, "text/x-opml; charset=utf-8", None))
+        })
+        .await?;
     Ok(conditional::respond(&req, &rendered, FEED_CACHE))
 }
 
