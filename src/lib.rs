@@ -6,6 +6,7 @@
 //! source and [`schedule`] decides when. See ARCHITECTURE.md.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod extract;
 pub mod fetch;
