@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::budget::Budget;
 use crate::config::EventSettings;
 use crate::extract::html::PageEvent;
 use crate::extract::{self, ExtractError, Extracted};
@@ -84,7 +85,8 @@ pub fn harvest(
     context: &Context,
 ) -> Result<Harvest, ExtractError> {
     let kind = extract::detect(source.kind, document);
-    let mut harvest = harvest_as(kind, source, document, context)?;
+    let mut budget = Budget::document();
+    let mut harvest = harvest_as(kind, source, document, context, &mut budget)?;
     harvest.kind = Some(kind);
     Ok(harvest)
 }
@@ -94,6 +96,7 @@ fn harvest_as(
     source: &Source,
     document: &FetchedDocument,
     context: &Context,
+    budget: &mut Budget,
 ) -> Result<Harvest, ExtractError> {
     Ok(
         match extract::extract(kind, document, source.selectors.as_ref())? {
@@ -131,7 +134,7 @@ fn harvest_as(
                 }
             }
             Extracted::Calendar(calendar) => {
-                let found = calendar_events(source, context, &calendar);
+                let found = calendar_events(source, context, &calendar, budget);
                 Harvest {
                     // An empty calendar is more likely broken than cleared: absent events are
                     // only counted as missing when the calendar still lists something.
@@ -196,6 +199,7 @@ fn calendar_events(
     source: &Source,
     context: &Context,
     calendar: &extract::CalendarDocument,
+    budget: &mut Budget,
 ) -> crate::normalise::calendar::CalendarEvents {
     events_from_calendar(
         &CalendarSource {
@@ -205,6 +209,7 @@ fn calendar_events(
             window: context.window(),
         },
         calendar,
+        budget,
     )
 }
 
@@ -299,7 +304,8 @@ pub async fn follow_links(
                 let text = extract::decode_text(&document);
                 match extract::ical::parse(&text) {
                     Ok(calendar) => {
-                        let found = calendar_events(source, context, &calendar);
+                        let found =
+                            calendar_events(source, context, &calendar, &mut Budget::document());
                         harvest.events.extend(found.events);
                         harvest.warnings.extend(found.warnings);
                     }

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod dedup;
 mod html;
 pub mod page;
+pub mod recurrence;
 pub mod zones;
 
 pub use html::{escape_html, plain_text, sanitise_html};
