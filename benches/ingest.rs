@@ -157,7 +157,7 @@ async fn run(feeds: usize, items: usize) {
     let context = bulletin::refresh::Context {
         display_zone: chrono_tz::America::Toronto,
         events: bulletin::config::EventSettings::default(),
-        now: None,
+        clock: bulletin::clock::Clock::system(),
     };
     let refresher = Refresher::new(fetcher, store.clone(), context);
 

@@ -62,7 +62,7 @@ fn context(config: &Config) -> refresh::Context {
     refresh::Context {
         display_zone: config.settings.timezone,
         events: config.settings.events,
-        now: None,
+        clock: crate::clock::Clock::system(),
     }
 }
 
@@ -343,8 +343,13 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
                 Err(error) => tracing::error!(%error, "cannot list sources"),
             }
         });
-        let mut scheduler =
-            schedule::start(refresher, store, config.settings.schedule.clone()).await?;
+        let mut scheduler = schedule::start(
+            refresher,
+            store,
+            config.settings.schedule.clone(),
+            crate::clock::Clock::system(),
+        )
+        .await?;
         let served = server.await;
         handle.stop(true).await;
         let _ = scheduler.shutdown().await;

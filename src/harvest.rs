@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::budget::Budget;
+use crate::clock::Clock;
 use crate::config::EventSettings;
 use crate::extract::html::PageEvent;
 use crate::extract::{self, ExtractError, Extracted};
@@ -58,14 +59,14 @@ pub struct Context {
     /// The service's display zone: floating times of sources without their own zone.
     pub display_zone: chrono_tz::Tz,
     pub events: EventSettings,
-    /// A fixed "now" (tests, replays); `None` reads the system clock.
-    pub now: Option<DateTime<Utc>>,
+    /// Where "now" comes from (tests and replays fix it).
+    pub clock: Clock,
 }
 
 impl Context {
     /// The time the pipeline works at.
     pub fn now(&self) -> DateTime<Utc> {
-        self.now.unwrap_or_else(Utc::now)
+        self.clock.now()
     }
 
     fn window(&self) -> Window {
@@ -268,52 +269,81 @@ pub async fn follow_links(
                 continue;
             }
         };
-        match follow {
-            FollowUp::Detail { listing, warning } => {
-                let text = extract::decode_text(&document);
-                let page = extract::html::parse(&text, None);
-                let detail = page.best().and_then(|(_, events)| events.first().cloned());
-                let completed = detail.map(|d| complete_from_detail(&listing, &d));
-                let read = completed.map(|c| {
+        let owned_source = source.clone();
+        let owned_context = *context;
+        // Parsing is CPU work: never on the async workers (previews run here too).
+        let read = tokio::task::spawn_blocking(move || {
+            read_followed(follow, &document, &owned_source, &owned_context)
+        })
+        .await;
+        match read {
+            Ok((events, warnings)) => {
+                harvest.events.extend(events);
+                harvest.warnings.extend(warnings);
+            }
+            Err(panic) => harvest.warnings.push(format!(
+                "{url}: reading the linked document crashed: {panic}"
+            )),
+        }
+    }
+}
+
+/// What one followed document adds: events and warnings.
+fn read_followed(
+    follow: FollowUp,
+    document: &FetchedDocument,
+    source: &Source,
+    context: &Context,
+) -> (Vec<Event>, Vec<String>) {
+    let mut events = Vec::new();
+    let mut warnings = Vec::new();
+    let page = || {
+        let text = extract::decode_text(document);
+        extract::html::parse(&text, None)
+            .map_err(|reason| format!("{}: not a page Bulletin can read: {reason}", document.url))
+    };
+    match follow {
+        FollowUp::Detail { listing, warning } => {
+            let read = page().ok().and_then(|page| {
+                let detail = page
+                    .best()
+                    .and_then(|(_, events)| events.first().cloned())?;
+                let completed = complete_from_detail(&listing, &detail);
+                let context = page_source(source, context, &document.url, page.language.as_deref());
+                Some(events_from_page(&context, &[completed]))
+            });
+            match read {
+                Some(read) if !read.events.is_empty() => events.extend(read.events),
+                _ => warnings.push(warning),
+            }
+        }
+        FollowUp::EventPage { url } => match page() {
+            Ok(page) => match page.best() {
+                Some((_, found)) => {
                     let context =
                         page_source(source, context, &document.url, page.language.as_deref());
-                    events_from_page(&context, &[c])
-                });
-                match read {
-                    Some(read) if !read.events.is_empty() => harvest.events.extend(read.events),
-                    _ => harvest.warnings.push(warning),
+                    let read = events_from_page(&context, found);
+                    events.extend(read.events);
+                    warnings.extend(read.warnings);
                 }
-            }
-            FollowUp::EventPage { url } => {
-                let text = extract::decode_text(&document);
-                let page = extract::html::parse(&text, None);
-                match page.best() {
-                    Some((_, found)) => {
-                        let context =
-                            page_source(source, context, &document.url, page.language.as_deref());
-                        let read = events_from_page(&context, found);
-                        harvest.events.extend(read.events);
-                        harvest.warnings.extend(read.warnings);
-                    }
-                    None => harvest
-                        .warnings
-                        .push(format!("{url}: the linked page describes no event")),
+                None => warnings.push(format!("{url}: the linked page describes no event")),
+            },
+            Err(error) => warnings.push(error),
+        },
+        FollowUp::Calendar { url } => {
+            let text = extract::decode_text(document);
+            match extract::ical::parse(&text) {
+                Ok(calendar) => {
+                    let found =
+                        calendar_events(source, context, &calendar, &mut Budget::document());
+                    events.extend(found.events);
+                    warnings.extend(found.warnings);
                 }
-            }
-            FollowUp::Calendar { url } => {
-                let text = extract::decode_text(&document);
-                match extract::ical::parse(&text) {
-                    Ok(calendar) => {
-                        let found =
-                            calendar_events(source, context, &calendar, &mut Budget::document());
-                        harvest.events.extend(found.events);
-                        harvest.warnings.extend(found.warnings);
-                    }
-                    Err(error) => harvest
-                        .warnings
-                        .push(format!("{url}: calendar attachment not readable: {error}")),
+                Err(error) => {
+                    warnings.push(format!("{url}: calendar attachment not readable: {error}"))
                 }
             }
         }
     }
+    (events, warnings)
 }

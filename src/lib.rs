@@ -13,6 +13,7 @@ pub mod extract;
 pub mod fetch;
 pub mod harvest;
 pub mod i18n;
+pub mod markup;
 pub mod model;
 pub mod normalise;
 pub mod preview;

@@ -8,7 +8,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::panic::AssertUnwindSafe;
+
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use tokio::task::JoinSet;
 
 use crate::fetch::{Fetched, Fetcher};
@@ -162,16 +165,38 @@ pub async fn attempt(
 }
 
 impl Refresher {
-    /// Refreshes one source and stores the outcome; returns the stored record.
-    pub async fn refresh_source(&self, source: &Source, state: &SourceState) -> FetchRecord {
-        let started = Utc::now();
+    /// Refreshes one source through [`Refresher::refresh_all`]; `None` when it is being
+    /// refreshed already (by the schedule, an approval or a start-up pass).
+    pub async fn refresh_source(
+        &self,
+        source: &Source,
+        state: &SourceState,
+    ) -> Option<FetchRecord> {
+        self.refresh_all(vec![(source.clone(), state.clone())], |_| {})
+            .await
+            .into_iter()
+            .next()
+    }
+
+    /// Fetches, reads and stores one claimed source.
+    async fn refresh_claimed(&self, source: &Source, state: &SourceState) -> FetchRecord {
+        let started = self.context.now();
         let clock = Instant::now();
         let attempt = attempt(&self.fetcher, source, state, &self.context).await;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let outcome = outcome(source, state, attempt, started, duration_ms);
-        let store = self.store.clone();
         let fallback = outcome.record.clone();
         let zone = source.timezone.unwrap_or(self.context.display_zone);
+        self.store_outcome(outcome, zone, fallback).await
+    }
+
+    async fn store_outcome(
+        &self,
+        outcome: Outcome,
+        zone: chrono_tz::Tz,
+        fallback: FetchRecord,
+    ) -> FetchRecord {
+        let store = self.store.clone();
         let now = self.context.now();
         let saved = tokio::task::spawn_blocking(move || {
             let write = FetchWrite {
@@ -194,9 +219,13 @@ impl Refresher {
         }
     }
 
-    /// Refreshes the given sources concurrently (skipping any already being refreshed) and
-    /// calls `progress` as each finishes. Records come back in completion order. Sources
-    /// are started host by host in turn, so one busy host does not hold every slot.
+    /// The one way sources are refreshed — the start-up pass, the schedule's tick, an
+    /// administrator's approval and the command line all come here: concurrently within
+    /// the refresh slots, a source already being refreshed is skipped, and `progress`
+    /// hears of each as it finishes. Records come back in completion order. Sources are
+    /// started host by host in turn, so one busy host does not hold every slot. A panic
+    /// while refreshing a source is caught, logged with its id and recorded on its health
+    /// line; the source is released whatever happens.
     pub async fn refresh_all(
         &self,
         sources: Vec<(Source, SourceState)>,
@@ -204,40 +233,91 @@ impl Refresher {
     ) -> Vec<FetchRecord> {
         let mut tasks = JoinSet::new();
         for (source, state) in interleave_hosts(sources) {
-            if !self.claim(&source.id) {
+            let Some(claim) = self.claim(&source.id) else {
                 continue;
-            }
+            };
             let refresher = self.clone();
             let slots = self.slots.clone();
             tasks.spawn(async move {
+                let _claim = claim;
                 let _slot = slots.acquire_owned().await.expect("never closed");
-                let record = refresher.refresh_source(&source, &state).await;
-                refresher.release(&source.id);
-                record
+                let refreshed = AssertUnwindSafe(refresher.refresh_claimed(&source, &state))
+                    .catch_unwind()
+                    .await;
+                match refreshed {
+                    Ok(record) => record,
+                    Err(panic) => refresher.record_crash(&source, &state, panic).await,
+                }
             });
         }
         let mut records = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            if let Ok(record) = joined {
-                progress(&record);
-                records.push(record);
+            match joined {
+                Ok(record) => {
+                    progress(&record);
+                    records.push(record);
+                }
+                Err(error) => tracing::error!(%error, "a refresh task failed"),
             }
         }
         records
     }
 
-    fn claim(&self, id: &str) -> bool {
-        self.running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_string())
+    /// Records a crash on the source's health line, backing off as for any failure.
+    async fn record_crash(
+        &self,
+        source: &Source,
+        state: &SourceState,
+        panic: Box<dyn std::any::Any + Send>,
+    ) -> FetchRecord {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "an unexpected error".to_string());
+        tracing::error!(source = %source.id, %message, "refreshing the source crashed");
+        let attempt = Attempt::Failed {
+            url: source.location.to_string(),
+            status: None,
+            bytes: 0,
+            error: format!(
+                "{}: Bulletin crashed while refreshing it ({message}); nothing was stored",
+                source.location
+            ),
+            retry_after: None,
+            parse_time: Duration::ZERO,
+        };
+        let outcome = outcome(source, state, attempt, self.context.now(), 0);
+        let fallback = outcome.record.clone();
+        let zone = source.timezone.unwrap_or(self.context.display_zone);
+        self.store_outcome(outcome, zone, fallback).await
     }
 
-    fn release(&self, id: &str) {
+    fn claim(&self, id: &str) -> Option<Claim> {
+        let fresh = self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_string());
+        fresh.then(|| Claim {
+            running: self.running.clone(),
+            id: id.to_string(),
+        })
+    }
+}
+
+/// A source being refreshed; released when dropped, however the refresh ended.
+struct Claim {
+    running: Arc<Mutex<HashSet<String>>>,
+    id: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
         self.running
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+            .remove(&self.id);
     }
 }
 
@@ -357,9 +437,10 @@ fn outcome(
                 harvest: Harvest::default(),
                 validators: None,
                 moved_to: None,
-                next_attempt_after: Some(
-                    started + chrono::Duration::from_std(wait).unwrap_or_default(),
-                ),
+                next_attempt_after: chrono::TimeDelta::from_std(wait)
+                    .ok()
+                    .and_then(|wait| started.checked_add_signed(wait))
+                    .or(Some(started)),
             }
         }
     }

@@ -40,10 +40,29 @@ pub fn parse_cron(expression: &str) -> Result<Cron, String> {
 
 /// How long to leave a source alone after `failures` consecutive failures, at least as
 /// long as the server's Retry-After.
+/// A server's Retry-After is honoured up to [`MAX_BACKOFF`], never beyond.
 pub fn backoff(failures: u32, retry_after: Option<Duration>) -> Duration {
     let exponent = failures.saturating_sub(1).min(16);
     let doubled = FIRST_BACKOFF.saturating_mul(1 << exponent).min(MAX_BACKOFF);
-    retry_after.map_or(doubled, |wait| wait.max(doubled))
+    retry_after
+        .map_or(doubled, |wait| wait.max(doubled))
+        .min(MAX_BACKOFF)
+}
+
+/// The longest a source is left alone: the backoff's ceiling, and Retry-After's.
+pub const fn max_backoff() -> Duration {
+    MAX_BACKOFF
+}
+
+/// A time with its fraction of a second dropped: schedules fire on whole seconds, and a
+/// last attempt at 10:30:00.300 must not push the next run to 10:31:00.300.
+fn whole_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time)
+}
+
+/// The tick's nominal time: the minute it fired for, however late the job ran.
+fn tick_time(time: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(time.timestamp() - time.timestamp().rem_euclid(60), 0).unwrap_or(time)
 }
 
 /// The next time the source's schedule (or the default) fires after `after`.
@@ -55,7 +74,7 @@ pub fn next_run(
     let expression = source.schedule.as_deref().unwrap_or(default_schedule);
     parse_cron(expression)
         .ok()?
-        .find_next_occurrence(&after, false)
+        .find_next_occurrence(&whole_seconds(after), false)
         .ok()
 }
 
@@ -67,7 +86,11 @@ pub fn is_due(
     default_schedule: &str,
     now: DateTime<Utc>,
 ) -> bool {
-    if state.next_attempt_after.is_some_and(|until| until > now) {
+    let now = whole_seconds(now);
+    if state
+        .next_attempt_after
+        .is_some_and(|until| whole_seconds(until) > now)
+    {
         return false;
     }
     match state.last_attempt {
@@ -87,6 +110,7 @@ pub async fn start(
     refresher: crate::refresh::Refresher,
     store: crate::store::Store,
     default_schedule: String,
+    clock: crate::clock::Clock,
 ) -> Result<tokio_cron_scheduler::JobScheduler, ScheduleError> {
     use tokio_cron_scheduler::{Job, JobScheduler};
     let scheduler = JobScheduler::new().await?;
@@ -95,7 +119,7 @@ pub async fn start(
         let store = store.clone();
         let default_schedule = default_schedule.clone();
         Box::pin(async move {
-            let now = Utc::now();
+            let now = tick_time(clock.now());
             let listed = tokio::task::spawn_blocking(move || store.active_sources()).await;
             let sources = match listed {
                 Ok(Ok(sources)) => sources,
@@ -154,6 +178,39 @@ mod tests {
         assert_eq!(
             backoff(1, Some(Duration::from_secs(3600))),
             Duration::from_secs(3600)
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_up_to_twelve_hours() {
+        assert_eq!(
+            backoff(1, Some(Duration::from_secs(99_999_999_999_999))),
+            MAX_BACKOFF
+        );
+        assert_eq!(backoff(1, Some(Duration::MAX)), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn fractions_of_a_second_never_skip_a_run() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let every_minute = source(Some("0 * * * * *"));
+        let state = SourceState {
+            last_attempt: Some(at("2026-11-24T10:30:00.300Z")),
+            ..SourceState::default()
+        };
+        assert!(is_due(
+            &every_minute,
+            &state,
+            "0 */30 * * * *",
+            at("2026-11-24T10:31:00Z")
+        ));
+        assert_eq!(
+            tick_time(at("2026-11-24T10:31:00.450Z")),
+            at("2026-11-24T10:31:00Z")
+        );
+        assert_eq!(
+            tick_time(at("2026-11-24T10:31:59.999Z")),
+            at("2026-11-24T10:31:00Z")
         );
     }
 

@@ -44,7 +44,7 @@ async fn one_event_listed_by_two_departments_and_near_misses_apart() {
     let expected: Value =
         serde_json::from_slice(&fixture("html/same-event.expected.json")).unwrap();
     let mut context = test_context();
-    context.now = Some("2026-10-01T12:00:00Z".parse().unwrap());
+    context.clock = bulletin::clock::Clock::fixed("2026-10-01T12:00:00Z".parse().unwrap());
     let h = Harness::with(test_fetch_settings(), context);
     let server = MockServer::start().await;
     for input in expected["inputs"].as_array().unwrap() {

@@ -25,7 +25,7 @@ fn harness_for(expected: &Value) -> Harness {
         .unwrap();
     let to: DateTime<Utc> = expected["window"]["to"].as_str().unwrap().parse().unwrap();
     let mut context = test_context();
-    context.now = Some(from);
+    context.clock = bulletin::clock::Clock::fixed(from);
     context.events.window_past_days = 0;
     context.events.window_future_days = (to - from).num_days();
     Harness::with(test_fetch_settings(), context)

@@ -14,7 +14,7 @@ use common::{Harness, fixture, source, test_context, test_fetch_settings};
 
 fn harness_at(now: &str) -> Harness {
     let mut context = test_context();
-    context.now = Some(now.parse().unwrap());
+    context.clock = bulletin::clock::Clock::fixed(now.parse().unwrap());
     Harness::with(test_fetch_settings(), context)
 }
 

@@ -11,7 +11,7 @@ use common::{Harness, fixture, source, test_context, test_fetch_settings};
 
 fn harness() -> Harness {
     let mut context = test_context();
-    context.now = Some("2026-10-01T12:00:00Z".parse().unwrap());
+    context.clock = bulletin::clock::Clock::fixed("2026-10-01T12:00:00Z".parse().unwrap());
     Harness::with(test_fetch_settings(), context)
 }
 

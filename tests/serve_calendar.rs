@@ -25,7 +25,7 @@ struct Running {
 /// Outlook, Google and London calendars from three departments, served on port 0.
 async fn start() -> Running {
     let mut context = test_context();
-    context.now = Some("2026-01-01T00:00:00Z".parse().unwrap());
+    context.clock = bulletin::clock::Clock::fixed("2026-01-01T00:00:00Z".parse().unwrap());
     context.events.window_past_days = 0;
     context.events.window_future_days = 729;
     let harness = Harness::with(test_fetch_settings(), context);

@@ -24,7 +24,7 @@ const TOKEN: &str = "correct horse battery staple";
 /// A store with the Drupal events page (one hostile title added) and the WordPress feed.
 async fn seeded(upstream: &MockServer) -> Harness {
     let mut context = test_context();
-    context.now = Some("2026-10-01T12:00:00Z".parse().unwrap());
+    context.clock = bulletin::clock::Clock::fixed("2026-10-01T12:00:00Z".parse().unwrap());
     let h = Harness::with(test_fetch_settings(), context);
     let page = String::from_utf8(fixture("html/drupal-jsonld-graph.html"))
         .unwrap()
@@ -68,7 +68,7 @@ fn state(h: &Harness, fetch: FetchSettings) -> AppState {
     let mut state = AppState::new(h.store.clone(), None, chrono_tz::America::Toronto);
     let fetcher = Fetcher::new(fetch).unwrap();
     let mut context = test_context();
-    context.now = Some("2026-10-01T12:00:00Z".parse().unwrap());
+    context.clock = bulletin::clock::Clock::fixed("2026-10-01T12:00:00Z".parse().unwrap());
     state.registration = Some(Registration {
         refresher: Refresher::new(fetcher.clone(), h.store.clone(), context),
         fetcher,

@@ -8,12 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-/// A text body and whether it is HTML.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TextBody {
-    pub text: String,
-    pub is_html: bool,
-}
+pub use crate::markup::TextBody;
 
 /// A parsed feed, before normalising.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,7 +149,7 @@ fn text_body(text: &feed_rs::model::Text) -> TextBody {
 }
 
 fn plain_title(text: &feed_rs::model::Text) -> String {
-    crate::normalise::plain_text(&text_body(text))
+    crate::markup::plain_text(&text_body(text))
 }
 
 #[cfg(test)]

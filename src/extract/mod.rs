@@ -9,7 +9,8 @@ pub mod feed;
 pub mod html;
 pub mod ical;
 
-pub use feed::{FeedDocument, FeedEntry, TextBody};
+pub use crate::markup::TextBody;
+pub use feed::{FeedDocument, FeedEntry};
 pub use html::PageDocument;
 pub use ical::CalendarDocument;
 
@@ -22,6 +23,11 @@ pub enum ExtractError {
     Feed { url: String, message: String },
     #[error("{url}: not a calendar Bulletin can read: {message}")]
     Calendar { url: String, message: String },
+    #[error("{url}: not a page Bulletin can read: {reason}")]
+    Page {
+        url: String,
+        reason: crate::markup::TooComplex,
+    },
     #[error("{url}: the document looks like {found}, not a {expected}")]
     WrongKind {
         url: String,
@@ -148,7 +154,12 @@ pub fn extract(
         }
         SourceKind::Html => {
             let text = decode_text(document);
-            Ok(Extracted::Page(html::parse(&text, selectors)))
+            html::parse(&text, selectors)
+                .map(Extracted::Page)
+                .map_err(|reason| ExtractError::Page {
+                    url: document.url.clone(),
+                    reason,
+                })
         }
     }
 }

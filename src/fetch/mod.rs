@@ -104,6 +104,7 @@ pub enum Fetched {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    clock: crate::clock::Clock,
     settings: Arc<FetchSettings>,
     overall: Arc<Semaphore>,
     per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
@@ -148,10 +149,17 @@ impl Fetcher {
             .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher {
             client,
+            clock: crate::clock::Clock::system(),
             overall: Arc::new(Semaphore::new(settings.max_concurrent)),
             per_host: Arc::default(),
             settings: Arc::new(settings),
         })
+    }
+
+    /// The same fetcher reading "now" (for Retry-After dates) from `clock`.
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Fetcher {
+        self.clock = clock;
+        self
     }
 
     /// How many fetches may run at once.
@@ -265,7 +273,7 @@ impl Fetcher {
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status: status.as_u16(),
-                retry_after: retry_after(response.headers()),
+                retry_after: retry_after(response.headers(), self.clock.now()),
             });
         }
         let headers = response.headers().clone();
@@ -370,15 +378,17 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
         .map(str::to_string)
 }
 
-/// Reads Retry-After as seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+/// Reads Retry-After as seconds or as an HTTP date, at most the longest backoff (a
+/// server asking for a year, or for 2099, is waited out for 12 hours).
+fn retry_after(headers: &HeaderMap, now: chrono::DateTime<Utc>) -> Option<Duration> {
     let value = header_text(headers, header::RETRY_AFTER)?;
+    let ceiling = crate::schedule::max_backoff();
     if let Ok(seconds) = value.trim().parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds).min(ceiling));
     }
     let when = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
-    let wait = when.with_timezone(&Utc) - Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    let wait = when.with_timezone(&Utc).signed_duration_since(now);
+    Some(wait.to_std().unwrap_or(Duration::ZERO).min(ceiling))
 }
 
 async fn read_capped(

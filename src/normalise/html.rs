@@ -8,8 +8,6 @@ use std::borrow::Cow;
 use scraper::{Html, Selector};
 use url::Url;
 
-use crate::extract::TextBody;
-
 /// Image hosts and paths that exist only to count readers.
 const TRACKERS: &[&str] = &[
     "pixel.wp.com",
@@ -26,6 +24,10 @@ const TRACKERS: &[&str] = &[
 /// Sanitises an HTML fragment; relative URLs are resolved against `base` when given
 /// (and removed when there is no base, since they would point at our own server).
 pub fn sanitise_html(html: &str, base: Option<&Url>) -> String {
+    // Markup too deep or too large to build a tree from is left out, not read for minutes.
+    if crate::markup::shape::check_fragment(html).is_err() {
+        return String::new();
+    }
     let html: Cow<str> = if html.contains("<img") || html.contains("<IMG") {
         Cow::Owned(without_tracking_pixels(html))
     } else {
@@ -91,21 +93,6 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// The text of a title or summary with tags removed and whitespace collapsed.
-pub fn plain_text(body: &TextBody) -> String {
-    let text: Cow<str> = if body.is_html {
-        let fragment = Html::parse_fragment(&body.text);
-        Cow::Owned(fragment.root_element().text().collect::<String>())
-    } else if body.text.contains('&') {
-        // Plain text with character references: decode them, but keep any `<` as text.
-        let fragment = Html::parse_fragment(&body.text.replace('<', "&lt;"));
-        Cow::Owned(fragment.root_element().text().collect::<String>())
-    } else {
-        Cow::Borrowed(&body.text)
-    };
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,14 +114,5 @@ mod tests {
             clean.contains(r#"src="https://blog.example.gov.uk/2026/post/chart.png""#),
             "{clean}"
         );
-    }
-
-    #[test]
-    fn titles_lose_markup_and_keep_entities() {
-        let t = TextBody {
-            text: "  <b>Caf&eacute;</b>   &amp; talk ".into(),
-            is_html: true,
-        };
-        assert_eq!(plain_text(&t), "Café & talk");
     }
 }

@@ -12,12 +12,14 @@ pub mod page;
 pub mod recurrence;
 pub mod zones;
 
-pub use html::{escape_html, plain_text, sanitise_html};
+pub use crate::markup::plain_text;
+pub use html::{escape_html, sanitise_html};
 
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::extract::{FeedDocument, FeedEntry, TextBody};
+use crate::extract::{FeedDocument, FeedEntry};
+use crate::markup::TextBody;
 use crate::model::Post;
 
 /// Turns a parsed feed into posts for `source_id`. `document_url` is where the feed was

@@ -10,8 +10,8 @@ use url::Url;
 use super::dates::{When, parse_text};
 use super::zones::local_to_utc;
 use super::{clean_text, derived_id, find_online_link, plain_text, resolve, sanitise_html};
-use crate::extract::TextBody;
 use crate::extract::html::PageEvent;
+use crate::markup::TextBody;
 use crate::model::{Event, EventStatus, EventTime};
 
 /// Context for one page.

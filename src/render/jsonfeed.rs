@@ -75,7 +75,7 @@ fn item(stored: &StoredPost) -> JsonItem<'_> {
         // has no body at all.
         content_html: Some(content_html.unwrap_or(&post.title)),
         summary: post.summary_html.as_deref().map(|html| {
-            crate::normalise::plain_text(&crate::extract::TextBody {
+            crate::markup::plain_text(&crate::markup::TextBody {
                 text: html.to_string(),
                 is_html: true,
             })

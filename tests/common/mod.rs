@@ -29,7 +29,7 @@ pub fn test_context() -> bulletin::refresh::Context {
     bulletin::refresh::Context {
         display_zone: chrono_tz::America::Toronto,
         events: bulletin::config::EventSettings::default(),
-        now: None,
+        clock: bulletin::clock::Clock::system(),
     }
 }
 
@@ -93,7 +93,10 @@ impl Harness {
     /// One real refresh of one source, as a scheduled pass would do it.
     pub async fn refresh(&self, id: &str) -> FetchRecord {
         let (source, state) = self.store.source(id).expect("source exists");
-        self.refresher.refresh_source(&source, &state).await
+        self.refresher
+            .refresh_source(&source, &state)
+            .await
+            .expect("not being refreshed already")
     }
 
     /// Every stored event.

@@ -87,8 +87,13 @@ impl PageDocument {
     }
 }
 
-/// Reads a page; `selectors` are the source's own, if it has them.
-pub fn parse(body: &str, selectors: Option<&Selectors>) -> PageDocument {
+/// Reads a page; `selectors` are the source's own, if it has them. Markup too deep or
+/// too large to build a tree from is refused (see [`crate::markup::shape`]).
+pub fn parse(
+    body: &str,
+    selectors: Option<&Selectors>,
+) -> Result<PageDocument, crate::markup::TooComplex> {
+    crate::markup::shape::check(body)?;
     let page = Html::parse_document(body);
     let mut document = PageDocument {
         title: first_text(&page, "title"),
@@ -126,7 +131,7 @@ pub fn parse(body: &str, selectors: Option<&Selectors>) -> PageDocument {
         })
         .filter_map(|l| l.value().attr("href").map(str::to_string))
         .collect();
-    document
+    Ok(document)
 }
 
 fn select_one<'a>(page: &'a Html, css: &str) -> Option<scraper::ElementRef<'a>> {

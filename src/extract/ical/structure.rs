@@ -231,9 +231,7 @@ fn close(open: Open, stack: &mut [Open], out: &mut Structure) {
 /// The upper-cased name of a content line and what follows its first `:` (for BEGIN/END).
 fn name_and_value(line: &str) -> (String, &str) {
     let trimmed = line.trim_start();
-    let end = trimmed
-        .find([';', ':'])
-        .unwrap_or(trimmed.len());
+    let end = trimmed.find([';', ':']).unwrap_or(trimmed.len());
     let name = trimmed[..end].trim().to_ascii_uppercase();
     let value = trimmed[end..].strip_prefix(':').unwrap_or("");
     (name, value)
