@@ -158,6 +158,7 @@ fn serve(requests: usize) {
                 validators: None,
                 moved_to: None,
                 next_attempt_after: None,
+                detected_kind: Some(bulletin::model::SourceKind::Ical),
             },
             now,
         )

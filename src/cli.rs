@@ -116,8 +116,21 @@ fn outcome_word(record: &FetchRecord) -> String {
 pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
     let (config, store) = open(config_path)?;
     let now = Utc::now();
-    let rows: Vec<Vec<String>> = store
-        .source_health()?
+    let health = store.source_health()?;
+    let problems: Vec<String> = health
+        .iter()
+        .filter_map(|h| {
+            let record = h.state.last_fetch.as_ref()?;
+            let text = record.error.as_deref().or(record.warnings.as_deref())?;
+            let word = if record.outcome == FetchOutcome::Failed {
+                "failed"
+            } else {
+                "warning"
+            };
+            Some(format!("  {} ({word}): {text}", h.source.id))
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = health
         .into_iter()
         .map(|h| {
             let last = h
@@ -127,7 +140,12 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
                 .map_or("never fetched".to_string(), |r| {
                     format!(
                         "{} {}",
-                        r.outcome.as_str(),
+                        match r.outcome {
+                            FetchOutcome::Ok if r.warnings.is_some() => "ok, with warnings",
+                            FetchOutcome::Ok => "ok",
+                            FetchOutcome::NotModified => "not modified",
+                            FetchOutcome::Failed => "failed",
+                        },
                         r.started.format("%Y-%m-%d %H:%M UTC")
                     )
                 });
@@ -166,6 +184,12 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
             &rows
         )
     );
+    if !problems.is_empty() {
+        println!("\nLast problems:");
+        for line in problems {
+            println!("{line}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -224,6 +224,10 @@ pub struct SourceState {
     pub last_attempt: Option<DateTime<Utc>>,
     /// The latest fetch record, where the caller asked for it.
     pub last_fetch: Option<FetchRecord>,
+    /// What the source's document was at its latest successful fetch.
+    pub detected_kind: Option<SourceKind>,
+    /// How many posts and events the latest fetch that found any gave.
+    pub last_items: u32,
 }
 
 /// Where an event stands, as calendars show it.

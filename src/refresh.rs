@@ -17,7 +17,9 @@ use tokio::task::JoinSet;
 use crate::fetch::{Fetched, Fetcher};
 pub use crate::harvest::{Context, Harvest};
 use crate::harvest::{follow_links, harvest};
-use crate::model::{FetchOutcome, FetchRecord, Location, Source, SourceState, Validators};
+use crate::model::{
+    FetchOutcome, FetchRecord, Location, Source, SourceKind, SourceState, Validators,
+};
 use crate::schedule;
 use crate::store::{FetchWrite, Store};
 
@@ -204,6 +206,7 @@ impl Refresher {
                 posts: &outcome.harvest.posts,
                 events: &outcome.harvest.events,
                 events_complete: outcome.harvest.events_complete,
+                detected_kind: outcome.harvest.kind,
                 zone,
                 validators: outcome.validators,
                 moved_to: outcome.moved_to,
@@ -382,11 +385,44 @@ fn outcome(
             url,
             status,
             bytes,
-            harvest,
+            mut harvest,
             validators,
             moved_to,
             parse_time,
         } => {
+            // A feed or calendar that now answers with a web page has probably moved:
+            // say so, and read nothing from the page.
+            if source.kind.is_none()
+                && harvest.kind == Some(SourceKind::Html)
+                && let Some(was @ (SourceKind::Feed | SourceKind::Ical)) = state.detected_kind
+            {
+                let was = if was == SourceKind::Feed {
+                    "a feed"
+                } else {
+                    "a calendar"
+                };
+                let attempt = Attempt::Failed {
+                    url: url.clone(),
+                    status: Some(status),
+                    bytes,
+                    error: format!(
+                        "{url}: the address now returns a web page where {was} was; the source may have moved"
+                    ),
+                    retry_after: None,
+                    parse_time,
+                };
+                return outcome(source, state, attempt, started, duration_ms);
+            }
+            let found = harvest.posts.len() + harvest.events.len();
+            if found == 0 && state.last_items > 0 {
+                harvest.warnings.insert(
+                    0,
+                    format!(
+                        "{url}: the document lists nothing now, where it gave {} items before; the source may have moved or broken",
+                        state.last_items
+                    ),
+                );
+            }
             record.url = url;
             record.http_status = Some(status);
             record.bytes = bytes;

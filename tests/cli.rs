@@ -113,7 +113,11 @@ async fn fetch_prints_a_summary_and_fails_when_a_source_fails() {
             .await
             .unwrap();
     let good = out.lines().find(|l| l.starts_with("good")).unwrap();
-    assert!(good.contains("4      0       not_modified"), "{out}");
+    assert!(good.contains("4      0       not modified"), "{out}");
+    assert!(
+        out.contains("Last problems:\n  broken (failed): ") && out.contains("</titel>"),
+        "the last error in words: {out}"
+    );
 
     let (code, _, err) =
         tokio::task::spawn_blocking(move || bulletin(&config, &["fetch", "--source", "nope"]))

@@ -28,7 +28,9 @@ pub enum ExtractError {
         url: String,
         reason: crate::markup::TooComplex,
     },
-    #[error("{url}: the document looks like {found}, not a {expected}")]
+    #[error(
+        "{url}: the address returns {found} where {expected} was expected; the source may have moved"
+    )]
     WrongKind {
         url: String,
         found: &'static str,
@@ -133,7 +135,7 @@ pub fn extract(
                 return Err(ExtractError::WrongKind {
                     url: document.url.clone(),
                     found: describe(found),
-                    expected: "feed",
+                    expected: "a feed",
                 });
             }
             feed::parse(&document.body)
@@ -168,7 +170,7 @@ fn describe(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Feed => "feed",
         SourceKind::Ical => "an iCalendar file",
-        SourceKind::Html => "an HTML page",
+        SourceKind::Html => "a web page",
     }
 }
 
@@ -254,7 +256,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "https://example.org/x: the document looks like an HTML page, not a feed"
+            "https://example.org/x: the address returns a web page where a feed was expected; the source may have moved"
         );
     }
 }

@@ -79,17 +79,38 @@ pub struct Expansion {
     pub cut: Option<String>,
 }
 
+/// Which occurrences an expansion keeps: those in `[from, to]`, at most `max` of them at
+/// or after `count_from` (a margin before the window is read but not counted).
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+    pub count_from: NaiveDateTime,
+    pub max: usize,
+}
+
+impl Bounds {
+    /// `[from, to]`, counting from `from`.
+    pub fn new(from: NaiveDateTime, to: NaiveDateTime, max: usize) -> Bounds {
+        Bounds {
+            from,
+            to,
+            count_from: from,
+            max,
+        }
+    }
+}
+
 /// The occurrences of `rule` from `start` (the series' DTSTART, local), ending at `until`
-/// (local, inclusive), that fall in `[from, to]` — at most `max` of them.
+/// (local, inclusive), within `bounds`.
 pub fn expand(
     rule: &Rule,
     start: NaiveDateTime,
     until: Option<NaiveDateTime>,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    max: usize,
+    bounds: Bounds,
     budget: &mut Budget,
 ) -> Expansion {
+    let Bounds { from, .. } = bounds;
     let mut out = Expansion::default();
     if until.is_some_and(|until| until < start) {
         return out;
@@ -118,26 +139,28 @@ pub fn expand(
             return out;
         }
     };
-    iterate(set, from, to, max, budget, &rule.text, &mut out);
+    iterate(set, bounds, budget, &rule.text, &mut out);
     out
 }
 
-fn iterate(
-    set: RRuleSet,
-    from: NaiveDateTime,
-    to: NaiveDateTime,
-    max: usize,
-    budget: &mut Budget,
-    text: &str,
-    out: &mut Expansion,
-) {
+fn iterate(set: RRuleSet, bounds: Bounds, budget: &mut Budget, text: &str, out: &mut Expansion) {
+    let Bounds {
+        from,
+        to,
+        count_from,
+        max,
+    } = bounds;
+    let mut counted = 0;
     for (iterations, occurrence) in set.into_iter().enumerate() {
         let local = occurrence.naive_utc();
         if local > to {
             return;
         }
         if local >= from {
-            if out.starts.len() >= max {
+            if local >= count_from {
+                counted += 1;
+            }
+            if counted > max {
                 out.cut = Some(format!(
                     "`{text}` has more than {max} occurrences in the window; the first {max} are kept"
                 ));
@@ -377,9 +400,7 @@ mod tests {
             &rule,
             at(start),
             None,
-            at(from),
-            at(to),
-            100_000,
+            Bounds::new(at(from), at(to), 100_000),
             &mut Budget::unlimited(),
         )
     }
@@ -456,9 +477,7 @@ mod tests {
             &rule,
             at("2026-01-01 00:00:00"),
             None,
-            at("2026-01-01 00:00:00"),
-            at("2026-02-01 00:00:00"),
-            50,
+            Bounds::new(at("2026-01-01 00:00:00"), at("2026-02-01 00:00:00"), 50),
             &mut Budget::unlimited(),
         );
         assert_eq!(out.starts.len(), 50);
@@ -481,9 +500,7 @@ mod tests {
             &rule,
             at("2026-01-01 12:00:00"),
             Some(at("2025-01-01 00:00:00")),
-            at("2025-01-01 00:00:00"),
-            at("2027-01-01 00:00:00"),
-            10,
+            Bounds::new(at("2025-01-01 00:00:00"), at("2027-01-01 00:00:00"), 10),
             &mut Budget::unlimited(),
         );
         assert!(out.starts.is_empty());

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::posts::upsert_post;
 use super::{Store, StoreError, ts, ts_column};
-use crate::model::{Event, FetchOutcome, FetchRecord, Post, Validators};
+use crate::model::{Event, FetchOutcome, FetchRecord, Post, SourceKind, Validators};
 
 /// Everything one fetch writes.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct FetchWrite<'a> {
     pub moved_to: Option<String>,
     /// When a failed source may be tried again (`None` clears any backoff).
     pub next_attempt_after: Option<DateTime<Utc>>,
+    /// What the document turned out to be (successful fetches).
+    pub detected_kind: Option<SourceKind>,
 }
 
 impl Store {
@@ -65,6 +67,15 @@ impl Store {
                         unlisted += counts.unlisted;
                     }
                     reset_failures(tx, id)?;
+                    tx.execute(
+                        "UPDATE sources SET detected_kind = coalesce(?2, detected_kind),
+                         last_items = CASE WHEN ?3 > 0 THEN ?3 ELSE last_items END WHERE id = ?1",
+                        params![
+                            id,
+                            write.detected_kind.map(SourceKind::as_str),
+                            record.items_found
+                        ],
+                    )?;
                 }
                 FetchOutcome::NotModified => reset_failures(tx, id)?,
                 FetchOutcome::Failed => {

@@ -167,6 +167,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sources ADD COLUMN submitted_at TEXT;
     ALTER TABLE sources ADD COLUMN events_from_links INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 3: what a source turned out to be, and how many items it last gave, so a feed
+    // that turns into a web page or an empty document is reported, not taken as "ok".
+    r#"
+    ALTER TABLE sources ADD COLUMN detected_kind TEXT
+        CHECK (detected_kind IN ('feed', 'ical', 'html'));
+    ALTER TABLE sources ADD COLUMN last_items INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Brings the database up to the newest schema.

@@ -22,7 +22,7 @@ pub struct SourceHealth {
 const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url, s.file, s.schedule, \
      s.timezone, s.selectors, s.fetch_url, s.etag, s.last_modified, s.consecutive_failures, \
      s.next_attempt_after, (SELECT max(f.started_at) FROM fetches f WHERE f.source_id = s.id), \
-     s.events_from_links";
+     s.events_from_links, s.detected_kind, s.last_items";
 
 impl Store {
     /// Makes the store's configured sources match `sources`: new ones are added, changed
@@ -110,8 +110,8 @@ impl Store {
                     Ok(SourceHealth {
                         source,
                         state,
-                        post_count: row.get::<_, i64>(17)? as u64,
-                        event_count: row.get::<_, i64>(18)? as u64,
+                        post_count: row.get::<_, i64>(19)? as u64,
+                        event_count: row.get::<_, i64>(20)? as u64,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -164,6 +164,11 @@ fn source_and_state(row: &Row) -> rusqlite::Result<(Source, SourceState)> {
         next_attempt_after: ts_column(row, 14)?,
         last_attempt: ts_column(row, 15)?,
         last_fetch: None::<FetchRecord>,
+        detected_kind: row
+            .get::<_, Option<String>>(17)?
+            .as_deref()
+            .and_then(SourceKind::parse),
+        last_items: row.get(18)?,
     };
     Ok((source, state))
 }

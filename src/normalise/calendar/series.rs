@@ -171,8 +171,7 @@ pub fn occurrences<'c, 'a>(
                 .iter()
                 .map(|(_, m)| m.moves_by(floating).abs())
                 .max()
-                .unwrap_or_default()
-                + TimeDelta::days(2);
+                .unwrap_or_default();
             let starts = expand_core(core, margin, reading);
             let periods: HashMap<NaiveDateTime, TimeDelta> = core
                 .periods
@@ -263,11 +262,21 @@ fn expand_core(core: &Component, margin: TimeDelta, reading: &mut Reading<'_>) -
         Some(Clock::Utc) => at.naive_utc(),
         Some(Clock::Zoned(zone)) => zone.to_local(at),
     };
-    let (Some(from), Some(to)) = (
+    // Slots moved by a THISANDFUTURE change may land in the window from outside it; an
+    // hour more covers readings either side of a clock change.
+    let slack = TimeDelta::hours(1);
+    let (Some(count_from), Some(to)) = (
         to_local(reading.from).checked_sub_signed(margin),
-        to_local(reading.to).checked_add_signed(margin),
+        to_local(reading.to).checked_add_signed(margin + slack),
     ) else {
         return Vec::new();
+    };
+    let from = count_from.checked_sub_signed(slack).unwrap_or(count_from);
+    let bounds = recurrence::Bounds {
+        from,
+        to,
+        count_from,
+        max: reading.max_per_series,
     };
     let Some(start) = core.start.local() else {
         return Vec::new();
@@ -302,15 +311,7 @@ fn expand_core(core: &Component, margin: TimeDelta, reading: &mut Reading<'_>) -
         if let Some(until) = until {
             last_until = Some(last_until.map_or(until, |u| u.max(until)));
         }
-        let expansion = recurrence::expand(
-            &rule,
-            start,
-            until,
-            from,
-            to,
-            reading.max_per_series,
-            reading.budget,
-        );
+        let expansion = recurrence::expand(&rule, start, until, bounds, reading.budget);
         if let Some(cut) = expansion.cut {
             reading
                 .warnings
@@ -335,14 +336,15 @@ fn expand_core(core: &Component, margin: TimeDelta, reading: &mut Reading<'_>) -
     }
     starts.sort_unstable();
     starts.dedup();
-    if starts.len() > reading.max_per_series {
+    let before = starts.partition_point(|s| *s < count_from);
+    if starts.len() - before > reading.max_per_series {
         reading.warnings.push(format!(
             "{}: more than {} occurrences in the window; the first {} are kept",
             core.event.label(),
             reading.max_per_series,
             reading.max_per_series
         ));
-        starts.truncate(reading.max_per_series);
+        starts.truncate(before + reading.max_per_series);
     }
     starts.into_iter().map(make).collect()
 }

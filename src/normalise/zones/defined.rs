@@ -74,9 +74,7 @@ impl DefinedZone {
                             &rule,
                             observance.start,
                             until,
-                            margin_from,
-                            margin_to,
-                            MAX_ONSETS,
+                            recurrence::Bounds::new(margin_from, margin_to, MAX_ONSETS),
                             budget,
                         );
                         onsets.extend(expansion.starts);
