@@ -330,20 +330,16 @@ fn read_followed(
             },
             Err(error) => warnings.push(error),
         },
-        FollowUp::Calendar { url } => {
-            let text = extract::decode_text(document);
-            match extract::ical::parse(&text) {
-                Ok(calendar) => {
-                    let found =
-                        calendar_events(source, context, &calendar, &mut Budget::document());
-                    events.extend(found.events);
-                    warnings.extend(found.warnings);
-                }
-                Err(error) => {
-                    warnings.push(format!("{url}: calendar attachment not readable: {error}"))
-                }
+        FollowUp::Calendar { url } => match extract::ical::read(document) {
+            Ok(calendar) => {
+                let found = calendar_events(source, context, &calendar, &mut Budget::document());
+                events.extend(found.events);
+                warnings.extend(found.warnings);
             }
-        }
+            Err(error) => {
+                warnings.push(format!("{url}: calendar attachment not readable: {error}"))
+            }
+        },
     }
     (events, warnings)
 }

@@ -94,9 +94,12 @@ fn sniff(body: &[u8]) -> Option<SourceKind> {
 /// UTF-8 when the bytes are valid UTF-8, else what chardetng (Firefox's detector for legacy
 /// pages) guesses — older departmental CMSs still serve windows-1252.
 pub fn decode_text(document: &FetchedDocument) -> String {
-    let declared = document
-        .content_type
-        .as_deref()
+    decode_bytes(&document.body, document.content_type.as_deref())
+}
+
+/// [`decode_text`] for bytes and their Content-Type.
+pub fn decode_bytes(body: &[u8], content_type: Option<&str>) -> String {
+    let declared = content_type
         .and_then(|t| {
             t.split(';').find_map(|p| {
                 p.trim()
@@ -106,19 +109,19 @@ pub fn decode_text(document: &FetchedDocument) -> String {
         })
         .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()));
     if let Some(encoding) = declared {
-        return encoding.decode(&document.body).0.into_owned();
+        return encoding.decode(body).0.into_owned();
     }
-    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(&document.body) {
-        return encoding.decode(&document.body).0.into_owned();
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(body) {
+        return encoding.decode(body).0.into_owned();
     }
-    if let Ok(text) = std::str::from_utf8(&document.body) {
+    if let Ok(text) = std::str::from_utf8(body) {
         return text.to_string();
     }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(&document.body, true);
+    detector.feed(body, true);
     detector
         .guess(None, chardetng::Utf8Detection::Allow)
-        .decode(&document.body)
+        .decode(body)
         .0
         .into_owned()
 }
@@ -145,15 +148,12 @@ pub fn extract(
                     message,
                 })
         }
-        SourceKind::Ical => {
-            let text = decode_text(document);
-            ical::parse(&text)
-                .map(Extracted::Calendar)
-                .map_err(|message| ExtractError::Calendar {
-                    url: document.url.clone(),
-                    message,
-                })
-        }
+        SourceKind::Ical => ical::read(document)
+            .map(Extracted::Calendar)
+            .map_err(|message| ExtractError::Calendar {
+                url: document.url.clone(),
+                message,
+            }),
         SourceKind::Html => {
             let text = decode_text(document);
             html::parse(&text, selectors)

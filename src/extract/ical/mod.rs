@@ -84,6 +84,9 @@ pub struct IcalEvent {
     pub conference: Option<String>,
     /// The line of its BEGIN:VEVENT, for warnings.
     pub line: usize,
+    /// Date, time or rule properties that could not be read, as warnings: the reference
+    /// readers drop such an event whole, and so does the normaliser.
+    pub unreadable: Vec<String>,
 }
 
 impl IcalEvent {
@@ -108,11 +111,56 @@ pub struct CalendarDocument {
     pub skipped: Vec<String>,
 }
 
+/// Reads a fetched calendar: folds are joined on the bytes, before decoding (exporters
+/// fold inside UTF-8 characters), then the text is decoded as any document is and
+/// parsed. Warnings name the file's own line numbers.
+pub fn read(document: &crate::model::FetchedDocument) -> Result<CalendarDocument, String> {
+    let (bytes, lines) = unfold_bytes(&document.body);
+    let text = super::decode_bytes(&bytes, document.content_type.as_deref());
+    parse_unfolded(text.trim_start_matches('\u{feff}'), &lines)
+}
+
 /// Parses calendar text. Fails only when there is no calendar component at all.
 pub fn parse(text: &str) -> Result<CalendarDocument, String> {
-    let text = text.trim_start_matches('\u{feff}');
-    let unfolded = icalendar::parser::unfold(text);
-    let structure = structure::read(&unfolded);
+    let (bytes, lines) = unfold_bytes(text.as_bytes());
+    let unfolded = String::from_utf8_lossy(&bytes);
+    parse_unfolded(unfolded.trim_start_matches('\u{feff}'), &lines)
+}
+
+/// Content lines joined (a line break followed by a space or tab continues the line),
+/// with the physical line each unfolded line starts on.
+fn unfold_bytes(body: &[u8]) -> (Vec<u8>, Vec<usize>) {
+    let mut out = Vec::with_capacity(body.len());
+    let mut starts = vec![1];
+    let mut physical = 1;
+    let mut index = 0;
+    while index < body.len() {
+        let byte = body[index];
+        let break_len = match (byte, body.get(index + 1)) {
+            (b'\r', Some(b'\n')) => 2,
+            (b'\n', _) => 1,
+            _ => 0,
+        };
+        if break_len == 0 {
+            out.push(byte);
+            index += 1;
+            continue;
+        }
+        physical += 1;
+        let next = body.get(index + break_len);
+        if matches!(next, Some(b' ' | b'\t')) {
+            index += break_len + 1;
+            continue;
+        }
+        out.push(b'\n');
+        starts.push(physical);
+        index += break_len;
+    }
+    (out, starts)
+}
+
+fn parse_unfolded(unfolded: &str, lines: &[usize]) -> Result<CalendarDocument, String> {
+    let structure = structure::read(unfolded, lines);
     let has_component = structure.components.iter().any(|c| {
         matches!(
             c.name.as_str(),
@@ -134,9 +182,7 @@ pub fn parse(text: &str) -> Result<CalendarDocument, String> {
     };
     for component in &structure.components {
         match component.name.as_str() {
-            "VEVENT" => document
-                .events
-                .push(event(component, &mut document.skipped)),
+            "VEVENT" => document.events.push(event(component)),
             "VTIMEZONE" => match timezone(component) {
                 Some(zone) => document.timezones.push(zone),
                 None => document.skipped.push(format!(
@@ -150,7 +196,7 @@ pub fn parse(text: &str) -> Result<CalendarDocument, String> {
     Ok(document)
 }
 
-fn event(component: &Comp, warnings: &mut Vec<String>) -> IcalEvent {
+fn event(component: &Comp) -> IcalEvent {
     let mut event = IcalEvent {
         uid: component.text("UID"),
         summary: component.text("SUMMARY"),
@@ -165,9 +211,9 @@ fn event(component: &Comp, warnings: &mut Vec<String>) -> IcalEvent {
         ..IcalEvent::default()
     };
     let label = event.label();
-    let unreadable = |prop: &Prop, warnings: &mut Vec<String>| {
-        warnings.push(format!(
-            "line {}: {label}: {} `{}` is not readable; ignored",
+    let unreadable = |prop: &Prop, event: &mut IcalEvent| {
+        event.unreadable.push(format!(
+            "line {}: {label}: {} `{}` is not readable",
             prop.line,
             prop.name,
             prop.value.trim()
@@ -177,7 +223,7 @@ fn event(component: &Comp, warnings: &mut Vec<String>) -> IcalEvent {
         match prop.name.as_str() {
             "DTSTART" | "DTEND" | "RECURRENCE-ID" => {
                 let Some(time) = values::first_time(prop) else {
-                    unreadable(prop, warnings);
+                    unreadable(prop, &mut event);
                     continue;
                 };
                 match prop.name.as_str() {
@@ -193,12 +239,23 @@ fn event(component: &Comp, warnings: &mut Vec<String>) -> IcalEvent {
             }
             "DURATION" => match values::duration(&prop.value) {
                 Some(duration) => event.duration = Some(duration),
-                None => unreadable(prop, warnings),
+                None => unreadable(prop, &mut event),
             },
-            "RRULE" => event.rrules.push(prop.value.trim().to_string()),
-            "EXRULE" => event.exrules.push(prop.value.trim().to_string()),
-            "EXDATE" => event.exdates.extend(values::times(prop)),
-            "RDATE" => event.rdates.extend(values::rdates(prop)),
+            // An empty RULE is no rule (as the reference readers take it).
+            "RRULE" if !prop.value.trim().is_empty() => {
+                event.rrules.push(prop.value.trim().to_string())
+            }
+            "EXRULE" if !prop.value.trim().is_empty() => {
+                event.exrules.push(prop.value.trim().to_string())
+            }
+            "EXDATE" => match values::times(prop) {
+                Some(times) => event.exdates.extend(times),
+                None => unreadable(prop, &mut event),
+            },
+            "RDATE" => match values::rdates(prop) {
+                Some(rdates) => event.rdates.extend(rdates),
+                None => unreadable(prop, &mut event),
+            },
             "CATEGORIES" => event.categories.extend(
                 split_list(&prop.value)
                     .into_iter()
@@ -293,7 +350,8 @@ fn timezone(component: &Comp) -> Option<VTimezone> {
                 .unwrap_or(offset_to);
             let rdates = part
                 .all("RDATE")
-                .flat_map(values::times)
+                .filter_map(values::times)
+                .flatten()
                 .filter_map(local)
                 .collect();
             Some(Observance {
@@ -328,7 +386,7 @@ mod tests {
         assert_eq!(doc.timezone.as_deref(), Some("America/Toronto"));
         assert_eq!(doc.events.len(), 3, "{:?}", doc.skipped);
         assert!(
-            doc.skipped.iter().any(|w| w.contains("line 30")),
+            doc.skipped.iter().any(|w| w.contains("line 31")),
             "{:?}",
             doc.skipped
         );

@@ -98,14 +98,15 @@ struct Open {
     children: Vec<Comp>,
 }
 
-/// Groups unfolded text into components.
-pub fn read(unfolded: &str) -> Structure {
+/// Groups unfolded text into components; `lines[i]` is the file's line number of
+/// unfolded line `i + 1` (for warnings).
+pub fn read(unfolded: &str, lines: &[usize]) -> Structure {
     let mut out = Structure::default();
     let mut stack: Vec<Open> = Vec::new();
     // Inside a component refused for its depth: skip until its END brings us back.
     let mut skipping: Option<(usize, String, usize)> = None;
     for (index, raw) in unfolded.split('\n').enumerate() {
-        let number = index + 1;
+        let number = lines.get(index).copied().unwrap_or(index + 1);
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() {
             continue;
@@ -379,6 +380,10 @@ fn shorten(line: &str) -> String {
 mod tests {
     use super::*;
 
+    fn read_all(text: &str) -> Structure {
+        read(text, &[])
+    }
+
     fn names(structure: &Structure) -> Vec<String> {
         structure
             .components
@@ -389,7 +394,7 @@ mod tests {
 
     #[test]
     fn components_properties_and_children() {
-        let s = read(
+        let s = read_all(
             "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nSUMMARY:Hi\\, there\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VALARM\nEND:VEVENT\nEND:VCALENDAR\n",
         );
         assert!(s.saw_calendar);
@@ -412,7 +417,7 @@ mod tests {
             text.push_str("END:X\n");
         }
         text.push_str("END:VEVENT\nBEGIN:VEVENT\nUID:fine\nEND:VEVENT\nEND:VCALENDAR\n");
-        let s = read(&text);
+        let s = read_all(&text);
         assert_eq!(names(&s), ["VEVENT"]);
         assert_eq!(s.components[0].text("UID").as_deref(), Some("fine"));
         assert!(
@@ -424,7 +429,7 @@ mod tests {
 
     #[test]
     fn an_unterminated_event_ends_where_the_next_begins() {
-        let s = read(
+        let s = read_all(
             "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nBEGIN:VEVENT\nUID:b\nEND:VEVENT\nBEGIN:VEVENT\nUID:c\nEND:VCALENDAR\n",
         );
         let uids: Vec<_> = s
@@ -439,7 +444,7 @@ mod tests {
 
     #[test]
     fn lenient_lines_are_repaired_and_bad_ones_named() {
-        let s = read(
+        let s = read_all(
             "BEGIN:VCALENDAR\nbegin:vevent\nuid:x\nDTSTART ; TZID = \"Eastern: Time\" : 20260312T120000\nSUMMARY:ok\nEND:VEVENT\nEND:VCALENDAR\n",
         );
         let event = &s.components[0];
@@ -452,7 +457,7 @@ mod tests {
 
     #[test]
     fn components_outside_a_calendar_are_read() {
-        let s = read("BEGIN:VEVENT\nUID:loose\nEND:VEVENT\n");
+        let s = read_all("BEGIN:VEVENT\nUID:loose\nEND:VEVENT\n");
         assert!(!s.saw_calendar);
         assert_eq!(names(&s), ["VEVENT"]);
     }

@@ -61,25 +61,26 @@ pub enum RDate {
     Period { start: IcalTime, end: PeriodEnd },
 }
 
-/// The times of a DATE/DATE-TIME property (EXDATE and RDATE may list several).
-pub fn times(prop: &Prop) -> Vec<IcalTime> {
+/// The times of a DATE/DATE-TIME property (EXDATE and RDATE may list several); `None`
+/// when any of them is unreadable.
+pub fn times(prop: &Prop) -> Option<Vec<IcalTime>> {
     let date_only = prop
         .param("VALUE")
         .is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
     let tzid = tzid(prop);
     prop.value
         .split(',')
-        .filter_map(|value| time(value, date_only, tzid.as_deref()))
+        .map(|value| time(value, date_only, tzid.as_deref()))
         .collect()
 }
 
 /// The first time of a property, if readable.
 pub fn first_time(prop: &Prop) -> Option<IcalTime> {
-    times(prop).into_iter().next()
+    times(prop)?.into_iter().next()
 }
 
-/// The RDATE values of a property: times or periods.
-pub fn rdates(prop: &Prop) -> Vec<RDate> {
+/// The RDATE values of a property: times or periods; `None` when any is unreadable.
+pub fn rdates(prop: &Prop) -> Option<Vec<RDate>> {
     let period = prop
         .param("VALUE")
         .is_some_and(|v| v.eq_ignore_ascii_case("PERIOD"));
@@ -89,7 +90,7 @@ pub fn rdates(prop: &Prop) -> Vec<RDate> {
     let tzid = tzid(prop);
     prop.value
         .split(',')
-        .filter_map(|value| match value.split_once('/') {
+        .map(|value| match value.split_once('/') {
             Some((start, end)) => {
                 let start = time(start, false, tzid.as_deref())?;
                 let end = match duration(end) {

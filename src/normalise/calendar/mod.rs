@@ -205,6 +205,21 @@ impl Reader<'_, '_> {
         event: &'e IcalEvent,
         warnings: &mut Vec<String>,
     ) -> Option<Component<'e>> {
+        if !event.unreadable.is_empty() {
+            for problem in &event.unreadable {
+                warnings.push(format!("{problem}; the event is left out"));
+            }
+            return None;
+        }
+        for rule in event.rrules.iter().chain(&event.exrules) {
+            if let Err(error) = crate::normalise::recurrence::Rule::parse(rule) {
+                warnings.push(format!(
+                    "{}: recurrence rule not understood ({error}); the event is left out",
+                    event.label()
+                ));
+                return None;
+            }
+        }
         let Some(start) = event.start.as_ref() else {
             warnings.push(format!("{}: no DTSTART; skipped", event.label()));
             return None;
@@ -261,7 +276,40 @@ impl Reader<'_, '_> {
                 }
             }
         }
-        let exdates = event.exdates.iter().filter_map(|t| self.time(t)).collect();
+        let exdates: Vec<When> = event.exdates.iter().filter_map(|t| self.time(t)).collect();
+        // As the reference reads a component: floating times take the clock of its first
+        // zoned value (DTSTART, DTEND, an EXDATE, an RDATE), keeping their wall time.
+        let zoned = std::iter::once(&start)
+            .chain(std::iter::once(&end))
+            .chain(&exdates)
+            .chain(&rdates)
+            .find_map(|w| match w {
+                When::At { clock, .. } if !matches!(clock, Clock::Floating) => Some(clock.clone()),
+                _ => None,
+            });
+        let (start, end, exdates, rdates, periods) = match zoned {
+            Some(clock) => {
+                let adopt = |w: When| match w {
+                    When::At {
+                        local,
+                        clock: Clock::Floating,
+                    } => When::At {
+                        local,
+                        clock: clock.clone(),
+                    },
+                    other => other,
+                };
+                (
+                    adopt(start),
+                    adopt(end),
+                    exdates.into_iter().map(adopt).collect(),
+                    rdates.into_iter().map(adopt).collect(),
+                    periods.into_iter().map(|(w, l)| (adopt(w), l)).collect(),
+                )
+            }
+            None => (start, end, exdates, rdates, periods),
+        };
+        let (start, end) = comparable(start, end, self.floating);
         Some(Component {
             event,
             start,
@@ -271,6 +319,33 @@ impl Reader<'_, '_> {
             periods,
             exdates,
         })
+    }
+}
+
+/// A start and end that can be compared, as the reference readers make them: a date
+/// beside a date-time becomes midnight on the date-time's clock, and an end before the
+/// start is read as the start (the two were written the wrong way round).
+fn comparable(start: When, end: When, floating: &Zone) -> (When, When) {
+    let midnight = |date: chrono::NaiveDate, clock: &Clock| {
+        date.and_hms_opt(0, 0, 0).map(|local| When::At {
+            local,
+            clock: clock.clone(),
+        })
+    };
+    let (start, end) = match (&start, &end) {
+        (When::Date(date), When::At { clock, .. }) => match midnight(*date, clock) {
+            Some(start) => (start, end),
+            None => (start, end),
+        },
+        (When::At { clock, .. }, When::Date(date)) => match midnight(*date, clock) {
+            Some(end) => (start, end),
+            None => (start, end),
+        },
+        _ => (start, end),
+    };
+    match end.since(&start, floating) {
+        Some(length) if length < TimeDelta::zero() => (end, start),
+        _ => (start, end),
     }
 }
 

@@ -198,7 +198,7 @@ pub fn occurrences<'c, 'a>(
                             component: over,
                             start: over.start.clone(),
                             end: over.end.clone(),
-                            slot: Some(start),
+                            slot: over.recurrence_id.clone(),
                         });
                     }
                     continue;
@@ -229,6 +229,14 @@ pub fn occurrences<'c, 'a>(
     }
     for (index, (ids, over)) in modifications.iter().enumerate() {
         if used.contains(&index) || (core.is_some() && exdates.excludes_ids(ids)) {
+            continue;
+        }
+        // An out-of-date modification that carries rules of its own, for a slot its
+        // series no longer has, is dropped (recurring_ical_events issues 148, 164, 253).
+        let has_rules = !over.event.rrules.is_empty()
+            || !over.event.rdates.is_empty()
+            || !over.event.exdates.is_empty();
+        if has_rules && core.is_some_and(|c| over.sequence() < c.sequence()) {
             continue;
         }
         out.push(Occurrence {
