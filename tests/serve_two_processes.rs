@@ -44,8 +44,7 @@ async fn serve_sources(upstream: &MockServer, post: &str, event: &str) {
         .await;
     Mock::given(path("/other.xml"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(feed("Registered post"), "application/rss+xml"),
+            ResponseTemplate::new(200).set_body_raw(feed("Registered post"), "application/rss+xml"),
         )
         .mount(upstream)
         .await;
@@ -207,7 +206,10 @@ async fn a_second_process_writes_and_every_output_follows_within_a_second() {
         String::from_utf8_lossy(&added.stderr)
     );
     let (opml_before, _) = get(&client, &base, "/blogroll.opml").await.unwrap();
-    assert!(!opml_before.contains("Registered blog"), "pending is not listed");
+    assert!(
+        !opml_before.contains("Registered blog"),
+        "pending is not listed"
+    );
     let approve_config = config.clone();
     let approved = tokio::task::spawn_blocking(move || {
         bulletin(&approve_config, &["sources", "approve", "registered-blog"])
@@ -226,6 +228,9 @@ async fn a_second_process_writes_and_every_output_follows_within_a_second() {
                 .is_some_and(|(body, _)| body.contains("Registered blog"))
         })
         .await;
-        assert!(listed, "{output} lists the source approved by the CLI within 1 s");
+        assert!(
+            listed,
+            "{output} lists the source approved by the CLI within 1 s"
+        );
     }
 }
