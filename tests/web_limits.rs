@@ -498,3 +498,43 @@ async fn at_most_two_previews_run_at_once() {
         c.1
     );
 }
+
+/// Sends `request` as raw bytes to the real server and reads the whole answer.
+async fn raw(base: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[actix_web::test]
+async fn raw_utf8_in_a_query_is_accepted() {
+    let h = seeded().await;
+    let site = common::Site::start(&h.store);
+    for target in ["/?q=café", "/api/events?q=café", "/posts?q=café&lang=fr"] {
+        let request = format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let answer = raw(&site.base, request.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{target}: {answer}");
+    }
+    let page = raw(
+        &site.base,
+        "GET /?q=café HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".as_bytes(),
+    )
+    .await;
+    assert!(page.contains("value=\"café\""), "the search reads as typed");
+    // Two requests on one connection, the first with a body: both are answered.
+    let pipelined = raw(
+        &site.base,
+        "POST /sources/new HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: 10\r\n\r\nname=café\
+         GET /?q=été HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            .as_bytes(),
+    )
+    .await;
+    assert_eq!(pipelined.matches("HTTP/1.1 ").count(), 2, "{pipelined}");
+    assert!(pipelined.contains("value=\"été\""), "{pipelined}");
+    site.handle.stop(false).await;
+}

@@ -11,6 +11,7 @@ mod conditional;
 mod error;
 mod event_pages;
 mod feeds;
+mod lenient;
 mod page;
 mod pages;
 mod query;
@@ -21,7 +22,7 @@ mod source_pages;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpServer, middleware, web};
+use actix_web::{App, HttpRequest, middleware, web};
 use chrono_tz::Tz;
 use url::Url;
 
@@ -151,37 +152,49 @@ where
 }
 
 /// Builds the HTTP server on `listener`; await the returned server to run it, and use
-/// its handle to stop it.
+/// its handle to stop it. Connections are read through [`lenient::Lenient`], so a raw
+/// UTF-8 query is answered rather than refused by the HTTP decoder.
 pub fn server(
     listener: TcpListener,
     state: AppState,
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
+    use actix_service::{ServiceFactoryExt, fn_service, map_config};
     // Other processes (a cron `bulletin fetch`, a CLI approval) write the same database.
     state.store.watch_foreign_writes();
     let data = web::Data::new(state);
-    let server = HttpServer::new(move || {
-        // No Compress middleware: `conditional` encodes, with an ETag per encoding.
-        App::new()
-            .app_data(data.clone())
-            .wrap(
-                middleware::DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Referrer-Policy", "same-origin"))
-                    // Pages load nothing from another server (departmental firewalls block it)
-                    // and run no script: a source's markup cannot either.
-                    .add((
-                        "Content-Security-Policy",
-                        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
-                         frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-                    )),
-            )
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("bulletin::web"))
-            .configure(configure)
-    })
-    .workers(workers.max(1))
-    .listen(listener)?
-    .shutdown_timeout(5)
-    .run();
+    let server = actix_server::Server::build()
+        .listen("bulletin", listener, move || {
+            let data = data.clone();
+            // No Compress middleware: `conditional` encodes, with an ETag per encoding.
+            let app = App::new()
+                .app_data(data)
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        // Pages load nothing from another server (departmental firewalls
+                        // block it) and run no script: a source's markup cannot either.
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
+                             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+                        )),
+                )
+                .wrap(
+                    middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("bulletin::web"),
+                )
+                .configure(configure);
+            let app = map_config(app, |_| actix_web::dev::AppConfig::default())
+                .map_err(|error: actix_web::Error| error.error_response());
+            fn_service(|stream: actix_rt::net::TcpStream| async move {
+                let peer = stream.peer_addr().ok();
+                Ok::<_, actix_http::error::DispatchError>((lenient::Lenient::new(stream), peer))
+            })
+            .and_then(actix_http::HttpService::build().h1(app))
+        })?
+        .workers(workers.max(1))
+        .shutdown_timeout(5)
+        .run();
     Ok(server)
 }
