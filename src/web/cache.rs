@@ -2,7 +2,7 @@
 //! feed cost one query and one render. Keyed by the view (route, canonical filters,
 //! origin), emptied whenever the store's generation moves on, and bounded by bytes: the
 //! least recently used views go first once the budget ([`DEFAULT_BUDGET_BYTES`] unless
-//! the operator sets another) is spent. A body larger than an eighth of the budget is
+//! the operator sets another) is spent. A view costing more than half the budget is
 //! served but not kept, and views keyed by a time the client chose (`from`, `to`) are kept
 //! only when small (a 256th of the budget), so a crawler walking dates cannot fill the
 //! cache with multi-megabyte calendars.
@@ -16,8 +16,9 @@ use lru::LruCache;
 
 /// The render cache's budget when the operator sets none: 64 MiB.
 pub const DEFAULT_BUDGET_BYTES: usize = 64 * 1024 * 1024;
-/// A view costing more than `budget / LARGEST_SHARE` is served, not kept.
-const LARGEST_SHARE: usize = 8;
+/// A view costing more than `budget / LARGEST_SHARE` is served, not kept (half: the
+/// default budget keeps the full 10,000-event calendar, 11.7 MiB, with its compressed forms).
+const LARGEST_SHARE: usize = 2;
 /// A view keyed by a client-chosen time is kept only up to `budget / SMALL_SHARE`.
 const SMALL_SHARE: usize = 256;
 
@@ -63,7 +64,7 @@ impl Rendered {
 /// How long a view may be kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
-    /// An ordinary view: kept up to an eighth of the budget.
+    /// An ordinary view: kept up to half the budget.
     View,
     /// A view keyed by a time the client chose: kept only while small.
     OnlySmall,
@@ -270,10 +271,10 @@ mod tests {
     #[test]
     fn large_views_are_served_but_not_kept() {
         let cache = RenderCache::new(8_000);
-        // An eighth of the budget is 1,000 bytes: a 600-byte body costs 1,200.
-        cache.put(1, "big".into(), Keep::View, view(600));
+        // Half the budget is 4,000 bytes: a 2,100-byte body costs 4,200.
+        cache.put(1, "big".into(), Keep::View, view(2_100));
         assert!(cache.get(1, "big").is_none());
-        cache.put(1, "fits".into(), Keep::View, view(400));
+        cache.put(1, "fits".into(), Keep::View, view(1_900));
         assert!(cache.get(1, "fits").is_some());
         // A 256th is 31 bytes: a client-chosen window keeps only tiny bodies.
         cache.put(1, "from=x".into(), Keep::OnlySmall, view(40));
