@@ -252,7 +252,9 @@ async fn filters_combine_and_limit_is_checked() {
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         bad.text().await.unwrap(),
-        "limit: `lots` is not a whole number of 1 or more"
+        "limit: `lots` is not a whole number of 1 or more\n\n\
+         limit : « lots » n’est pas un nombre entier d’au moins 1\n",
+        "a feed reader shows plain text, in both languages"
     );
 }
 

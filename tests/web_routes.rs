@@ -105,7 +105,11 @@ where
         .and_then(|rest| rest.split('"').next())
         .unwrap()
         .to_string();
-    assert_eq!(cookie.value(), token);
+    assert_ne!(
+        cookie.value(),
+        token,
+        "the form carries the server's signature of the cookie, not the cookie"
+    );
     (cookie, token)
 }
 

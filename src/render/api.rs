@@ -64,8 +64,8 @@ pub fn events(events: &[StoredEvent]) -> Vec<u8> {
                     department: &l.department,
                 })
                 .collect(),
-            page: format!("/events/{}", s.uid),
-            ics: format!("/events/{}.ics", s.uid),
+            page: crate::web::routes::event_page(&s.uid),
+            ics: crate::web::routes::event_ics(&s.uid),
         })
         .collect();
     serde_json::to_vec_pretty(&serde_json::json!({ "events": items }))

@@ -6,6 +6,7 @@
 use url::form_urlencoded::byte_serialize;
 
 use crate::model::{Event, EventTime};
+use crate::web::routes;
 
 fn encode(text: &str) -> String {
     byte_serialize(text.as_bytes()).collect()
@@ -24,11 +25,7 @@ pub struct SubscriptionLinks {
 
 /// `origin` is `https://host[:port]`; `query` the view's filter query (may be empty).
 pub fn subscription(origin: &str, query: &str, name: &str) -> SubscriptionLinks {
-    let path = if query.is_empty() {
-        "/events.ics".to_string()
-    } else {
-        format!("/events.ics?{query}")
-    };
+    let path = routes::calendar(query);
     let https = format!("{}{path}", origin.trim_end_matches('/'));
     let webcal = match https.split_once("://") {
         Some((_, rest)) => format!("webcal://{rest}"),
@@ -58,7 +55,7 @@ pub struct AddLinks {
 }
 
 pub fn add_to_calendar(origin: &str, uid: &str, event: &Event) -> AddLinks {
-    let ics = format!("{}/events/{uid}.ics", origin.trim_end_matches('/'));
+    let ics = format!("{}{}", origin.trim_end_matches('/'), routes::event_ics(uid));
     let (google_dates, outlook_start, outlook_end, all_day) = match (event.start, event.end) {
         (EventTime::Date(start), end) => {
             let end = match end {

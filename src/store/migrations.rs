@@ -174,6 +174,21 @@ const MIGRATIONS: &[&str] = &[
         CHECK (detected_kind IN ('feed', 'ical', 'html'));
     ALTER TABLE sources ADD COLUMN last_items INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 4: the change counter every writer bumps in its own transaction when something a
+    // page or feed shows changed (so a server notices another process's writes), and
+    // secrets generated once per install (the key CSRF tokens are signed with).
+    r#"
+    CREATE TABLE changes (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        generation INTEGER NOT NULL
+    );
+    INSERT INTO changes (id, generation) VALUES (1, 1);
+
+    CREATE TABLE install_secrets (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    "#,
 ];
 
 /// Brings the database up to the newest schema.

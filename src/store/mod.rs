@@ -1,21 +1,30 @@
 //! The store: the only module that speaks SQL.
 //!
 //! One SQLite file in WAL mode with foreign keys on, migrated at open. One writer
-//! connection behind a mutex (SQLite allows one writer at a time anyway) and a small pool
-//! of readers, so pages and feeds are served while a fetch pass writes. Methods are sync:
+//! connection behind a mutex (SQLite allows one writer at a time anyway) and a bounded pool
+//! of readers (at most [`MAX_READERS`] open; a reader beyond them waits for one to come
+//! back), so pages and feeds are served while a fetch pass writes. Methods are sync:
 //! async callers run them on a blocking thread. Entities are split by file: sources, posts,
-//! fetches.
+//! fetches, events, registrations, secrets.
+//!
+//! The store's *generation* says when what it shows changed: a counter row in the
+//! database (`changes`) that every write bumps inside its own transaction when it changed
+//! something visible. This process reads it from an atomic; [`Store::watch_foreign_writes`]
+//! re-reads it from the database whenever another process (a cron `bulletin fetch`, a CLI
+//! approval) has committed, within [`WATCH_INTERVAL`].
 
 mod events;
 mod fetches;
 mod migrations;
 mod posts;
 mod registrations;
+mod secrets;
 mod sources;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
@@ -44,6 +53,12 @@ pub enum StoreError {
     },
     #[error("database {path}: unknown source `{id}`")]
     UnknownSource { path: String, id: String },
+    #[error("database {path}: all {max} reader connections stayed busy for {seconds} s")]
+    ReadersBusy {
+        path: String,
+        max: usize,
+        seconds: u64,
+    },
 }
 
 /// Handle to the store; cheap to clone.
@@ -55,12 +70,28 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
-    /// Goes up on every committed write: lets renderers cache until the data changes.
+    readers: Mutex<Readers>,
+    /// Signalled when a reader comes back to the pool.
+    reader_returned: Condvar,
+    /// The database's change counter as this process last saw it: lets renderers cache
+    /// until the data changes.
     generation: AtomicU64,
+    watching: AtomicBool,
 }
 
-const MAX_IDLE_READERS: usize = 8;
+/// The reader pool: idle connections, and how many are open in all (idle or in use).
+#[derive(Default)]
+struct Readers {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// The most reader connections open at once; a read beyond them waits.
+pub const MAX_READERS: usize = 8;
+/// How long a read waits for a reader before failing with [`StoreError::ReadersBusy`].
+const READER_WAIT: Duration = Duration::from_secs(10);
+/// How often [`Store::watch_foreign_writes`] asks whether another process committed.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -72,15 +103,22 @@ impl Store {
             source,
         })?;
         migrations::apply(&mut writer).map_err(|source| StoreError::Migration {
+            path: display.clone(),
+            source,
+        })?;
+        let generation = read_generation(&writer).map_err(|source| StoreError::Sqlite {
             path: display,
+            doing: "reading the change counter",
             source,
         })?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
-                generation: AtomicU64::new(1),
+                readers: Mutex::new(Readers::default()),
+                reader_returned: Condvar::new(),
+                generation: AtomicU64::new(generation),
+                watching: AtomicBool::new(false),
             }),
         })
     }
@@ -90,9 +128,41 @@ impl Store {
         &self.inner.path
     }
 
-    /// A number that changes whenever committed data changes.
+    /// A number that changes whenever committed data that a page or feed shows changes,
+    /// whichever process wrote it (foreign writes are seen once [`Store::watch_foreign_writes`]
+    /// runs). An atomic load: cheap enough for every request, and never blocks.
     pub fn generation(&self) -> u64 {
         self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// Reads the change counter from the database now (a foreign write shows at once).
+    pub fn refresh_generation(&self) -> Result<u64, StoreError> {
+        let stored = self.read("reading the change counter", read_generation)?;
+        Ok(self.saw_generation(stored))
+    }
+
+    /// Takes a counter value read from the database; never goes back.
+    fn saw_generation(&self, stored: u64) -> u64 {
+        let before = self.inner.generation.fetch_max(stored, Ordering::AcqRel);
+        before.max(stored)
+    }
+
+    /// Starts (once per store) a thread that notices commits by other processes: every
+    /// [`WATCH_INTERVAL`] it asks SQLite's `PRAGMA data_version` on a connection of its own,
+    /// and when that moved, reads the change counter. The thread ends with the store.
+    pub fn watch_foreign_writes(&self) {
+        if self.inner.watching.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let path = self.inner.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("bulletin-store-watch".into())
+            .spawn(move || watch(weak, &path));
+        if let Err(error) = spawned {
+            tracing::error!(%error, "database {}: cannot watch for other processes' writes", self.inner.path.display());
+            self.inner.watching.store(false, Ordering::Release);
+        }
     }
 
     fn error(&self, doing: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
@@ -123,14 +193,25 @@ impl Store {
         let mut conn = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         let result = (|| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
+            let (value, changed) = f(&tx)?;
+            // The counter moves in the same transaction as the change, so no reader (in
+            // this process or another) sees the data without the new generation.
+            let generation = if changed {
+                Some(tx.query_row(
+                    "UPDATE changes SET generation = generation + 1 WHERE id = 1 RETURNING generation",
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )?)
+            } else {
+                None
+            };
             tx.commit()?;
-            Ok(value)
+            Ok((value, generation))
         })();
         match result {
-            Ok((value, changed)) => {
-                if changed {
-                    self.inner.generation.fetch_add(1, Ordering::AcqRel);
+            Ok((value, generation)) => {
+                if let Some(generation) = generation {
+                    self.saw_generation(generation as u64);
                 }
                 Ok(value)
             }
@@ -138,28 +219,122 @@ impl Store {
         }
     }
 
-    /// Runs `f` on a reader connection from the pool.
+    /// Runs `f` on a reader connection from the pool, waiting for one when all
+    /// [`MAX_READERS`] are in use.
     fn read<T>(
         &self,
         doing: &'static str,
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop();
-        let conn = match pooled {
-            Some(conn) => conn,
-            None => open_connection(&self.inner.path).map_err(self.error("opening a reader"))?,
-        };
-        let result = f(&conn).map_err(self.error(doing));
-        let mut readers = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
-        if readers.len() < MAX_IDLE_READERS {
-            readers.push(conn);
+        let reader = self.reader()?;
+        f(reader.conn.as_ref().expect("held until dropped")).map_err(self.error(doing))
+    }
+
+    /// A reader from the pool (opened when none is idle and fewer than the cap are open).
+    fn reader(&self) -> Result<PooledReader<'_>, StoreError> {
+        let inner = &*self.inner;
+        let mut readers = inner.readers.lock().unwrap_or_else(|e| e.into_inner());
+        let deadline = std::time::Instant::now() + READER_WAIT;
+        loop {
+            if let Some(conn) = readers.idle.pop() {
+                return Ok(PooledReader {
+                    inner,
+                    conn: Some(conn),
+                });
+            }
+            if readers.open < MAX_READERS {
+                readers.open += 1;
+                drop(readers);
+                return match open_connection(&inner.path) {
+                    Ok(conn) => Ok(PooledReader {
+                        inner,
+                        conn: Some(conn),
+                    }),
+                    Err(error) => {
+                        inner.readers.lock().unwrap_or_else(|e| e.into_inner()).open -= 1;
+                        inner.reader_returned.notify_one();
+                        Err(self.error("opening a reader")(error))
+                    }
+                };
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(StoreError::ReadersBusy {
+                    path: inner.path.display().to_string(),
+                    max: MAX_READERS,
+                    seconds: READER_WAIT.as_secs(),
+                });
+            }
+            readers = inner
+                .reader_returned
+                .wait_timeout(readers, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
-        result
+    }
+}
+
+/// A reader connection on loan; it goes back to the pool when dropped (even on panic).
+struct PooledReader<'a> {
+    inner: &'a Inner,
+    conn: Option<Connection>,
+}
+
+impl Drop for PooledReader<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut readers = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
+            readers.idle.push(conn);
+            drop(readers);
+            self.inner.reader_returned.notify_one();
+        }
+    }
+}
+
+fn read_generation(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT generation FROM changes WHERE id = 1", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|g| g as u64)
+}
+
+/// The watcher thread's loop: see [`Store::watch_foreign_writes`].
+fn watch(store: Weak<Inner>, path: &Path) {
+    let conn = match open_connection(path) {
+        Ok(conn) => conn,
+        Err(error) => {
+            tracing::error!(%error, "database {}: cannot open a connection to watch for other processes' writes", path.display());
+            return;
+        }
+    };
+    let mut last_version: Option<i64> = None;
+    let mut reported = false;
+    loop {
+        std::thread::sleep(WATCH_INTERVAL);
+        let Some(inner) = store.upgrade() else {
+            return;
+        };
+        let seen = conn
+            .query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))
+            .and_then(|version| {
+                if last_version == Some(version) {
+                    return Ok(None);
+                }
+                last_version = Some(version);
+                read_generation(&conn).map(Some)
+            });
+        match seen {
+            Ok(Some(generation)) => {
+                inner.generation.fetch_max(generation, Ordering::AcqRel);
+                reported = false;
+            }
+            Ok(None) => {}
+            Err(error) if !reported => {
+                tracing::warn!(%error, "database {}: cannot read the change counter", path.display());
+                reported = true;
+            }
+            Err(_) => {}
+        }
     }
 }
 
@@ -213,4 +388,80 @@ fn fts_query(text: &str) -> Option<String> {
 
 fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_handles_write_reaches_the_generation_through_the_watcher() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.db");
+        let writer = Store::open(&path).unwrap();
+        let server = Store::open(&path).unwrap();
+        server.watch_foreign_writes();
+        let before = server.generation();
+        assert_eq!(writer.generation(), before, "both read the counter at open");
+        writer.sync_config_sources(&[], Utc::now()).unwrap();
+        assert!(
+            writer.generation() > before,
+            "the writer sees its own write at once"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while server.generation() == before && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(
+            server.generation(),
+            writer.generation(),
+            "seen within the watch interval"
+        );
+        assert_eq!(
+            Store::open(&path).unwrap().generation(),
+            writer.generation(),
+            "kept in the file"
+        );
+    }
+
+    #[test]
+    fn a_write_that_changes_nothing_visible_keeps_the_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("b.db")).unwrap();
+        let before = store.generation();
+        store
+            .write_reporting("doing nothing", |_| Ok(((), false)))
+            .unwrap();
+        assert_eq!(store.generation(), before);
+        assert_eq!(store.refresh_generation().unwrap(), before);
+    }
+
+    #[test]
+    fn readers_beyond_the_cap_wait_for_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("b.db")).unwrap();
+        let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..MAX_READERS * 3)
+            .map(|_| {
+                let (store, busy, most) = (store.clone(), busy.clone(), most.clone());
+                std::thread::spawn(move || {
+                    store
+                        .read("testing the pool", |conn| {
+                            let now = busy.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(Duration::from_millis(30));
+                            busy.fetch_sub(1, Ordering::SeqCst);
+                            conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
+                        })
+                        .unwrap()
+                })
+            })
+            .collect();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), 1);
+        }
+        assert!(most.load(Ordering::SeqCst) <= MAX_READERS);
+        assert!(store.inner.readers.lock().unwrap().open <= MAX_READERS);
+    }
 }

@@ -98,29 +98,75 @@ impl Store {
     /// The health of every active source: state, latest fetch, number of posts.
     pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
         self.read("reading source health", |conn| {
-            let sql = format!(
-                "SELECT {SOURCE_COLUMNS}, (SELECT count(*) FROM posts p WHERE p.source_id = s.id),
-                        (SELECT count(*) FROM event_listings l WHERE l.source_id = s.id)
-                 FROM sources s WHERE s.active = 1 ORDER BY s.department, s.name"
-            );
-            let mut stmt = conn.prepare(&sql)?;
-            let mut health: Vec<SourceHealth> = stmt
-                .query_map([], |row| {
-                    let (source, state) = source_and_state(row)?;
-                    Ok(SourceHealth {
-                        source,
-                        state,
-                        post_count: row.get::<_, i64>(19)? as u64,
-                        event_count: row.get::<_, i64>(20)? as u64,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            for entry in &mut health {
-                entry.state.last_fetch = super::fetches::latest_fetch(conn, &entry.source.id)?;
-            }
-            Ok(health)
+            health_where(conn, "s.active = 1", "s.department, s.name", u32::MAX, 0)
         })
     }
+
+    /// One page of [`Store::source_health`]: `limit` sources from `offset`, in the same order.
+    pub fn source_health_page(
+        &self,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<SourceHealth>, StoreError> {
+        self.read("reading a page of source health", |conn| {
+            health_where(conn, "s.active = 1", "s.department, s.name", limit, offset)
+        })
+    }
+
+    /// Up to `limit` active sources whose latest fetch failed, the longest failing first.
+    pub fn failing_sources(&self, limit: u32) -> Result<Vec<SourceHealth>, StoreError> {
+        self.read("reading failing sources", |conn| {
+            health_where(
+                conn,
+                "s.active = 1 AND s.consecutive_failures > 0",
+                "s.consecutive_failures DESC, s.department, s.name",
+                limit,
+                0,
+            )
+        })
+    }
+
+    /// How many sources are active, and how many of them are failing.
+    pub fn source_counts(&self) -> Result<(u64, u64), StoreError> {
+        self.read("counting sources", |conn| {
+            conn.query_row(
+                "SELECT count(*), coalesce(sum(consecutive_failures > 0), 0) FROM sources WHERE active = 1",
+                [],
+                |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+            )
+        })
+    }
+}
+
+/// Source health for the sources matching `condition` (fixed SQL, no values), ordered.
+fn health_where(
+    conn: &rusqlite::Connection,
+    condition: &str,
+    order: &str,
+    limit: u32,
+    offset: u32,
+) -> rusqlite::Result<Vec<SourceHealth>> {
+    let sql = format!(
+        "SELECT {SOURCE_COLUMNS}, (SELECT count(*) FROM posts p WHERE p.source_id = s.id),
+                (SELECT count(*) FROM event_listings l WHERE l.source_id = s.id)
+         FROM sources s WHERE {condition} ORDER BY {order} LIMIT ?1 OFFSET ?2"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut health: Vec<SourceHealth> = stmt
+        .query_map(params![i64::from(limit), i64::from(offset)], |row| {
+            let (source, state) = source_and_state(row)?;
+            Ok(SourceHealth {
+                source,
+                state,
+                post_count: row.get::<_, i64>(19)? as u64,
+                event_count: row.get::<_, i64>(20)? as u64,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for entry in &mut health {
+        entry.state.last_fetch = super::fetches::latest_fetch(conn, &entry.source.id)?;
+    }
+    Ok(health)
 }
 
 fn source_and_state(row: &Row) -> rusqlite::Result<(Source, SourceState)> {

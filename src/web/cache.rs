@@ -1,19 +1,37 @@
 //! Rendered responses kept until the store changes: a thousand readers polling the same
-//! feed cost one query and one render. Keyed by the view (route, filters, origin) and
-//! emptied whenever the store's generation moves on.
+//! feed cost one query and one render. Keyed by the view (route, canonical filters,
+//! origin), emptied whenever the store's generation moves on, and bounded by bytes: the
+//! least recently used views go first once the budget ([`DEFAULT_BUDGET_BYTES`] unless
+//! the operator sets another) is spent. A view costing more than half the budget is
+//! served but not kept, and views keyed by a time the client chose (`from`, `to`) are kept
+//! only when small (a 256th of the budget), so a crawler walking dates cannot fill the
+//! cache with multi-megabyte calendars.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
+use lru::LruCache;
 
-/// A rendered body with its validators.
+/// The render cache's budget when the operator sets none: 64 MiB.
+pub const DEFAULT_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+/// A view costing more than `budget / LARGEST_SHARE` is served, not kept (half: the
+/// default budget keeps the full 10,000-event calendar, 11.7 MiB, with its compressed forms).
+const LARGEST_SHARE: usize = 2;
+/// A view keyed by a client-chosen time is kept only up to `budget / SMALL_SHARE`.
+const SMALL_SHARE: usize = 256;
+
+/// A rendered body with its validators, and its compressed forms once asked for.
 #[derive(Debug)]
 pub struct Rendered {
-    pub body: actix_web::web::Bytes,
+    pub body: Bytes,
     pub content_type: &'static str,
+    /// The strong validator of the identity body (hex digits; the encodings add a suffix).
     pub etag: String,
     pub last_modified: Option<DateTime<Utc>>,
+    pub(super) gzip: OnceLock<Bytes>,
+    pub(super) brotli: OnceLock<Bytes>,
 }
 
 impl Rendered {
@@ -30,26 +48,83 @@ impl Rendered {
             content_type,
             etag,
             last_modified,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
         }
+    }
+
+    /// What keeping this view costs: the identity body, and as much again for the
+    /// compressed forms it may gain (text compresses to well under half, so this bounds
+    /// both together).
+    pub fn cost(&self) -> usize {
+        self.body.len() * 2
     }
 }
 
-/// At most this many views are kept per generation.
-const MAX_ENTRIES: usize = 512;
+/// How long a view may be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// An ordinary view: kept up to half the budget.
+    View,
+    /// A view keyed by a time the client chose: kept only while small.
+    OnlySmall,
+}
 
-#[derive(Default)]
+struct Entries {
+    generation: u64,
+    views: LruCache<String, Arc<Rendered>>,
+    bytes: usize,
+}
+
 pub struct RenderCache {
-    inner: Mutex<(u64, HashMap<String, Arc<Rendered>>)>,
+    budget: usize,
+    inner: Mutex<Entries>,
     /// One lock per view being rendered, so simultaneous misses render once.
     flights: Mutex<HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>>,
 }
 
+impl Default for RenderCache {
+    fn default() -> Self {
+        RenderCache::new(DEFAULT_BUDGET_BYTES)
+    }
+}
+
 impl RenderCache {
+    /// A cache keeping at most `budget` bytes of views.
+    pub fn new(budget: usize) -> RenderCache {
+        RenderCache {
+            budget,
+            inner: Mutex::new(Entries {
+                generation: 0,
+                views: LruCache::unbounded(),
+                bytes: 0,
+            }),
+            flights: Mutex::default(),
+        }
+    }
+
+    /// The bytes the kept views cost now (never more than the budget).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+
+    /// How many views are kept now.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.lock().views.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The kept view `key` of `generation`, marked as just used.
     pub fn get(&self, generation: u64, key: &str) -> Option<Arc<Rendered>> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        (inner.0 == generation)
-            .then(|| inner.1.get(key).cloned())
-            .flatten()
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return None;
+        }
+        inner.views.get(key).cloned()
     }
 
     /// The lock to hold while rendering `key`: the first request renders, the others wait
@@ -71,6 +146,7 @@ impl RenderCache {
         &self,
         generation: u64,
         key: String,
+        keep: Keep,
         render: F,
     ) -> Result<Arc<Rendered>, E>
     where
@@ -86,22 +162,46 @@ impl RenderCache {
             return Ok(rendered);
         }
         let rendered = Arc::new(render().await?);
-        self.put(generation, key, rendered.clone());
+        self.put(generation, key, keep, rendered.clone());
         Ok(rendered)
     }
 
-    /// Keeps `rendered` for `generation`. A render that started before the store moved on
+    /// The most a view may cost and still be kept.
+    fn limit(&self, keep: Keep) -> usize {
+        match keep {
+            Keep::View => self.budget / LARGEST_SHARE,
+            Keep::OnlySmall => self.budget / SMALL_SHARE,
+        }
+    }
+
+    /// Keeps `rendered` for `generation` when it fits its limit, evicting the least
+    /// recently used views to make room. A render that started before the store moved on
     /// is not kept, and never sends the cache back to an older generation.
-    pub fn put(&self, generation: u64, key: String, rendered: Arc<Rendered>) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        if generation < inner.0 {
+    pub fn put(&self, generation: u64, key: String, keep: Keep, rendered: Arc<Rendered>) {
+        let cost = rendered.cost() + key.len();
+        let mut inner = self.lock();
+        if generation < inner.generation {
             return;
         }
-        if inner.0 != generation || inner.1.len() >= MAX_ENTRIES {
-            inner.1.clear();
-            inner.0 = generation;
+        if inner.generation != generation {
+            inner.views.clear();
+            inner.bytes = 0;
+            inner.generation = generation;
         }
-        inner.1.insert(key, rendered);
+        if let Some(old) = inner.views.pop(&key) {
+            inner.bytes -= old.cost() + key.len();
+        }
+        if cost > self.limit(keep) {
+            return;
+        }
+        while inner.bytes + cost > self.budget {
+            match inner.views.pop_lru() {
+                Some((old_key, old)) => inner.bytes -= old.cost() + old_key.len(),
+                None => break,
+            }
+        }
+        inner.bytes += cost;
+        inner.views.put(key, rendered);
     }
 }
 
@@ -109,8 +209,12 @@ impl RenderCache {
 mod tests {
     use super::*;
 
+    fn view(bytes: usize) -> Arc<Rendered> {
+        Arc::new(Rendered::new(vec![b'x'; bytes], "text/plain", None))
+    }
+
     #[test]
-    fn requests_for_one_view_share_a_flight_and_a_generation_change_empties_the_cache() {
+    fn requests_for_one_view_share_a_flight() {
         let cache = RenderCache::default();
         let first = cache.flight("/events.ics");
         let second = cache.flight("/events.ics");
@@ -119,16 +223,71 @@ mod tests {
             "one render at a time per view"
         );
         assert!(!Arc::ptr_eq(&first, &cache.flight("/feed.rss")));
-        drop((first, second));
-        cache.put(
-            1,
-            "/feed.rss".into(),
-            Arc::new(Rendered::new(b"x".to_vec(), "text/plain", None)),
-        );
+    }
+
+    #[test]
+    fn a_generation_change_empties_the_cache() {
+        let cache = RenderCache::default();
+        cache.put(1, "/feed.rss".into(), Keep::View, view(1));
         assert!(cache.get(1, "/feed.rss").is_some());
         assert!(
             cache.get(2, "/feed.rss").is_none(),
             "a newer store generation misses"
         );
+        cache.put(2, "/feed.atom".into(), Keep::View, view(1));
+        assert_eq!(cache.len(), 1, "the old generation's views are gone");
+        assert_eq!(cache.bytes(), 2 + "/feed.atom".len());
+        cache.put(1, "/feed.json".into(), Keep::View, view(1));
+        assert!(
+            cache.get(2, "/feed.json").is_none() && cache.get(1, "/feed.json").is_none(),
+            "a render from before the change is not kept"
+        );
+    }
+
+    #[test]
+    fn the_byte_budget_holds_and_the_least_recently_used_go_first() {
+        // 900 bytes: views of 40 bytes cost 80 plus their key (3 bytes); ten fit.
+        let cache = RenderCache::new(900);
+        for i in 0..10 {
+            cache.put(1, format!("v{i:02}"), Keep::View, view(40));
+        }
+        assert!(cache.bytes() <= 900, "{}", cache.bytes());
+        assert_eq!(cache.len(), 10);
+        // v00 is used, so v01 is the oldest and goes first.
+        assert!(cache.get(1, "v00").is_some());
+        for i in 10..12 {
+            cache.put(1, format!("v{i:02}"), Keep::View, view(40));
+        }
+        assert!(cache.bytes() <= 900, "{}", cache.bytes());
+        assert_eq!(cache.len(), 10);
+        assert!(cache.get(1, "v00").is_some(), "recently used views stay");
+        assert!(
+            cache.get(1, "v01").is_none(),
+            "the least recently used went"
+        );
+        assert!(cache.get(1, "v11").is_some());
+    }
+
+    #[test]
+    fn large_views_are_served_but_not_kept() {
+        let cache = RenderCache::new(8_000);
+        // Half the budget is 4,000 bytes: a 2,100-byte body costs 4,200.
+        cache.put(1, "big".into(), Keep::View, view(2_100));
+        assert!(cache.get(1, "big").is_none());
+        cache.put(1, "fits".into(), Keep::View, view(1_900));
+        assert!(cache.get(1, "fits").is_some());
+        // A 256th is 31 bytes: a client-chosen window keeps only tiny bodies.
+        cache.put(1, "from=x".into(), Keep::OnlySmall, view(40));
+        assert!(cache.get(1, "from=x").is_none());
+        cache.put(1, "from=y".into(), Keep::OnlySmall, view(5));
+        assert!(cache.get(1, "from=y").is_some());
+    }
+
+    #[test]
+    fn replacing_a_view_does_not_count_it_twice() {
+        let cache = RenderCache::new(1_000);
+        cache.put(1, "k".into(), Keep::View, view(10));
+        cache.put(1, "k".into(), Keep::View, view(10));
+        assert_eq!(cache.bytes(), 21);
     }
 }

@@ -2,13 +2,17 @@
 //! `/events/{uid}.ics`. Rendered once per view until the store changes; validators and
 //! 304s as for the feeds; compressed only when the client asks.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 
-use super::cache::Rendered;
+use super::cache::{Keep, Rendered};
+use super::conditional::{self, Vary};
+use super::error::Problem;
 use super::query::ViewQuery;
-use super::{AppState, WebError, conditional};
+use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
 use crate::render::ics::{CalendarMeta, render};
 
@@ -40,8 +44,8 @@ fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
     }
 }
 
-fn respond(req: &HttpRequest, rendered: &Rendered, filename: &str) -> HttpResponse {
-    let mut response = conditional::respond(req, rendered, CALENDAR_CACHE);
+async fn respond(req: &HttpRequest, rendered: Arc<Rendered>, filename: &str) -> HttpResponse {
+    let mut response = conditional::respond(req, rendered, CALENDAR_CACHE, Vary::Encoding).await;
     if let Ok(value) = header::HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
         response
             .headers_mut()
@@ -55,22 +59,37 @@ pub async fn events_ics(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let generation = state.store.generation();
-    let key = format!("/events.ics|{}", query.canonical());
+    let key = format!("{}|{}", routes::CALENDAR, query.canonical());
+    // A window the client chose has endless variants: keep only small ones.
+    let keep = if query.has_window() {
+        Keep::OnlySmall
+    } else {
+        Keep::View
+    };
     let rendered = state
         .cache
-        .get_or_render(generation, key, || async {
-            let default_from = Utc::now() - Duration::days(state.calendar_past_days);
+        .get_or_render(generation, key, keep, || async {
+            let default_from = state.clock.now() - Duration::days(state.calendar_past_days);
             let filter = query.event_filter(state.timezone, Some(default_from), MAX_EVENTS);
             let store = state.store.clone();
             let events = web::block(move || store.events(&filter)).await??;
             let last_modified = events.iter().map(|e| e.changed).max();
-            let body = render(&meta(&query, &state), &events);
+            let meta = meta(&query, &state);
+            let body = web::block(move || render(&meta, &events)).await?;
             Ok::<_, WebError>(Rendered::new(body, CONTENT_TYPE, last_modified))
         })
         .await?;
-    Ok(respond(&req, &rendered, "bulletin-events.ics"))
+    Ok(respond(&req, rendered, "bulletin-events.ics").await)
+}
+
+/// 404 for an unknown event, in both languages.
+fn no_such_event(req: &HttpRequest) -> WebError {
+    WebError::not_found(
+        req,
+        Problem::new("No such event.", "Cet événement n’existe pas."),
+    )
 }
 
 /// `/events/{uid}.ics`: one event, for "add to calendar".
@@ -84,22 +103,18 @@ pub async fn event_ics(
         .strip_suffix(".ics")
         .filter(|u| !u.is_empty() && u.chars().all(|c| c.is_ascii_alphanumeric()))
     else {
-        return Ok(HttpResponse::NotFound()
-            .content_type("text/plain; charset=utf-8")
-            .body("No such event."));
+        return Err(no_such_event(&req));
     };
     let uid = uid.to_string();
     let store = state.store.clone();
     let lookup = uid.clone();
     let Some(event) = web::block(move || store.event(&lookup)).await?? else {
-        return Ok(HttpResponse::NotFound()
-            .content_type("text/plain; charset=utf-8")
-            .body("No such event."));
+        return Err(no_such_event(&req));
     };
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let mut meta = meta(&query, &state);
     meta.name = event.event.title.clone();
     let body = render(&meta, std::slice::from_ref(&event));
-    let rendered = Rendered::new(body, CONTENT_TYPE, Some(event.changed));
-    Ok(respond(&req, &rendered, &format!("{uid}.ics")))
+    let rendered = Arc::new(Rendered::new(body, CONTENT_TYPE, Some(event.changed)));
+    Ok(respond(&req, rendered, &format!("{uid}.ics")).await)
 }

@@ -1,25 +1,23 @@
 //! The event pages: `/` (upcoming events, filtered and paginated), `/archive` (past
 //! events), and `/events/{uid}` (one event; `/events/{uid}.ics` is the calendar layer's).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 
-use super::cache::Rendered;
-use super::feeds::origin;
-use super::pages::{language, switch_url};
-use super::query::{ViewQuery, with_query};
-use super::{AppState, WebError, conditional};
+use super::page::{html, language, origin, switch_url};
+use super::query::ViewQuery;
+use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
 use crate::render::html::events::{
     EventView, EventsView, Facets, FormValues, event_page, events_page,
 };
 use crate::render::links::{add_to_calendar, subscription};
+use crate::store::Store;
 
 const PAGE_SIZE: u32 = 50;
 
-fn facets(state: &AppState) -> Result<Facets, WebError> {
-    let sources = state.store.active_sources()?;
+/// What the filter form offers (blocking: call inside `web::block`).
+fn facets_blocking(store: &Store) -> Result<Facets, WebError> {
+    let sources = store.active_sources()?;
     let mut facets = Facets::default();
     for (source, _) in sources {
         if !source.department.is_empty() && !facets.departments.contains(&source.department) {
@@ -59,7 +57,7 @@ fn page_url(path: &str, query: &ViewQuery, lang: Lang, page: u32) -> String {
         q.push('&');
     }
     q.push_str(&format!("lang={}&page={page}", lang.code()));
-    with_query(path, &q)
+    routes::with_query(path, &q)
 }
 
 async fn listing(
@@ -67,10 +65,10 @@ async fn listing(
     state: web::Data<AppState>,
     archive: bool,
 ) -> Result<HttpResponse, WebError> {
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let lang = language(&req, &query);
     let page = query.page.unwrap_or(1);
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut filter = query.event_filter(
         state.timezone,
         if archive { None } else { Some(now) },
@@ -82,19 +80,19 @@ async fn listing(
         filter.descending = true;
         filter.to = Some(filter.to.map_or(now, |to| to.min(now)));
     }
-    let worker = state.clone();
+    let store = state.store.clone();
     let post_filter = query.text.as_ref().map(|_| crate::store::PostFilter {
         limit: 10,
         ..query.filter()
     });
     let (mut events, facets, posts) = web::block(move || {
-        let events = worker.store.events(&filter)?;
+        let events = store.events(&filter)?;
         // A search also looks through the blog roll.
         let posts = match post_filter {
-            Some(filter) => worker.store.posts(&filter)?,
+            Some(filter) => store.posts(&filter)?,
             None => Vec::new(),
         };
-        Ok::<_, WebError>((events, facets(&worker)?, posts))
+        Ok::<_, WebError>((events, facets_blocking(&store)?, posts))
     })
     .await??;
     let posts: Vec<(String, Option<String>, String)> = posts
@@ -103,7 +101,11 @@ async fn listing(
         .collect();
     let has_next = events.len() > PAGE_SIZE as usize;
     events.truncate(PAGE_SIZE as usize);
-    let path = if archive { "/archive" } else { "/" };
+    let path = if archive {
+        routes::ARCHIVE
+    } else {
+        routes::LISTING
+    };
     let name = format!(
         "{} {}",
         lang.t("calendar.title"),
@@ -129,7 +131,7 @@ async fn listing(
         next_page: has_next.then(|| page_url(path, &query, lang, page + 1)),
         posts: &posts,
     });
-    Ok(html(&req, body, lang, None))
+    Ok(html(&req, body, lang, None).await)
 }
 
 /// The calendar query matching a page's filters: everything but dates, which a
@@ -143,26 +145,6 @@ fn calendar_query(query: &ViewQuery) -> String {
         ..ViewQuery::default()
     };
     calendar.filter_query()
-}
-
-/// A page in `lang`, with validators (Last-Modified when the data says when it changed).
-pub fn html(
-    req: &HttpRequest,
-    body: Vec<u8>,
-    lang: Lang,
-    last_modified: Option<chrono::DateTime<Utc>>,
-) -> HttpResponse {
-    let rendered = Rendered::new(body, "text/html; charset=utf-8", last_modified);
-    let mut response = conditional::respond(req, &rendered, "no-cache");
-    response.headers_mut().insert(
-        header::CONTENT_LANGUAGE,
-        header::HeaderValue::from_static(lang.code()),
-    );
-    response.headers_mut().append(
-        header::VARY,
-        header::HeaderValue::from_static("Accept-Language"),
-    );
-    response
 }
 
 pub async fn upcoming(
@@ -189,19 +171,23 @@ pub async fn event(
     if file.ends_with(".ics") {
         return super::calendar::event_ics(req, web::Path::from(file), state).await;
     }
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let lang = language(&req, &query);
     let not_found = || {
-        HttpResponse::NotFound()
-            .content_type("text/plain; charset=utf-8")
-            .body(lang.t("events.not_found"))
+        WebError::not_found(
+            &req,
+            crate::web::Problem::new(
+                Lang::En.t("events.not_found"),
+                Lang::Fr.t("events.not_found"),
+            ),
+        )
     };
     if file.is_empty() || !file.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Ok(not_found());
+        return Err(not_found());
     }
     let store = state.store.clone();
     let Some(stored) = web::block(move || store.event(&file)).await?? else {
-        return Ok(not_found());
+        return Err(not_found());
     };
     let origin = origin(&req, &state);
     let add = add_to_calendar(&origin, &stored.uid, &stored.event);
@@ -221,7 +207,7 @@ pub async fn event(
             &format!("{} — {d}", lang.t("calendar.title")),
         )
     });
-    let path = format!("/events/{}", stored.uid);
+    let path = routes::event_page(&stored.uid);
     let body = event_page(&EventView {
         lang,
         zone: state.timezone,
@@ -230,5 +216,5 @@ pub async fn event(
         add: &add,
         department_calendar: department_calendar.as_ref(),
     });
-    Ok(html(&req, body, lang, None))
+    Ok(html(&req, body, lang, None).await)
 }

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 
-use super::cache::Rendered;
-use super::query::{ViewQuery, with_query};
-use super::{AppState, WebError, conditional};
+use super::cache::{Keep, Rendered};
+use super::conditional::{self, Vary};
+use super::page::origin;
+use super::query::ViewQuery;
+use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
 use crate::model::{Location, StoredPost};
 use crate::render::{self, FeedMeta};
@@ -25,9 +27,9 @@ enum Format {
 impl Format {
     fn path(self) -> &'static str {
         match self {
-            Format::Rss => "/feed.rss",
-            Format::Atom => "/feed.atom",
-            Format::Json => "/feed.json",
+            Format::Rss => routes::FEED_RSS,
+            Format::Atom => routes::FEED_ATOM,
+            Format::Json => routes::FEED_JSON,
         }
     }
 
@@ -52,29 +54,18 @@ pub async fn json(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     feed(req, state, Format::Json).await
 }
 
-/// The origin self links are built on: the configured base URL, else the request's host.
-pub fn origin(req: &HttpRequest, state: &AppState) -> String {
-    match &state.base_url {
-        Some(base) => base.as_str().trim_end_matches('/').to_string(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-    }
-}
-
 async fn feed(
     req: HttpRequest,
     state: web::Data<AppState>,
     format: Format,
 ) -> Result<HttpResponse, WebError> {
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let origin = origin(&req, &state);
     let key = format!("{}|{}|{}", format.path(), origin, query.canonical());
     let generation = state.store.generation();
     let rendered = state
         .cache
-        .get_or_render(generation, key, || async {
+        .get_or_render(generation, key, Keep::View, || async {
             let (posts, last_changed) = load_posts(&state, &query).await?;
             let meta = feed_meta(&query, &origin, format, last_changed);
             let body = match format {
@@ -99,7 +90,7 @@ async fn feed(
             Ok::<_, WebError>(Rendered::new(body, format.content_type(), last_changed))
         })
         .await?;
-    Ok(conditional::respond(&req, &rendered, FEED_CACHE))
+    Ok(conditional::respond(&req, rendered, FEED_CACHE, Vary::Encoding).await)
 }
 
 fn feed_meta(
@@ -123,8 +114,8 @@ fn feed_meta(
     FeedMeta {
         title,
         description: lang.t("feed.description").to_string(),
-        self_url: format!("{origin}{}", with_query(format.path(), &canonical)),
-        page_url: format!("{origin}{}", with_query("/posts", &filter_query)),
+        self_url: format!("{origin}{}", routes::with_query(format.path(), &canonical)),
+        page_url: format!("{origin}{}", routes::posts(&filter_query)),
         id: format!("urn:bulletin:feed:posts?{filter_query}"),
         updated: last_changed.unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
         language: lang.code().to_string(),
@@ -133,10 +124,10 @@ fn feed_meta(
 
 pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
     let generation = state.store.generation();
-    let key = "/blogroll.opml".to_string();
+    let key = routes::BLOGROLL_OPML.to_string();
     let rendered = state
         .cache
-        .get_or_render(generation, key, || async {
+        .get_or_render(generation, key, Keep::View, || async {
             let store = state.store.clone();
             let sources = web::block(move || store.active_sources()).await??;
             let sources: Vec<_> = sources.into_iter().map(|(source, _)| source).collect();
@@ -144,7 +135,7 @@ pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             Ok::<_, WebError>(Rendered::new(body, "text/x-opml; charset=utf-8", None))
         })
         .await?;
-    Ok(conditional::respond(&req, &rendered, FEED_CACHE))
+    Ok(conditional::respond(&req, rendered, FEED_CACHE, Vary::Encoding).await)
 }
 
 /// The posts a page shows, with when they last changed.

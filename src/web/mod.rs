@@ -1,7 +1,8 @@
 //! The web layer: the only module that knows HTTP routes. Handlers are thin: read the
-//! query, ask the store (on the blocking pool), call a renderer, answer with validators.
-//! [`configure`] lists every route; [`server`] starts on a given listener, so tests bind
-//! port 0 and never wait on a fixed port.
+//! query, ask the store (always on the blocking pool: `tests/invariants_web.rs` checks),
+//! call a renderer, answer with validators. [`configure`] registers every route of
+//! [`routes`]; [`server`] starts on a given listener, so tests bind port 0 and never wait
+//! on a fixed port.
 
 mod api;
 mod cache;
@@ -10,20 +11,31 @@ mod conditional;
 mod error;
 mod event_pages;
 mod feeds;
+mod lenient;
+mod page;
 mod pages;
 mod query;
 mod registration;
+pub mod routes;
 mod source_pages;
 
 use std::net::TcpListener;
+use std::time::Duration;
 
-use actix_web::{App, HttpServer, middleware, web};
+use actix_web::{App, HttpRequest, middleware, web};
 use chrono_tz::Tz;
 use url::Url;
 
-pub use error::WebError;
+pub use cache::DEFAULT_BUDGET_BYTES as DEFAULT_RENDER_CACHE_BYTES;
+pub use error::{Problem, WebError};
 
+use crate::clock::Clock;
 use crate::store::Store;
+
+/// How many registration previews run at once, server-wide.
+pub const MAX_PREVIEWS: usize = 2;
+/// How long a preview waits for one of those before the form answers 429.
+pub const PREVIEW_WAIT: Duration = Duration::from_secs(3);
 
 /// What every handler shares.
 pub struct AppState {
@@ -38,8 +50,16 @@ pub struct AppState {
     pub default_schedule: String,
     /// What registration and moderation need; without it, both are turned off.
     pub registration: Option<Registration>,
+    /// Where every "now" of the web layer comes from.
+    pub clock: Clock,
     cache: cache::RenderCache,
     limiter: registration::Limiter,
+    /// At most [`MAX_PREVIEWS`] previews at once.
+    previews: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The runtime previews run on (the one the state was made in), off the HTTP workers.
+    runtime: Option<tokio::runtime::Handle>,
+    /// The install's key for CSRF tokens, read from the store on first use.
+    csrf_key: tokio::sync::OnceCell<Vec<u8>>,
 }
 
 /// The services behind registration (previews, the first fetch of an approved source)
@@ -60,39 +80,63 @@ impl AppState {
             calendar_past_days: 30,
             default_schedule: crate::config::DEFAULT_SCHEDULE.to_string(),
             registration: None,
+            clock: Clock::system(),
             cache: cache::RenderCache::default(),
             limiter: registration::limiter(),
+            previews: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PREVIEWS)),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+            csrf_key: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Bounds the render cache to `bytes` (default [`DEFAULT_RENDER_CACHE_BYTES`]).
+    pub fn set_render_cache_bytes(&mut self, bytes: usize) {
+        self.cache = cache::RenderCache::new(bytes);
+    }
+
+    /// What the render cache holds now, in bytes (for operators and tests).
+    pub fn render_cache_bytes(&self) -> usize {
+        self.cache.bytes()
     }
 }
 
-/// Every route of the service.
+/// Every route of the service, and how the extractors' refusals are answered.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(get_or_head("/feed.rss", feeds::rss))
-        .service(get_or_head("/feed.atom", feeds::atom))
-        .service(get_or_head("/feed.json", feeds::json))
-        .service(get_or_head("/blogroll.opml", feeds::opml))
-        .service(get_or_head("/events.ics", calendar::events_ics))
-        .service(get_or_head("/events/{file}", event_pages::event))
-        .service(get_or_head("/archive", event_pages::archive))
-        .service(get_or_head("/sources", source_pages::sources))
+    use routes::*;
+    cfg.app_data(web::FormConfig::default().error_handler(error::form_error))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .service(get_or_head(FEED_RSS, feeds::rss))
+        .service(get_or_head(FEED_ATOM, feeds::atom))
+        .service(get_or_head(FEED_JSON, feeds::json))
+        .service(get_or_head(BLOGROLL_OPML, feeds::opml))
+        .service(get_or_head(CALENDAR, calendar::events_ics))
+        .service(get_or_head(EVENT, event_pages::event))
+        .service(get_or_head(ARCHIVE, event_pages::archive))
+        .service(get_or_head(SOURCES, source_pages::sources))
         .service(
-            web::resource("/sources/new")
+            web::resource(SOURCE_NEW)
                 .route(web::get().to(registration::form))
                 .route(web::head().to(registration::form))
                 .route(web::post().to(registration::submit)),
         )
-        .service(get_or_head("/admin", registration::admin))
-        .route("/admin/login", web::post().to(registration::login))
-        .route("/admin/logout", web::post().to(registration::logout))
-        .route("/admin/sources/{id}", web::post().to(registration::decide))
-        .service(get_or_head("/api/events", api::events))
-        .service(get_or_head("/api/posts", api::posts))
-        .service(get_or_head("/api/sources", api::sources))
-        .service(get_or_head("/posts", pages::posts))
-        .service(get_or_head("/healthz", pages::healthz))
-        .service(get_or_head("/static/style.css", pages::stylesheet))
-        .service(get_or_head("/", event_pages::upcoming));
+        .service(get_or_head(ADMIN, registration::admin))
+        .route(ADMIN_LOGIN, web::post().to(registration::login))
+        .route(ADMIN_LOGOUT, web::post().to(registration::logout))
+        .route(ADMIN_DECIDE, web::post().to(registration::decide))
+        .service(get_or_head(API_EVENTS, api::events))
+        .service(get_or_head(API_POSTS, api::posts))
+        .service(get_or_head(API_SOURCES, api::sources))
+        .service(get_or_head(POSTS, pages::posts))
+        .service(get_or_head(HEALTHZ, pages::healthz))
+        .service(get_or_head(STYLESHEET, pages::stylesheet))
+        .service(get_or_head(LISTING, event_pages::upcoming))
+        .default_service(web::to(not_found));
+}
+
+/// Any address no route answers.
+async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, WebError> {
+    Err(WebError::no_such_page(&req))
 }
 
 /// A resource answering GET and HEAD with the same handler (HEAD sends no body).
@@ -108,35 +152,49 @@ where
 }
 
 /// Builds the HTTP server on `listener`; await the returned server to run it, and use
-/// its handle to stop it.
+/// its handle to stop it. Connections are read through [`lenient::Lenient`], so a raw
+/// UTF-8 query is answered rather than refused by the HTTP decoder.
 pub fn server(
     listener: TcpListener,
     state: AppState,
     workers: usize,
 ) -> std::io::Result<actix_web::dev::Server> {
+    use actix_service::{ServiceFactoryExt, fn_service, map_config};
+    // Other processes (a cron `bulletin fetch`, a CLI approval) write the same database.
+    state.store.watch_foreign_writes();
     let data = web::Data::new(state);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .wrap(middleware::Compress::default())
-            .wrap(
-                middleware::DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Referrer-Policy", "same-origin"))
-                    // Pages load nothing from another server (departmental firewalls block it)
-                    // and run no script: a source's markup cannot either.
-                    .add((
-                        "Content-Security-Policy",
-                        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
-                         frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-                    )),
-            )
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("bulletin::web"))
-            .configure(configure)
-    })
-    .workers(workers.max(1))
-    .listen(listener)?
-    .shutdown_timeout(5)
-    .run();
+    let server = actix_server::Server::build()
+        .listen("bulletin", listener, move || {
+            let data = data.clone();
+            // No Compress middleware: `conditional` encodes, with an ETag per encoding.
+            let app = App::new()
+                .app_data(data)
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        // Pages load nothing from another server (departmental firewalls
+                        // block it) and run no script: a source's markup cannot either.
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
+                             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+                        )),
+                )
+                .wrap(
+                    middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("bulletin::web"),
+                )
+                .configure(configure);
+            let app = map_config(app, |_| actix_web::dev::AppConfig::default())
+                .map_err(|error: actix_web::Error| error.error_response());
+            fn_service(|stream: actix_rt::net::TcpStream| async move {
+                let peer = stream.peer_addr().ok();
+                Ok::<_, actix_http::error::DispatchError>((lenient::Lenient::new(stream), peer))
+            })
+            .and_then(actix_http::HttpService::build().h1(app))
+        })?
+        .workers(workers.max(1))
+        .shutdown_timeout(5)
+        .run();
     Ok(server)
 }

@@ -1,39 +1,21 @@
 //! HTML pages (the blog roll for now), the stylesheet, and the health check.
 
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::cache::Rendered;
+use super::conditional::{self, Vary};
 use super::feeds::load_posts;
-use super::query::{ViewQuery, with_query};
-use super::{AppState, WebError, conditional};
+use super::page::{html, language, switch_url};
+use super::query::ViewQuery;
+use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
 use crate::render::html::{FeedLinks, PostsView, posts_page};
 
-/// The reader's language: `?lang=`, else Accept-Language.
-pub fn language(req: &HttpRequest, query: &ViewQuery) -> Lang {
-    query.lang.unwrap_or_else(|| {
-        let header = req
-            .headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        Lang::negotiate(header)
-    })
-}
-
-/// The same page, filters kept, in the other language.
-pub fn switch_url(path: &str, query: &ViewQuery, lang: Lang) -> String {
-    let other = if lang == Lang::En { Lang::Fr } else { Lang::En };
-    let filters = query.filter_query();
-    if filters.is_empty() {
-        format!("{path}?lang={}", other.code())
-    } else {
-        format!("{path}?{filters}&lang={}", other.code())
-    }
-}
-
 pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let lang = language(&req, &query);
     let (posts, last_changed) = load_posts(&state, &query).await?;
     let filter_query = query.filter_query();
@@ -49,11 +31,11 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         q
     };
     let feeds = FeedLinks {
-        rss: with_query("/feed.rss", &feed_query),
-        atom: with_query("/feed.atom", &feed_query),
-        json: with_query("/feed.json", &feed_query),
+        rss: routes::feed_rss(&feed_query),
+        atom: routes::feed_atom(&feed_query),
+        json: routes::feed_json(&feed_query),
     };
-    let switch_url = switch_url("/posts", &query, lang);
+    let switch_url = switch_url(routes::POSTS, &query, lang);
     let filters = query.described();
     let body = posts_page(&PostsView {
         lang,
@@ -64,18 +46,18 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         posts: &posts,
         q: query.text.as_deref().unwrap_or_default(),
     });
-    Ok(super::event_pages::html(&req, body, lang, last_changed))
+    Ok(html(&req, body, lang, last_changed).await)
 }
 
 pub async fn stylesheet(req: HttpRequest) -> HttpResponse {
-    static CSS: std::sync::LazyLock<Rendered> = std::sync::LazyLock::new(|| {
-        Rendered::new(
+    static CSS: std::sync::LazyLock<Arc<Rendered>> = std::sync::LazyLock::new(|| {
+        Arc::new(Rendered::new(
             include_bytes!("../../static/style.css").to_vec(),
             "text/css; charset=utf-8",
             None,
-        )
+        ))
     });
-    conditional::respond(&req, &CSS, "public, max-age=3600")
+    conditional::respond(&req, CSS.clone(), "public, max-age=3600", Vary::Encoding).await
 }
 
 /// Liveness and a glance at the store: 200 when the database answers.

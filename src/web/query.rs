@@ -1,9 +1,13 @@
 //! The query string of a listing or feed: repeatable `source`, `tag` and `department`
-//! filters, `limit`, and `lang`. Unknown parameters are ignored (readers add their own).
+//! filters, `limit`, `lang`, `q`, `from`/`to` and `page`. Unknown parameters are ignored
+//! (readers add their own); lists are sorted and `from`/`to` written one way for one
+//! instant, so the canonical form names a view whatever order or spelling asked for it.
 
+use actix_web::HttpRequest;
 use url::form_urlencoded;
 
 use super::WebError;
+use super::error::Problem;
 use crate::i18n::Lang;
 use crate::store::PostFilter;
 
@@ -27,7 +31,37 @@ pub struct ViewQuery {
 }
 
 impl ViewQuery {
-    pub fn parse(query: &str) -> Result<ViewQuery, WebError> {
+    /// The query of `req`, with times written canonically for `zone`; a bad value is a
+    /// 400 that names the parameter.
+    pub fn read(req: &HttpRequest, zone: chrono_tz::Tz) -> Result<ViewQuery, WebError> {
+        let mut query =
+            ViewQuery::parse(req.query_string()).map_err(|p| WebError::bad_request(req, p))?;
+        query.normalise_times(zone);
+        Ok(query)
+    }
+
+    /// `from` and `to` as one spelling per instant: a date when the time is midnight in
+    /// `zone` (what a date means), else the UTC time (`2026-11-01T13:30:00Z`).
+    pub fn normalise_times(&mut self, zone: chrono_tz::Tz) {
+        for value in [&mut self.from, &mut self.to].into_iter().flatten() {
+            if let Some(at) = parse_when(value, zone) {
+                let local = at.with_timezone(&zone);
+                let midnight = parse_when(&local.format("%Y-%m-%d").to_string(), zone);
+                *value = if midnight == Some(at) {
+                    local.format("%Y-%m-%d").to_string()
+                } else {
+                    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                };
+            }
+        }
+    }
+
+    /// Whether the view is cut by a time the client chose (so there are endless variants).
+    pub fn has_window(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    pub fn parse(query: &str) -> Result<ViewQuery, Problem> {
         let mut view = ViewQuery::default();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             let value = value.trim().to_string();
@@ -40,9 +74,10 @@ impl ViewQuery {
                 "department" => view.departments.push(value),
                 "limit" => {
                     let limit: u32 = value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-                        WebError::BadRequest(format!(
-                            "limit: `{value}` is not a whole number of 1 or more"
-                        ))
+                        Problem::new(
+                            format!("limit: `{value}` is not a whole number of 1 or more"),
+                            format!("limit : « {value} » n’est pas un nombre entier d’au moins 1"),
+                        )
                     })?;
                     view.limit = Some(limit.min(MAX_LIMIT));
                 }
@@ -54,15 +89,25 @@ impl ViewQuery {
                         .ok()
                         .filter(|n| (1..=10_000).contains(n))
                         .ok_or_else(|| {
-                            WebError::BadRequest(format!("page: `{value}` is not a page number"))
+                            Problem::new(
+                                format!("page: `{value}` is not a page number (1 to 10000)"),
+                                format!(
+                                    "page : « {value} » n’est pas un numéro de page (1 à 10000)"
+                                ),
+                            )
                         })?;
                     view.page = Some(page);
                 }
                 "from" | "to" => {
                     if parse_when(&value, chrono_tz::UTC).is_none() {
-                        return Err(WebError::BadRequest(format!(
-                            "{key}: `{value}` is not a date like 2026-11-01 or a time like 2026-11-01T09:00:00-05:00"
-                        )));
+                        return Err(Problem::new(
+                            format!(
+                                "{key}: `{value}` is not a date like 2026-11-01 or a time like 2026-11-01T09:00:00-05:00"
+                            ),
+                            format!(
+                                "{key} : « {value} » n’est ni une date comme 2026-11-01 ni une heure comme 2026-11-01T09:00:00-05:00"
+                            ),
+                        ));
                     }
                     if key == "from" {
                         view.from = Some(value);
@@ -184,15 +229,6 @@ pub fn parse_when(text: &str, zone: chrono_tz::Tz) -> Option<chrono::DateTime<ch
     ))
 }
 
-/// `path` with `query` appended when it is not empty.
-pub fn with_query(path: &str, query: &str) -> String {
-    if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +244,32 @@ mod tests {
             "tag=a&tag=b&department=Health+Canada&limit=10"
         );
         assert_eq!(q.filter().limit, 10);
+    }
+
+    #[test]
+    fn one_instant_is_one_spelling() {
+        let zone = chrono_tz::America::Toronto;
+        let canonical = |q: &str| {
+            let mut view = ViewQuery::parse(q).unwrap();
+            view.normalise_times(zone);
+            view.canonical()
+        };
+        assert_eq!(
+            canonical("from=2026-11-01"),
+            canonical("from=2026-11-01T00:00:00-04:00")
+        );
+        assert_eq!(
+            canonical("from=2026-11-01T04:00:00Z&utm=x"),
+            "from=2026-11-01"
+        );
+        assert_eq!(
+            canonical("to=2026-11-01T09:30:00-04:00"),
+            canonical("to=2026-11-01T13:30:00Z")
+        );
+        assert_eq!(
+            canonical("to=2026-11-01T13:30:00Z"),
+            "to=2026-11-01T13%3A30%3A00Z"
+        );
     }
 
     #[test]

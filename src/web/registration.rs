@@ -1,7 +1,11 @@
 //! Organiser registration (`/sources/new`: preview, then submit a pending source) and
 //! moderation (`/admin`: an administrator approves or rejects). Forms carry a CSRF token
-//! that must match a same-site cookie; POSTs are rate-limited per client address; the
-//! administrator's token comes from the environment and never appears in a page.
+//! bound to the server: the cookie holds a random session value, the form an HMAC-SHA256
+//! of it under the install's secret (kept in the database), so a cookie and field an
+//! attacker makes up never pass. POSTs are rate-limited per client address; previews run
+//! at most [`MAX_PREVIEWS`] at once server-wide, on the service's runtime rather than an
+//! HTTP worker; the administrator's token comes from the environment and never appears
+//! in a page.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -10,13 +14,14 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use chrono::Utc;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::pages::{language, switch_url};
+use super::error::Problem;
+use super::page::{language, switch_url};
 use super::query::ViewQuery;
-use super::{AppState, WebError};
+use super::{AppState, MAX_PREVIEWS, PREVIEW_WAIT, WebError, routes};
 use crate::i18n::Lang;
 use crate::model::{Location, Source, SourceKind};
 use crate::preview::{Preview, preview};
@@ -46,21 +51,52 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The CSRF token of this client (from its cookie), or a new one with the cookie to set.
-fn csrf(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
-    if let Some(cookie) = req.cookie(CSRF_COOKIE) {
-        let value = cookie.value();
-        if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return (value.to_string(), None);
-        }
+/// The install's key for CSRF tokens (made once, kept in the database).
+async fn csrf_key(state: &AppState) -> Result<&[u8], WebError> {
+    let key = state
+        .csrf_key
+        .get_or_try_init(|| async {
+            let store = state.store.clone();
+            web::block(move || store.install_secret("csrf"))
+                .await?
+                .map_err(WebError::from)
+        })
+        .await?;
+    Ok(key.as_slice())
+}
+
+/// The form token of a session: HMAC-SHA256 of the session value under the install's key.
+fn token_for(key: &[u8], session: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(b"bulletin-csrf\n");
+    mac.update(session.as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A session value as the cookie carries it: 64 hex digits.
+fn session_of(req: &HttpRequest) -> Option<String> {
+    let cookie = req.cookie(CSRF_COOKIE)?;
+    let value = cookie.value();
+    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then(|| value.to_string())
+}
+
+/// The CSRF token for this client's session (from its cookie), or a new session with the
+/// cookie to set.
+fn csrf(req: &HttpRequest, key: &[u8]) -> (String, Option<Cookie<'static>>) {
+    if let Some(session) = session_of(req) {
+        return (token_for(key, &session), None);
     }
-    let token = random_token();
-    let cookie = Cookie::build(CSRF_COOKIE, token.clone())
+    let session = random_token();
+    let cookie = Cookie::build(CSRF_COOKIE, session.clone())
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
         .finish();
-    (token, Some(cookie))
+    (token_for(key, &session), Some(cookie))
 }
 
 /// Equal in time independent of where they differ.
@@ -72,9 +108,10 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-fn csrf_ok(req: &HttpRequest, form: &HashMap<String, String>) -> bool {
-    match (req.cookie(CSRF_COOKIE), form.get("csrf")) {
-        (Some(cookie), Some(sent)) => !sent.is_empty() && same(cookie.value(), sent),
+/// Whether the form's token is the server's signature of the cookie's session.
+fn csrf_ok(req: &HttpRequest, key: &[u8], form: &HashMap<String, String>) -> bool {
+    match (session_of(req), form.get("csrf")) {
+        (Some(session), Some(sent)) => same(&token_for(key, &session), sent),
         _ => false,
     }
 }
@@ -190,6 +227,52 @@ fn check(values: &HashMap<String, String>) -> Checked {
     }
 }
 
+/// Runs a preview of `url` on the service's runtime (not this HTTP worker), at most
+/// [`MAX_PREVIEWS`] at once; `None` when none became free within [`PREVIEW_WAIT`].
+async fn run_preview(
+    state: &AppState,
+    registration: &super::Registration,
+    url: &Url,
+) -> Option<Result<Preview, String>> {
+    let permit = tokio::time::timeout(PREVIEW_WAIT, state.previews.clone().acquire_owned())
+        .await
+        .ok()?
+        .ok()?;
+    let fetcher = registration.fetcher.clone();
+    let context = registration.context;
+    let target = url.clone();
+    let work = async move {
+        // The permit goes with the work: a client that hangs up does not free it early.
+        let _permit = permit;
+        preview(&fetcher, &target, &context).await
+    };
+    let joined = match &state.runtime {
+        Some(runtime) => runtime.spawn(work).await,
+        None => tokio::spawn(work).await,
+    };
+    Some(joined.unwrap_or_else(|error| Err(format!("{url}: the preview stopped: {error}"))))
+}
+
+/// 429 when the previews are all taken, in both languages.
+fn previews_busy(req: &HttpRequest) -> HttpResponse {
+    let mut response = actix_web::ResponseError::error_response(&WebError::client(
+        req,
+        StatusCode::TOO_MANY_REQUESTS,
+        Problem::new(
+            format!(
+                "{MAX_PREVIEWS} previews are already running on this server; wait a few seconds and try again."
+            ),
+            format!(
+                "{MAX_PREVIEWS} aperçus sont déjà en cours sur ce serveur ; attendez quelques secondes et réessayez."
+            ),
+        ),
+    ));
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    response
+}
+
 fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) -> PreviewView {
     match result {
         Err(error) => PreviewView {
@@ -203,6 +286,7 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
                 .iter()
                 .take(PREVIEW_ITEMS)
                 .map(|e| {
+                    let now = state.clock.now();
                     let stored = StoredEvent {
                         uid: String::new(),
                         event: e.clone(),
@@ -211,9 +295,9 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
                         sources: Vec::new(),
                         tags: Vec::new(),
                         provenance: Default::default(),
-                        first_seen: Utc::now(),
-                        last_seen: Utc::now(),
-                        changed: Utc::now(),
+                        first_seen: now,
+                        last_seen: now,
+                        changed: now,
                     };
                     (when(lang, state.timezone, &stored, true), e.title.clone())
                 })
@@ -246,13 +330,13 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
 
 /// `GET /sources/new`.
 pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let lang = language(&req, &query);
-    let (token, cookie) = csrf(&req);
+    let (token, cookie) = csrf(&req, csrf_key(&state).await?);
     let disabled = state.registration.is_none();
     let body = source_new_page(&SourceNewView {
         lang,
-        switch_url: &switch_url("/sources/new", &query, lang),
+        switch_url: &switch_url(routes::SOURCE_NEW, &query, lang),
         csrf: &token,
         fields: &fields(&HashMap::new(), &HashMap::new()),
         form_error: disabled.then_some("errors.disabled"),
@@ -268,11 +352,12 @@ pub async fn submit(
     state: web::Data<AppState>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(&req, state.timezone)?;
     let lang = language(&req, &query);
     let values = form.into_inner();
-    let (token, cookie) = csrf(&req);
-    let switch = switch_url("/sources/new", &query, lang);
+    let key = csrf_key(&state).await?;
+    let (token, cookie) = csrf(&req, key);
+    let switch = switch_url(routes::SOURCE_NEW, &query, lang);
     let respond =
         |status, fields: &[Field], form_error, thanks, preview: Option<&PreviewView>, cookie| {
             let body = source_new_page(&SourceNewView {
@@ -300,7 +385,7 @@ pub async fn submit(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         return Ok(response);
     }
-    if !csrf_ok(&req, &values) {
+    if !csrf_ok(&req, key, &values) {
         return Ok(respond(
             StatusCode::FORBIDDEN,
             &fields(&values, &HashMap::new()),
@@ -323,7 +408,10 @@ pub async fn submit(
     let checked = check(&values);
     let submitting = values.get("action").map(String::as_str) == Some("submit");
     let previewed = match &checked.url {
-        Some(url) => Some(preview(&registration.fetcher, url, &registration.context).await),
+        Some(url) => match run_preview(&state, registration, url).await {
+            Some(result) => Some(result),
+            None => return Ok(previews_busy(&req)),
+        },
         None => None,
     };
     let shown = previewed.as_ref().map(|p| preview_view(lang, &state, p));
@@ -353,12 +441,20 @@ pub async fn submit(
             cookie,
         ));
     };
-    let location: Url = found
-        .url
-        .parse()
-        .map_err(|_| WebError::BadRequest(format!("{}: not a URL", found.url)))?;
+    let location: Url = found.url.parse().map_err(|_| {
+        WebError::bad_request(
+            &req,
+            Problem::new(
+                format!("{}: not a URL", found.url),
+                format!("{} : pas une adresse web", found.url),
+            ),
+        )
+    })?;
+    let store = state.store.clone();
+    let name = checked.name.clone();
+    let id = web::block(move || store.free_source_id(&name)).await??;
     let source = Source {
-        id: state.store.free_source_id(&checked.name)?,
+        id,
         name: checked.name.clone(),
         department: checked.department.clone(),
         tags: checked.tags.clone(),
@@ -371,8 +467,8 @@ pub async fn submit(
     };
     let store = state.store.clone();
     let contact = checked.contact.clone();
-    let stored =
-        web::block(move || store.register_source(&source, Some(&contact), Utc::now())).await?;
+    let now = state.clock.now();
+    let stored = web::block(move || store.register_source(&source, Some(&contact), now)).await?;
     match stored {
         Ok(()) => Ok(respond(
             StatusCode::OK,
@@ -432,7 +528,15 @@ impl FromRequest for Admin {
         std::future::ready(if allowed {
             Ok(Admin)
         } else {
-            Err(actix_web::error::ErrorForbidden("Sign in at /admin first."))
+            Err(WebError::client(
+                req,
+                StatusCode::FORBIDDEN,
+                Problem::new(
+                    format!("Sign in at {} first.", routes::ADMIN),
+                    format!("Connectez-vous d’abord à {}.", routes::ADMIN),
+                ),
+            )
+            .into())
         })
     }
 }
@@ -463,9 +567,9 @@ async fn admin_reply(
     state: &AppState,
     reply: Reply<'_>,
 ) -> Result<HttpResponse, WebError> {
-    let query = ViewQuery::parse(req.query_string())?;
+    let query = ViewQuery::read(req, state.timezone)?;
     let lang = language(req, &query);
-    let (token, cookie) = csrf(req);
+    let (token, cookie) = csrf(req, csrf_key(state).await?);
     let disabled = state
         .registration
         .as_ref()
@@ -495,7 +599,7 @@ async fn admin_reply(
     };
     let body = admin_page(&AdminView {
         lang,
-        switch_url: &switch_url("/admin", &query, lang),
+        switch_url: &switch_url(routes::ADMIN, &query, lang),
         csrf: &token,
         disabled,
         signed_in: is_signed_in,
@@ -531,7 +635,7 @@ pub async fn login(
         };
         return admin_reply(&req, &state, reply).await;
     }
-    if !csrf_ok(&req, &form) {
+    if !csrf_ok(&req, csrf_key(&state).await?, &form) {
         return admin_reply(&req, &state, Reply::refused("errors.csrf")).await;
     }
     let expected = state
@@ -546,7 +650,7 @@ pub async fn login(
                 .as_ref()
                 .is_some_and(|u| u.scheme() == "https");
             let cookie = Cookie::build(ADMIN_COOKIE, admin_digest(&token))
-                .path("/admin")
+                .path(routes::ADMIN)
                 .http_only(true)
                 .secure(secure)
                 .same_site(SameSite::Strict)
@@ -582,10 +686,10 @@ pub async fn logout(
     state: web::Data<AppState>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
-    if !csrf_ok(&req, &form) {
+    if !csrf_ok(&req, csrf_key(&state).await?, &form) {
         return admin_reply(&req, &state, Reply::refused("errors.csrf")).await;
     }
-    let mut gone = Cookie::build(ADMIN_COOKIE, "").path("/admin").finish();
+    let mut gone = Cookie::build(ADMIN_COOKIE, "").path(routes::ADMIN).finish();
     gone.make_removal();
     admin_reply(
         &req,
@@ -607,7 +711,7 @@ pub async fn decide(
     state: web::Data<AppState>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, WebError> {
-    if !csrf_ok(&req, &form) {
+    if !csrf_ok(&req, csrf_key(&state).await?, &form) {
         return admin_reply(&req, &state, Reply::refused("errors.csrf")).await;
     }
     let id = path.into_inner();
@@ -615,18 +719,31 @@ pub async fn decide(
     let store = state.store.clone();
     let source = match web::block(move || store.moderate_source(&id, approve)).await? {
         Ok(source) => source,
-        Err(error) => return Err(WebError::BadRequest(error.to_string())),
+        Err(error) => {
+            return Err(WebError::bad_request(
+                &req,
+                Problem::new(
+                    format!("This decision cannot be made: {error}."),
+                    format!("Cette décision est impossible : {error}."),
+                ),
+            ));
+        }
     };
     if approve && let Some(registration) = &state.registration {
         // Scheduled at once: the first fetch runs now, later ones on the schedule.
         let refresher = registration.refresher.clone();
         let store = state.store.clone();
         let id = source.id.clone();
-        actix_web::rt::spawn(async move {
-            if let Ok((source, source_state)) = store.source(&id) {
+        let work = async move {
+            let found = tokio::task::spawn_blocking(move || store.source(&id)).await;
+            if let Ok(Ok((source, source_state))) = found {
                 refresher.refresh_source(&source, &source_state).await;
             }
-        });
+        };
+        match &state.runtime {
+            Some(runtime) => drop(runtime.spawn(work)),
+            None => drop(actix_web::rt::spawn(work)),
+        }
     }
     let key = if approve {
         "admin.approved"

@@ -11,6 +11,7 @@ use crate::i18n::Lang;
 use crate::model::{EventStatus, EventTime};
 use crate::render::links::{AddLinks, SubscriptionLinks};
 use crate::store::StoredEvent;
+use crate::web::routes;
 
 /// What the filter form offers.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -205,9 +206,9 @@ pub fn events_page(view: &EventsView<'_>) -> Vec<u8> {
         days.last_mut().expect("pushed above").events.push(row);
     }
     let (title_key, intro_key, form_action, nav) = if view.archive {
-        ("archive.title", "archive.intro", "/archive", "archive")
+        ("archive.title", "archive.intro", routes::ARCHIVE, "archive")
     } else {
-        ("events.title", "events.intro", "/", "events")
+        ("events.title", "events.intro", routes::LISTING, "events")
     };
     let page = EventsPage {
         lang: view.lang,

@@ -2,6 +2,7 @@
 //! structs here are the templates' whole input: text is escaped by the engine, and the
 //! only HTML passed through (`|safe`) is post bodies the normaliser already sanitised.
 
+pub mod error;
 pub mod events;
 pub mod registration;
 pub mod sources;
@@ -11,6 +12,7 @@ use chrono_tz::Tz;
 
 use crate::i18n::Lang;
 use crate::model::StoredPost;
+use crate::web::routes;
 
 /// Links to the same view as a feed, in each format.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,6 +3,7 @@
 use askama::Template;
 
 use crate::i18n::Lang;
+use crate::web::routes;
 
 /// One form field as the page shows it.
 pub struct Field {

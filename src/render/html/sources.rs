@@ -1,5 +1,7 @@
 //! The sources page: every source with its kind, department, last fetch and outcome in
-//! plain words, how much it has given, and when it is fetched next.
+//! plain words, how much it has given, and when it is fetched next; a page of them at a
+//! time, the first page opening with the sources that are failing now. Pure: the time
+//! ("now", for backoffs) is passed in.
 
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -8,6 +10,7 @@ use chrono_tz::Tz;
 use crate::i18n::Lang;
 use crate::model::{FetchOutcome, Location, SourceKind};
 use crate::store::SourceHealth;
+use crate::web::routes;
 
 pub struct SourceRow {
     pub id: String,
@@ -32,6 +35,11 @@ struct SourcesPage<'a> {
     nav: &'static str,
     switch_url: &'a str,
     rows: Vec<SourceRow>,
+    failing: Vec<SourceRow>,
+    failing_count: u64,
+    total: u64,
+    previous_page: Option<String>,
+    next_page: Option<String>,
 }
 
 /// Inputs of the sources page; `next` gives each source's next scheduled fetch.
@@ -39,14 +47,39 @@ pub struct SourcesView<'a> {
     pub lang: Lang,
     pub zone: Tz,
     pub switch_url: &'a str,
+    /// This page's sources.
     pub health: &'a [SourceHealth],
+    /// The failing sources summarised above the table (the first page only; else empty).
+    pub failing: &'a [SourceHealth],
+    /// How many sources fail in all, and how many are active.
+    pub failing_count: u64,
+    pub total: u64,
+    pub previous_page: Option<String>,
+    pub next_page: Option<String>,
     pub next: &'a dyn Fn(&SourceHealth) -> Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
 }
 
 pub fn sources_page(view: &SourcesView<'_>) -> Vec<u8> {
+    let page = SourcesPage {
+        lang: view.lang,
+        nav: "sources",
+        switch_url: view.switch_url,
+        rows: rows(view, view.health),
+        failing: rows(view, view.failing),
+        failing_count: view.failing_count,
+        total: view.total,
+        previous_page: view.previous_page.clone(),
+        next_page: view.next_page.clone(),
+    };
+    page.render()
+        .expect("templates render plain data")
+        .into_bytes()
+}
+
+fn rows(view: &SourcesView<'_>, health: &[SourceHealth]) -> Vec<SourceRow> {
     let lang = view.lang;
-    let rows = view
-        .health
+    health
         .iter()
         .map(|h| {
             let last = h.state.last_fetch.as_ref();
@@ -57,7 +90,7 @@ pub fn sources_page(view: &SourcesView<'_>) -> Vec<u8> {
                 None => (None, ""),
             };
             let next = match h.state.next_attempt_after {
-                Some(until) if until > Utc::now() => format!(
+                Some(until) if until > view.now => format!(
                     "{} {}",
                     lang.t("sources.backoff"),
                     lang.date_time(until, view.zone)
@@ -90,14 +123,5 @@ pub fn sources_page(view: &SourcesView<'_>) -> Vec<u8> {
                 next,
             }
         })
-        .collect();
-    let page = SourcesPage {
-        lang,
-        nav: "sources",
-        switch_url: view.switch_url,
-        rows,
-    };
-    page.render()
-        .expect("templates render plain data")
-        .into_bytes()
+        .collect()
 }
