@@ -19,7 +19,7 @@ use actix_web::web::{self, Bytes};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use chrono::{Duration, TimeZone, Utc};
 
-use bulletin::config::FetchSettings;
+use bulletin::fetch::FetchSettings;
 use bulletin::fetch::{Fetcher, install_tls_provider};
 use bulletin::model::{FetchOutcome, FetchRecord, Location, Source, SourceKind};
 use bulletin::refresh::Refresher;
@@ -156,7 +156,7 @@ async fn run(feeds: usize, items: usize) {
     let fetcher = Fetcher::new(settings).expect("fetcher");
     let context = bulletin::refresh::Context {
         display_zone: chrono_tz::America::Toronto,
-        events: bulletin::config::EventSettings::default(),
+        events: bulletin::harvest::EventSettings::default(),
         clock: bulletin::clock::Clock::system(),
     };
     let refresher = Refresher::new(fetcher, store.clone(), context);

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::clock::Clock;
 use anyhow::{Context, Result, bail};
-use chrono::Utc;
 
 use crate::config::Config;
 use crate::fetch::Fetcher;
@@ -15,7 +15,7 @@ use crate::model::{FetchOutcome, FetchRecord, Source, SourceState};
 use crate::refresh::{self, Attempt, Refresher};
 use crate::render::summary;
 use crate::store::Store;
-use crate::{schedule, web};
+use crate::web;
 
 /// Logs go to stderr; `RUST_LOG` adjusts the level (default: info).
 pub fn init_logging() {
@@ -38,7 +38,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn open(config_path: &Path) -> Result<(Config, Store)> {
     let config = Config::load(config_path)?;
     let store = Store::open(&config.settings.database)?;
-    store.sync_config_sources(&config.sources, Utc::now())?;
+    store.sync_config_sources(&config.sources, Clock::system().now())?;
     Ok((config, store))
 }
 
@@ -115,7 +115,7 @@ fn outcome_word(record: &FetchRecord) -> String {
 /// `bulletin sources list`.
 pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
     let (config, store) = open(config_path)?;
-    let now = Utc::now();
+    let now = Clock::system().now();
     let health = store.source_health()?;
     let problems: Vec<String> = health
         .iter()
@@ -153,7 +153,12 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
                 Some(until) if until > now => {
                     format!("backing off until {}", until.format("%H:%M UTC"))
                 }
-                _ => schedule::next_run(&h.source, &config.settings.schedule, now)
+                _ => h
+                    .source
+                    .schedule
+                    .as_ref()
+                    .unwrap_or(&config.settings.schedule)
+                    .next_after(now)
                     .map_or("-".into(), |t| t.format("%H:%M UTC").to_string()),
             };
             vec![
@@ -367,7 +372,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
                 Err(error) => tracing::error!(%error, "cannot list sources"),
             }
         });
-        let mut scheduler = schedule::start(
+        let mut scheduler = crate::tick::start(
             refresher,
             store,
             config.settings.schedule.clone(),
@@ -429,7 +434,7 @@ pub fn add_source(
         selectors: None,
         events_from_links: false,
     };
-    store.register_source(&source, contact, Utc::now())?;
+    store.register_source(&source, contact, Clock::system().now())?;
     if approve {
         store.moderate_source(&id, true)?;
         println!(

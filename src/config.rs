@@ -13,7 +13,10 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::fetch::FetchSettings;
+use crate::harvest::EventSettings;
 use crate::model::{Location, Selectors, Source, SourceKind};
+use crate::schedule::Schedule;
 
 /// A problem with the configuration file, located as precisely as we can.
 #[derive(Debug, thiserror::Error)]
@@ -40,61 +43,12 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub database: PathBuf,
     pub timezone: Tz,
-    pub schedule: String,
+    pub schedule: Schedule,
     pub allow_private_networks: bool,
     pub base_url: Option<Url>,
     pub admin_token_env: Option<String>,
     pub fetch: FetchSettings,
     pub events: EventSettings,
-}
-
-/// How far around today recurring series are expanded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EventSettings {
-    pub window_past_days: i64,
-    pub window_future_days: i64,
-}
-
-impl Default for EventSettings {
-    fn default() -> Self {
-        EventSettings {
-            window_past_days: 30,
-            window_future_days: 365,
-        }
-    }
-}
-
-/// Limits and manners of the fetcher.
-#[derive(Debug, Clone)]
-pub struct FetchSettings {
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub max_body_bytes: u64,
-    pub max_concurrent: usize,
-    pub max_per_host: usize,
-    pub retries: u32,
-    pub retry_base_delay: Duration,
-    pub max_redirects: usize,
-    /// Extra PEM certificates to trust besides the system store.
-    pub ca_bundle: Option<PathBuf>,
-    pub allow_private_networks: bool,
-}
-
-impl Default for FetchSettings {
-    fn default() -> Self {
-        FetchSettings {
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            max_body_bytes: 10 * 1024 * 1024,
-            max_concurrent: 16,
-            max_per_host: 2,
-            retries: 2,
-            retry_base_delay: Duration::from_millis(500),
-            max_redirects: 10,
-            ca_bundle: None,
-            allow_private_networks: false,
-        }
-    }
 }
 
 impl Default for Settings {
@@ -103,7 +57,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".parse().expect("literal address"),
             database: PathBuf::from("bulletin.db"),
             timezone: chrono_tz::America::Toronto,
-            schedule: DEFAULT_SCHEDULE.to_string(),
+            schedule: Schedule::parse(DEFAULT_SCHEDULE).expect("the default schedule is valid"),
             allow_private_networks: false,
             base_url: None,
             admin_token_env: None,
@@ -267,8 +221,7 @@ impl Checker<'_> {
             settings.timezone = self.zone(&zone, "settings.timezone")?;
         }
         if let Some(schedule) = raw.schedule {
-            self.cron(&schedule, "settings.schedule")?;
-            settings.schedule = schedule.into_inner();
+            settings.schedule = self.cron(&schedule, "settings.schedule")?;
         }
         if let Some(base_url) = raw.base_url {
             let url = self.http_url(&base_url, "settings.base_url")?;
@@ -357,9 +310,10 @@ impl Checker<'_> {
             })?),
             None => None,
         };
-        if let Some(schedule) = &raw.schedule {
-            self.cron(schedule, &field("schedule"))?;
-        }
+        let schedule = match &raw.schedule {
+            Some(schedule) => Some(self.cron(schedule, &field("schedule"))?),
+            None => None,
+        };
         let timezone = match &raw.timezone {
             Some(zone) => Some(self.zone(zone, &field("timezone"))?),
             None => None,
@@ -413,7 +367,7 @@ impl Checker<'_> {
                 .collect(),
             kind,
             location,
-            schedule: raw.schedule.map(Spanned::into_inner),
+            schedule,
             timezone,
             selectors,
             events_from_links: raw.events_from_links.unwrap_or(false),
@@ -450,10 +404,8 @@ impl Checker<'_> {
         })
     }
 
-    fn cron(&self, schedule: &Spanned<String>, field: &str) -> Result<(), ConfigError> {
-        crate::schedule::parse_cron(schedule.get_ref())
-            .map(|_| ())
-            .map_err(|e| self.invalid(schedule, field, e))
+    fn cron(&self, schedule: &Spanned<String>, field: &str) -> Result<Schedule, ConfigError> {
+        Schedule::parse(schedule.get_ref()).map_err(|e| self.invalid(schedule, field, e))
     }
 
     fn http_url(&self, url: &Spanned<String>, field: &str) -> Result<Url, ConfigError> {
@@ -502,7 +454,7 @@ mod tests {
     fn defaults_apply_when_settings_are_absent() {
         let config = parse("").unwrap();
         assert_eq!(config.settings.timezone, chrono_tz::America::Toronto);
-        assert_eq!(config.settings.schedule, DEFAULT_SCHEDULE);
+        assert_eq!(config.settings.schedule.as_str(), DEFAULT_SCHEDULE);
         assert_eq!(config.settings.listen.to_string(), "127.0.0.1:8080");
     }
 

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 
 use crate::budget::Budget;
 use crate::clock::Clock;
-use crate::config::EventSettings;
 use crate::extract::html::PageEvent;
 use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
@@ -51,6 +50,22 @@ pub enum FollowUp {
     Calendar { url: String },
     /// The page a feed entry links to, for a source whose entries are events.
     EventPage { url: String },
+}
+
+/// How far around today recurring series are expanded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSettings {
+    pub window_past_days: i64,
+    pub window_future_days: i64,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings {
+            window_past_days: 30,
+            window_future_days: 365,
+        }
+    }
 }
 
 /// What extraction needs besides the document.

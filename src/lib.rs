@@ -21,4 +21,5 @@ pub mod refresh;
 pub mod render;
 pub mod schedule;
 pub mod store;
+pub mod tick;
 pub mod web;

@@ -81,8 +81,8 @@ pub struct Source {
     pub tags: Vec<String>,
     pub kind: Option<SourceKind>,
     pub location: Location,
-    /// A six-field cron expression overriding the global schedule.
-    pub schedule: Option<String>,
+    /// Its own refresh schedule, overriding the global one.
+    pub schedule: Option<crate::schedule::Schedule>,
     /// The zone for times the source writes without one.
     pub timezone: Option<Tz>,
     pub selectors: Option<Selectors>,

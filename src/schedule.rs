@@ -1,10 +1,7 @@
-//! When sources are fetched: cron schedules (six fields, seconds first, UTC), which
-//! sources are due at a tick, and how a failing source backs off.
-//!
-//! The scheduler itself is small, as in Miniflux: one job ticks every minute, asks the
-//! store for active sources, keeps those whose own schedule has come round since their
-//! last attempt and whose backoff has passed, and hands them to the refresher. A source
-//! added while the service runs is therefore picked up at the next tick.
+//! When sources are fetched: cron schedules (six fields, seconds first, UTC), parsed once
+//! into a [`Schedule`]; which sources are due at a tick; and how a failing source backs
+//! off. Policy only (no I/O): the job that ticks every minute and hands due sources to
+//! the refresher is [`crate::tick`].
 
 use std::time::Duration;
 
@@ -12,35 +9,75 @@ use chrono::{DateTime, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 
-use crate::model::{Source, SourceState};
-
-/// The tick of the scheduler job (every minute, at second 0).
-pub const TICK: &str = "0 * * * * *";
-
 /// Backoff after the first failure; doubles with each further failure.
 const FIRST_BACKOFF: Duration = Duration::from_secs(5 * 60);
 /// A failing source is still tried at least this often: we never give up for good.
 const MAX_BACKOFF: Duration = Duration::from_secs(12 * 60 * 60);
 
-/// Parses a six-field cron expression the way the scheduler reads it.
-pub fn parse_cron(expression: &str) -> Result<Cron, String> {
-    let fields = expression.split_whitespace().count();
-    if fields != 6 {
-        return Err(format!(
-            "`{expression}` has {fields} fields; write six, seconds first, as in \"0 */30 * * * *\""
-        ));
+/// A six-field cron schedule (seconds first, UTC), parsed once — as tokio-cron-scheduler
+/// reads it, through croner.
+#[derive(Clone)]
+pub struct Schedule {
+    expression: String,
+    cron: Cron,
+}
+
+impl Schedule {
+    /// Parses a six-field cron expression; the error says what is wrong with it.
+    pub fn parse(expression: &str) -> Result<Schedule, String> {
+        let fields = expression.split_whitespace().count();
+        if fields != 6 {
+            return Err(format!(
+                "`{expression}` has {fields} fields; write six, seconds first, as in \"0 */30 * * * *\""
+            ));
+        }
+        let cron = CronParser::builder()
+            .seconds(Seconds::Required)
+            .dom_and_dow(true)
+            .build()
+            .parse(expression)
+            .map_err(|e| format!("`{expression}` is not a cron schedule: {e}"))?;
+        Ok(Schedule {
+            expression: expression.to_string(),
+            cron,
+        })
     }
-    CronParser::builder()
-        .seconds(Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(expression)
-        .map_err(|e| format!("`{expression}` is not a cron schedule: {e}"))
+
+    /// The expression as written.
+    pub fn as_str(&self) -> &str {
+        &self.expression
+    }
+
+    /// The next time the schedule fires after `after` (whole seconds: a last attempt
+    /// at 10:30:00.300 must not push the next run to 10:31:00.300).
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.cron
+            .find_next_occurrence(&whole_seconds(after), false)
+            .ok()
+    }
+}
+
+impl PartialEq for Schedule {
+    fn eq(&self, other: &Schedule) -> bool {
+        self.expression == other.expression
+    }
+}
+
+impl std::fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Schedule({:?})", self.expression)
+    }
+}
+
+impl std::fmt::Display for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.expression)
+    }
 }
 
 /// How long to leave a source alone after `failures` consecutive failures, at least as
-/// long as the server's Retry-After.
-/// A server's Retry-After is honoured up to [`MAX_BACKOFF`], never beyond.
+/// long as the server's Retry-After. A server's Retry-After is honoured up to
+/// [`max_backoff`], never beyond.
 pub fn backoff(failures: u32, retry_after: Option<Duration>) -> Duration {
     let exponent = failures.saturating_sub(1).min(16);
     let doubled = FIRST_BACKOFF.saturating_mul(1 << exponent).min(MAX_BACKOFF);
@@ -54,120 +91,54 @@ pub const fn max_backoff() -> Duration {
     MAX_BACKOFF
 }
 
-/// A time with its fraction of a second dropped: schedules fire on whole seconds, and a
-/// last attempt at 10:30:00.300 must not push the next run to 10:31:00.300.
-fn whole_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
+/// A time with its fraction of a second dropped: schedules fire on whole seconds.
+pub fn whole_seconds(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time)
 }
 
 /// The tick's nominal time: the minute it fired for, however late the job ran.
-fn tick_time(time: DateTime<Utc>) -> DateTime<Utc> {
+pub fn tick_time(time: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(time.timestamp() - time.timestamp().rem_euclid(60), 0).unwrap_or(time)
 }
 
-/// The next time the source's schedule (or the default) fires after `after`.
-pub fn next_run(
-    source: &Source,
-    default_schedule: &str,
-    after: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let expression = source.schedule.as_deref().unwrap_or(default_schedule);
-    parse_cron(expression)
-        .ok()?
-        .find_next_occurrence(&whole_seconds(after), false)
-        .ok()
-}
-
-/// Whether a scheduled pass at `now` should fetch the source: never attempted, or its
-/// schedule has fired since the last attempt, and any backoff has run out.
+/// Whether a scheduled pass at `now` should fetch a source on `schedule`: never
+/// attempted, or its schedule has fired since the last attempt, and any backoff has run
+/// out.
 pub fn is_due(
-    source: &Source,
-    state: &SourceState,
-    default_schedule: &str,
+    schedule: &Schedule,
+    last_attempt: Option<DateTime<Utc>>,
+    next_attempt_after: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> bool {
     let now = whole_seconds(now);
-    if state
-        .next_attempt_after
-        .is_some_and(|until| whole_seconds(until) > now)
-    {
+    if next_attempt_after.is_some_and(|until| whole_seconds(until) > now) {
         return false;
     }
-    match state.last_attempt {
+    match last_attempt {
         None => true,
-        Some(last) => next_run(source, default_schedule, last).is_some_and(|next| next <= now),
+        Some(last) => schedule.next_after(last).is_some_and(|next| next <= now),
     }
-}
-
-/// A scheduling problem at start-up.
-#[derive(Debug, thiserror::Error)]
-#[error("scheduler: {0}")]
-pub struct ScheduleError(#[from] tokio_cron_scheduler::JobSchedulerError);
-
-/// Starts the minute tick that refreshes due sources. Shut the returned scheduler down
-/// on exit.
-pub async fn start(
-    refresher: crate::refresh::Refresher,
-    store: crate::store::Store,
-    default_schedule: String,
-    clock: crate::clock::Clock,
-) -> Result<tokio_cron_scheduler::JobScheduler, ScheduleError> {
-    use tokio_cron_scheduler::{Job, JobScheduler};
-    let scheduler = JobScheduler::new().await?;
-    let job = Job::new_async(TICK, move |_id, _scheduler| {
-        let refresher = refresher.clone();
-        let store = store.clone();
-        let default_schedule = default_schedule.clone();
-        Box::pin(async move {
-            let now = tick_time(clock.now());
-            let listed = tokio::task::spawn_blocking(move || store.active_sources()).await;
-            let sources = match listed {
-                Ok(Ok(sources)) => sources,
-                Ok(Err(error)) => return tracing::error!(%error, "scheduler cannot list sources"),
-                Err(error) => return tracing::error!(%error, "scheduler task failed"),
-            };
-            let due: Vec<_> = sources
-                .into_iter()
-                .filter(|(source, state)| is_due(source, state, &default_schedule, now))
-                .collect();
-            if due.is_empty() {
-                return;
-            }
-            let records = refresher.refresh_all(due, |_| {}).await;
-            crate::refresh::log_pass("scheduled", &records);
-        })
-    })?;
-    scheduler.add(job).await?;
-    scheduler.start().await?;
-    Ok(scheduler)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Location;
     use chrono::TimeZone;
 
-    fn source(schedule: Option<&str>) -> Source {
-        Source {
-            id: "s".into(),
-            name: "S".into(),
-            department: String::new(),
-            tags: vec![],
-            kind: None,
-            location: Location::Url("https://example.org/feed".parse().unwrap()),
-            schedule: schedule.map(str::to_string),
-            timezone: None,
-            selectors: None,
-            events_from_links: false,
-        }
+    fn every(expression: &str) -> Schedule {
+        Schedule::parse(expression).unwrap()
     }
 
     #[test]
     fn cron_needs_six_fields() {
-        assert!(parse_cron("0 */30 * * * *").is_ok());
-        assert!(parse_cron("*/30 * * * *").unwrap_err().contains("5 fields"));
-        assert!(parse_cron("0 99 * * * *").is_err());
+        assert!(Schedule::parse("0 */30 * * * *").is_ok());
+        assert!(
+            Schedule::parse("*/30 * * * *")
+                .unwrap_err()
+                .contains("5 fields")
+        );
+        assert!(Schedule::parse("0 99 * * * *").is_err());
+        assert_eq!(every("0 0 * * * *"), every("0 0 * * * *"));
     }
 
     #[test]
@@ -193,15 +164,10 @@ mod tests {
     #[test]
     fn fractions_of_a_second_never_skip_a_run() {
         let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        let every_minute = source(Some("0 * * * * *"));
-        let state = SourceState {
-            last_attempt: Some(at("2026-11-24T10:30:00.300Z")),
-            ..SourceState::default()
-        };
         assert!(is_due(
-            &every_minute,
-            &state,
-            "0 */30 * * * *",
+            &every("0 * * * * *"),
+            Some(at("2026-11-24T10:30:00.300Z")),
+            None,
             at("2026-11-24T10:31:00Z")
         ));
         assert_eq!(
@@ -217,20 +183,15 @@ mod tests {
     #[test]
     fn due_follows_schedule_and_backoff() {
         let at = |h, m| Utc.with_ymd_and_hms(2026, 11, 24, h, m, 0).unwrap();
-        let hourly = source(Some("0 0 * * * *"));
-        let mut state = SourceState::default();
-        assert!(is_due(&hourly, &state, "0 */30 * * * *", at(10, 5)));
-        state.last_attempt = Some(at(10, 1));
-        assert!(!is_due(&hourly, &state, "0 */30 * * * *", at(10, 59)));
-        assert!(is_due(&hourly, &state, "0 */30 * * * *", at(11, 0)));
-        state.next_attempt_after = Some(at(12, 0));
-        assert!(!is_due(&hourly, &state, "0 */30 * * * *", at(11, 30)));
-        // The default schedule applies when the source has none.
-        let default = source(None);
-        let state = SourceState {
-            last_attempt: Some(at(10, 1)),
-            ..SourceState::default()
-        };
-        assert!(is_due(&default, &state, "0 */30 * * * *", at(10, 30)));
+        let hourly = every("0 0 * * * *");
+        assert!(is_due(&hourly, None, None, at(10, 5)));
+        assert!(!is_due(&hourly, Some(at(10, 1)), None, at(10, 59)));
+        assert!(is_due(&hourly, Some(at(10, 1)), None, at(11, 0)));
+        assert!(!is_due(
+            &hourly,
+            Some(at(10, 1)),
+            Some(at(12, 0)),
+            at(11, 30)
+        ));
     }
 }

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use bulletin::config::FetchSettings;
+use bulletin::fetch::FetchSettings;
 use bulletin::model::FetchOutcome;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

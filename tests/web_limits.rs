@@ -12,7 +12,7 @@ use std::io::Read;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
-use bulletin::config::FetchSettings;
+use bulletin::fetch::FetchSettings;
 use bulletin::fetch::Fetcher;
 use bulletin::model::{FetchOutcome, FetchRecord, Location, SourceKind};
 use bulletin::refresh::Refresher;

@@ -9,7 +9,7 @@ use actix_web::cookie::Cookie;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
-use bulletin::config::FetchSettings;
+use bulletin::fetch::FetchSettings;
 use bulletin::fetch::Fetcher;
 use bulletin::model::{Location, SourceKind};
 use bulletin::refresh::Refresher;

@@ -7,6 +7,7 @@
 //! the document has not changed.
 
 mod guard;
+mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,8 +21,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 pub use guard::{BlockedAddress, is_internal};
+pub use settings::FetchSettings;
 
-use crate::config::FetchSettings;
 use crate::model::{FetchedDocument, Location, Validators};
 
 /// Retry-After delays up to this long are waited out inside one fetch; longer ones end

@@ -403,7 +403,9 @@ mod tests {
         server.watch_foreign_writes();
         let before = server.generation();
         assert_eq!(writer.generation(), before, "both read the counter at open");
-        writer.sync_config_sources(&[], Utc::now()).unwrap();
+        writer
+            .sync_config_sources(&[], "2026-11-20T10:00:00Z".parse().unwrap())
+            .unwrap();
         assert!(
             writer.generation() > before,
             "the writer sees its own write at once"

@@ -211,7 +211,7 @@ mod tests {
     fn pending_then_approved_then_removed() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let now = Utc::now();
+        let now: chrono::DateTime<Utc> = "2026-11-20T10:00:00Z".parse().unwrap();
         store
             .register_source(&registered("team"), Some("organiser@example.gc.ca"), now)
             .unwrap();

@@ -8,6 +8,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Store, StoreError, json_list, ts, ts_column};
 use crate::model::{FetchRecord, Location, Source, SourceKind, SourceState, Validators};
+use crate::schedule::Schedule;
 
 /// A source with its state, its latest fetch and how much it has given.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +62,7 @@ impl Store {
                     source.kind.map(SourceKind::as_str),
                     url,
                     file,
-                    source.schedule,
+                    source.schedule.as_ref().map(Schedule::as_str),
                     source.timezone.map(|z| z.name().to_string()),
                     source.selectors.as_ref().and_then(|s| serde_json::to_string(s).ok()),
                     ts(now),
@@ -195,7 +196,9 @@ fn source_and_state(row: &Row) -> rusqlite::Result<(Source, SourceState)> {
         tags: json_list(&row.get::<_, String>(3)?),
         kind: kind.as_deref().and_then(SourceKind::parse),
         location,
-        schedule: row.get(7)?,
+        schedule: row
+            .get::<_, Option<String>>(7)?
+            .and_then(|text| Schedule::parse(&text).ok()),
         timezone: timezone.and_then(|z| z.parse().ok()),
         selectors: selectors.and_then(|s| serde_json::from_str(&s).ok()),
         events_from_links: row.get(16)?,

@@ -47,7 +47,7 @@ pub struct AppState {
     /// How many days of past events calendars keep, so finished events do not vanish mid-day.
     pub calendar_past_days: i64,
     /// The schedule of sources without their own, for "next fetch".
-    pub default_schedule: String,
+    pub default_schedule: crate::schedule::Schedule,
     /// What registration and moderation need; without it, both are turned off.
     pub registration: Option<Registration>,
     /// Where every "now" of the web layer comes from.
@@ -78,7 +78,8 @@ impl AppState {
             base_url,
             timezone,
             calendar_past_days: 30,
-            default_schedule: crate::config::DEFAULT_SCHEDULE.to_string(),
+            default_schedule: crate::schedule::Schedule::parse(crate::config::DEFAULT_SCHEDULE)
+                .expect("the default schedule is valid"),
             registration: None,
             clock: Clock::system(),
             cache: cache::RenderCache::default(),

@@ -8,7 +8,6 @@ use super::query::ViewQuery;
 use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
 use crate::render::html::sources::{SourcesView, sources_page};
-use crate::schedule;
 
 /// Sources shown on one page.
 pub const PAGE_SIZE: u32 = 100;
@@ -40,8 +39,13 @@ pub async fn sources(
     .await??;
     let default_schedule = state.default_schedule.clone();
     let now = state.clock.now();
-    let next =
-        move |h: &crate::store::SourceHealth| schedule::next_run(&h.source, &default_schedule, now);
+    let next = move |h: &crate::store::SourceHealth| {
+        h.source
+            .schedule
+            .as_ref()
+            .unwrap_or(&default_schedule)
+            .next_after(now)
+    };
     let shown_until = u64::from(page) * u64::from(PAGE_SIZE);
     let body = sources_page(&SourcesView {
         lang,

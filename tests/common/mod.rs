@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bulletin::config::FetchSettings;
+use bulletin::fetch::FetchSettings;
 use bulletin::fetch::Fetcher;
 use bulletin::model::{FetchRecord, Location, Source, SourceKind};
 use bulletin::refresh::Refresher;
@@ -28,7 +28,7 @@ pub fn test_fetch_settings() -> FetchSettings {
 pub fn test_context() -> bulletin::refresh::Context {
     bulletin::refresh::Context {
         display_zone: chrono_tz::America::Toronto,
-        events: bulletin::config::EventSettings::default(),
+        events: bulletin::harvest::EventSettings::default(),
         clock: bulletin::clock::Clock::system(),
     }
 }
