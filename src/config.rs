@@ -47,6 +47,8 @@ pub struct Settings {
     pub allow_private_networks: bool,
     pub base_url: Option<Url>,
     pub admin_token_env: Option<String>,
+    /// How many bytes of rendered feeds, calendars and pages the server keeps.
+    pub render_cache_bytes: usize,
     pub fetch: FetchSettings,
     pub events: EventSettings,
 }
@@ -61,14 +63,14 @@ impl Default for Settings {
             allow_private_networks: false,
             base_url: None,
             admin_token_env: None,
+            render_cache_bytes: crate::web::DEFAULT_RENDER_CACHE_BYTES,
             fetch: FetchSettings::default(),
             events: EventSettings::default(),
         }
     }
 }
 
-/// The default refresh: every half hour.
-pub const DEFAULT_SCHEDULE: &str = "0 */30 * * * *";
+pub use crate::schedule::DEFAULT as DEFAULT_SCHEDULE;
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -105,6 +107,7 @@ struct RawSettings {
     fetch_retries: Option<u32>,
     event_window_past_days: Option<Spanned<u64>>,
     event_window_future_days: Option<Spanned<u64>>,
+    render_cache_mib: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -228,6 +231,11 @@ impl Checker<'_> {
             settings.base_url = Some(url);
         }
         settings.admin_token_env = raw.admin_token_env;
+        if let Some(mib) = raw.render_cache_mib {
+            let mib = self.positive(&mib, "settings.render_cache_mib")?;
+            settings.render_cache_bytes =
+                usize::try_from(mib.min(64 * 1024)).unwrap_or(usize::MAX) * 1024 * 1024;
+        }
         settings.allow_private_networks = raw.allow_private_networks.unwrap_or(false);
         let fetch = &mut settings.fetch;
         fetch.allow_private_networks = settings.allow_private_networks;

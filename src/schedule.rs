@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 
+/// The default refresh: every half hour.
+pub const DEFAULT: &str = "0 */30 * * * *";
+
 /// Backoff after the first failure; doubles with each further failure.
 const FIRST_BACKOFF: Duration = Duration::from_secs(5 * 60);
 /// A failing source is still tried at least this often: we never give up for good.

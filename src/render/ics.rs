@@ -347,7 +347,9 @@ fn onsets(
     to: DateTime<Utc>,
 ) -> Option<(Vec<Onset>, (i32, String, bool))> {
     let tz = jiff::tz::TimeZone::get(zone).ok()?;
-    let begin = jiff::Timestamp::from_second((from - Duration::days(366)).timestamp()).ok()?;
+    let begin =
+        jiff::Timestamp::from_second(from.checked_sub_signed(Duration::days(366))?.timestamp())
+            .ok()?;
     let end = to.timestamp();
     let initial = tz.to_offset_info(begin);
     let initial = (
@@ -388,7 +390,9 @@ fn yearly_rule(local: NaiveDateTime) -> String {
         chrono::Weekday::Sat => "SA",
         chrono::Weekday::Sun => "SU",
     };
-    let last = (date + Duration::days(7)).month() != date.month();
+    let last = date
+        .checked_add_signed(Duration::days(7))
+        .is_none_or(|later| later.month() != date.month());
     let ordinal = if last {
         -1
     } else {
@@ -459,7 +463,10 @@ fn vtimezone(out: &mut Lines, zone: &str, from: DateTime<Utc>, to: DateTime<Utc>
             }
         } else {
             let start = Onset {
-                local: onsets[0].local - Duration::days(366),
+                local: onsets[0]
+                    .local
+                    .checked_sub_signed(Duration::days(366))
+                    .unwrap_or(onsets[0].local),
                 from: initial.0,
                 to: initial.0,
                 name: initial.1.clone(),

@@ -72,7 +72,9 @@ pub fn add_to_calendar(origin: &str, uid: &str, event: &Event) -> AddLinks {
         (EventTime::At(start), end) => {
             let end = match end {
                 Some(EventTime::At(end)) => end,
-                _ => start + chrono::Duration::hours(1),
+                _ => start
+                    .checked_add_signed(chrono::TimeDelta::hours(1))
+                    .unwrap_or(start),
             };
             (
                 format!(

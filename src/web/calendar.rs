@@ -71,7 +71,10 @@ pub async fn events_ics(
     let rendered = state
         .cache
         .get_or_render(generation, key, keep, || async {
-            let default_from = state.clock.now() - Duration::days(state.calendar_past_days);
+            let now = state.clock.now();
+            let default_from = now
+                .checked_sub_signed(Duration::days(state.calendar_past_days))
+                .unwrap_or(now);
             let filter = query.event_filter(state.timezone, Some(default_from), MAX_EVENTS);
             let store = state.store.clone();
             let events = web::block(move || store.events(&filter)).await??;

@@ -78,7 +78,7 @@ impl AppState {
             base_url,
             timezone,
             calendar_past_days: 30,
-            default_schedule: crate::schedule::Schedule::parse(crate::config::DEFAULT_SCHEDULE)
+            default_schedule: crate::schedule::Schedule::parse(crate::schedule::DEFAULT)
                 .expect("the default schedule is valid"),
             registration: None,
             clock: Clock::system(),
