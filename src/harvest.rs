@@ -30,6 +30,8 @@ pub struct Harvest {
     pub warnings: Vec<String>,
     /// For pages: how many events each extraction method found.
     pub methods: Option<String>,
+    /// For pages: the method whose events were taken.
+    pub best_method: Option<&'static str>,
     /// Linked documents still to read.
     pub follow: Vec<FollowUp>,
     /// What the document turned out to be.
@@ -196,6 +198,7 @@ fn harvest_as(
                     events: read.events,
                     warnings,
                     methods: Some(methods),
+                    best_method: page.best().map(|(method, _)| method.name()),
                     follow,
                     feed_links: page
                         .feed_links
