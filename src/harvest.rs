@@ -260,6 +260,7 @@ pub async fn follow_links(
     context: &Context,
     harvest: &mut Harvest,
 ) {
+    let mut calendars = Vec::new();
     for follow in std::mem::take(&mut harvest.follow) {
         let url = match &follow {
             FollowUp::Detail { listing, .. } => listing.url.clone().unwrap_or_default(),
@@ -287,6 +288,22 @@ pub async fn follow_links(
                 continue;
             }
         };
+        // A calendar attachment is parsed here and read with the others at the end, so
+        // an override in one file meets its series in another (same UID).
+        if let FollowUp::Calendar { url } = &follow {
+            let url = url.clone();
+            let parsed = tokio::task::spawn_blocking(move || extract::ical::read(&document)).await;
+            match parsed {
+                Ok(Ok(calendar)) => calendars.push(calendar),
+                Ok(Err(error)) => harvest
+                    .warnings
+                    .push(format!("{url}: calendar attachment not readable: {error}")),
+                Err(panic) => harvest.warnings.push(format!(
+                    "{url}: reading the calendar attachment crashed: {panic}"
+                )),
+            }
+            continue;
+        }
         let owned_source = source.clone();
         let owned_context = *context;
         // Parsing is CPU work: never on the async workers (previews run here too).
@@ -304,9 +321,47 @@ pub async fn follow_links(
             )),
         }
     }
+    if !calendars.is_empty() {
+        let owned_source = source.clone();
+        let owned_context = *context;
+        let read = tokio::task::spawn_blocking(move || {
+            let merged = merge_calendars(calendars);
+            calendar_events(
+                &owned_source,
+                &owned_context,
+                &merged,
+                &mut Budget::document(),
+            )
+        })
+        .await;
+        match read {
+            Ok(found) => {
+                harvest.events.extend(found.events);
+                harvest.warnings.extend(found.warnings);
+            }
+            Err(panic) => harvest
+                .warnings
+                .push(format!("reading the calendar attachments crashed: {panic}")),
+        }
+    }
 }
 
-/// What one followed document adds: events and warnings.
+/// Several calendars of one source read as one: their events (a series and its
+/// overrides may come in different files) and time zones together.
+fn merge_calendars(calendars: Vec<extract::CalendarDocument>) -> extract::CalendarDocument {
+    let mut merged = extract::CalendarDocument::default();
+    for calendar in calendars {
+        merged.name = merged.name.or(calendar.name);
+        merged.timezone = merged.timezone.or(calendar.timezone);
+        merged.timezones.extend(calendar.timezones);
+        merged.events.extend(calendar.events);
+        merged.skipped.extend(calendar.skipped);
+    }
+    merged
+}
+
+/// What one followed page adds: events and warnings (calendar attachments are read
+/// together, by [`follow_links`]).
 fn read_followed(
     follow: FollowUp,
     document: &FetchedDocument,

@@ -152,3 +152,30 @@ async fn one_event_listed_by_two_departments_and_near_misses_apart() {
         );
     }
 }
+
+#[tokio::test]
+async fn several_events_of_one_source_at_one_time_stay_several() {
+    // Ten sessions at 08:00 with different UIDs (recurring_ical_events' own test calendar,
+    // all titled "test1"): ten events, not one.
+    let mut context = test_context();
+    context.clock = bulletin::clock::Clock::fixed("2019-03-01T00:00:00Z".parse().unwrap());
+    let h = Harness::with(test_fetch_settings(), context);
+    let server = MockServer::start().await;
+    Mock::given(path("/cal.ics"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            fixture("reference/calendars/rie-several_events_at_the_same_time.ics"),
+            "text/calendar",
+        ))
+        .mount(&server)
+        .await;
+    h.add(source(
+        "sessions",
+        Location::Url(format!("{}/cal.ics", server.uri()).parse().unwrap()),
+        Some(SourceKind::Ical),
+    ));
+    let record = h.refresh("sessions").await;
+    assert_eq!(record.items_new, 10, "{record:?}");
+    let events = h.events();
+    assert_eq!(events.len(), 10);
+    assert!(events.iter().all(|e| e.sources.len() == 1));
+}

@@ -154,3 +154,52 @@ async fn entries_linking_to_event_pages_become_events_when_the_source_asks() {
     assert_eq!(events[0].event.start.to_text(), "2026-12-01T19:00:00Z");
     assert_eq!(h.posts("events-blog").len(), 1, "the entry is still a post");
 }
+
+#[tokio::test]
+async fn an_override_in_another_attachment_meets_its_series() {
+    // A feed whose entries carry two calendars: the weekly series in one, a moved and
+    // renamed occurrence (same UID, RECURRENCE-ID, higher SEQUENCE) in the other.
+    let server = MockServer::start().await;
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Team</title><link>{base}/</link>
+        <item><guid>series</guid><title>CoP</title><link>{base}/cop</link>
+          <enclosure url="{base}/series.ics" type="text/calendar" length="0"/></item>
+        <item><guid>change</guid><title>CoP moved</title><link>{base}/cop-moved</link>
+          <enclosure url="{base}/change.ics" type="text/calendar" length="0"/></item>
+        </channel></rss>"#,
+        base = server.uri()
+    );
+    let series = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:cop@team\r\nSEQUENCE:0\r\nSUMMARY:CoP\r\nDTSTART;TZID=America/Toronto:20261105T120000\r\nDTEND;TZID=America/Toronto:20261105T130000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let change = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:cop@team\r\nSEQUENCE:1\r\nRECURRENCE-ID;TZID=America/Toronto:20261112T120000\r\nSUMMARY:CoP (moved to Friday)\r\nDTSTART;TZID=America/Toronto:20261113T120000\r\nDTEND;TZID=America/Toronto:20261113T130000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    for (at, body, kind) in [
+        ("/feed", feed.as_str(), "application/rss+xml"),
+        ("/series.ics", series, "text/calendar"),
+        ("/change.ics", change, "text/calendar"),
+    ] {
+        Mock::given(path(at))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body.to_string(), kind))
+            .mount(&server)
+            .await;
+    }
+    let h = harness();
+    h.add_source("team", &format!("{}/feed", server.uri()));
+    let record = h.refresh("team").await;
+    assert_eq!(record.outcome, FetchOutcome::Ok, "{record:?}");
+    let mut events: Vec<(String, String)> = h
+        .events()
+        .into_iter()
+        .map(|e| (e.event.start.to_text(), e.event.title))
+        .collect();
+    events.sort();
+    assert_eq!(
+        events,
+        [
+            ("2026-11-05T17:00:00Z".to_string(), "CoP".to_string()),
+            (
+                "2026-11-13T17:00:00Z".to_string(),
+                "CoP (moved to Friday)".to_string()
+            ),
+            ("2026-11-19T17:00:00Z".to_string(), "CoP".to_string()),
+        ]
+    );
+}

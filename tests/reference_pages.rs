@@ -86,7 +86,11 @@ struct Read {
 fn ours(name: &str, html: &[u8], url: &str, zone: &str) -> Read {
     let mut context = common::test_context();
     context.clock = bulletin::clock::Clock::fixed("2026-01-15T12:00:00Z".parse().unwrap());
-    let mut source = common::source(name, Location::File(format!("{name}.html").into()), Some(SourceKind::Html));
+    let mut source = common::source(
+        name,
+        Location::File(format!("{name}.html").into()),
+        Some(SourceKind::Html),
+    );
     source.timezone = Some(zone.parse().unwrap());
     let document = FetchedDocument {
         url: url.to_string(),
@@ -165,7 +169,8 @@ fn every_reference_page_is_read_as_the_reference_readers_read_it() {
         );
         let want_events = expected(want["events"].as_array().unwrap());
         let want_method = want["method"].as_str().map(str::to_string);
-        let same = want_events == read.events && (want_events.is_empty() || want_method == read.method);
+        let same =
+            want_events == read.events && (want_events.is_empty() || want_method == read.method);
         if std::env::var("REFERENCE_SHOW").as_deref() == Ok(name) {
             eprintln!(
                 "{name}\nexpected {want_method:?}:\n{want_events:#?}\nread {:?} [{}]:\n{:#?}\nwarnings: {:#?}",
@@ -183,10 +188,19 @@ fn every_reference_page_is_read_as_the_reference_readers_read_it() {
                         l.start, l.end, l.title, l.location, l.url, l.status, l.all_day
                     )
                 };
-                let missing: Vec<String> =
-                    want_events.iter().filter(|l| !read.events.contains(l)).take(5).map(|l| line(&l)).collect();
-                let extra: Vec<String> =
-                    read.events.iter().filter(|l| !want_events.contains(l)).take(5).map(|l| line(&l)).collect();
+                let missing: Vec<String> = want_events
+                    .iter()
+                    .filter(|l| !read.events.contains(l))
+                    .take(5)
+                    .map(|l| line(&l))
+                    .collect();
+                let extra: Vec<String> = read
+                    .events
+                    .iter()
+                    .filter(|l| !want_events.contains(l))
+                    .take(5)
+                    .map(|l| line(&l))
+                    .collect();
                 report.push(format!(
                     "{name}: expected {want_method:?} {} events ({}), read {:?} {} ({})\n  missing:\n    {}\n  extra:\n    {}",
                     want_events.len(),
@@ -205,6 +219,14 @@ fn every_reference_page_is_read_as_the_reference_readers_read_it() {
         pages.len(),
         deviations.len()
     );
-    assert!(stale.is_empty(), "listed as deviations but now identical: {stale:?}");
-    assert!(report.is_empty(), "{} pages differ:\n{}", report.len(), report.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "listed as deviations but now identical: {stale:?}"
+    );
+    assert!(
+        report.is_empty(),
+        "{} pages differ:\n{}",
+        report.len(),
+        report.join("\n")
+    );
 }

@@ -175,14 +175,23 @@ pub(super) fn save_events(
 }
 
 /// The existing event this one duplicates, if any.
+/// An existing event the listing is the same event as: listed by another source (two
+/// listings of one source are two events, whatever their titles), at the same start,
+/// and alike by [`dedup::match_score`].
 fn find_match(tx: &Transaction, event: &Event, zone: Tz) -> rusqlite::Result<Option<i64>> {
     let start = event.start.instant(zone);
-    let mut stmt = tx.prepare(
-        "SELECT id, title, start_at, location_name, location_address, url, online_url FROM events
-         WHERE start_utc BETWEEN ?1 AND ?2 ORDER BY id",
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, title, start_at, location_name, location_address, url, online_url FROM events e
+         WHERE start_utc BETWEEN ?1 AND ?2
+           AND NOT EXISTS (SELECT 1 FROM event_listings l WHERE l.event_id = e.id AND l.source_id = ?3)
+         ORDER BY id",
     )?;
     let candidates = stmt.query_map(
-        params![ts(start - MATCH_WINDOW), ts(start + MATCH_WINDOW)],
+        params![
+            ts(start.checked_sub_signed(MATCH_WINDOW).unwrap_or(start)),
+            ts(start.checked_add_signed(MATCH_WINDOW).unwrap_or(start)),
+            event.source_id
+        ],
         |row| {
             let start_at: String = row.get(2)?;
             Ok((
