@@ -130,6 +130,11 @@ fn harvest_as(
                     links.truncate(MAX_FOLLOWED_LINKS);
                 }
                 let posts = normalise::posts_from_feed(&source.id, &document.url, &feed);
+                warnings.extend(
+                    feed.warnings
+                        .iter()
+                        .map(|w| format!("{}: {w}", document.url)),
+                );
                 let mut follow: Vec<FollowUp> = links
                     .into_iter()
                     .map(|url| FollowUp::Calendar { url })

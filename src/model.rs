@@ -106,6 +106,8 @@ pub struct FetchedDocument {
     /// The HTTP status of the final response (200 for files).
     pub status: u16,
     pub content_type: Option<String>,
+    /// The HTTP Content-Language, the language of last resort for a feed's entries.
+    pub content_language: Option<String>,
     pub body: Vec<u8>,
     /// Validators to store for the next conditional request.
     pub validators: Validators,

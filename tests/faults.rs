@@ -25,6 +25,7 @@ fn document(url: &str, content_type: &str, body: Vec<u8>) -> FetchedDocument {
         url: url.to_string(),
         status: 200,
         content_type: Some(content_type.to_string()),
+        content_language: None,
         body,
         validators: Validators::default(),
         moved_permanently_to: None,

@@ -22,6 +22,7 @@ fn document(kind: SourceKind, body: Vec<u8>) -> FetchedDocument {
         url: "https://hostile.example/doc".into(),
         status: 200,
         content_type: Some(content_type.into()),
+        content_language: None,
         body,
         validators: Validators::default(),
         moved_permanently_to: None,

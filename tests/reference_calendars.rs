@@ -121,6 +121,7 @@ fn ours(
         url: format!("https://calendars.example/{name}.ics"),
         status: 200,
         content_type: Some("text/calendar".into()),
+        content_language: None,
         body: ics.to_vec(),
         validators: Validators::default(),
         moved_permanently_to: None,

@@ -96,6 +96,7 @@ fn ours(name: &str, html: &[u8], url: &str, zone: &str) -> Read {
         url: url.to_string(),
         status: 200,
         content_type: Some("text/html; charset=utf-8".into()),
+        content_language: None,
         body: html.to_vec(),
         validators: Validators::default(),
         moved_permanently_to: None,

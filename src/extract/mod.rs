@@ -141,7 +141,7 @@ pub fn extract(
                     expected: "a feed",
                 });
             }
-            feed::parse(&document.body)
+            feed::parse(document)
                 .map(Extracted::Feed)
                 .map_err(|message| ExtractError::Feed {
                     url: document.url.clone(),
@@ -184,6 +184,7 @@ mod tests {
             url: "https://example.org/x".into(),
             status: 200,
             content_type: content_type.map(str::to_string),
+            content_language: None,
             body: body.as_bytes().to_vec(),
             validators: Validators::default(),
             moved_permanently_to: None,

@@ -283,6 +283,7 @@ impl Fetcher {
             url: url.to_string(),
             status: status.as_u16(),
             content_type: header_text(&headers, header::CONTENT_TYPE),
+            content_language: header_text(&headers, header::CONTENT_LANGUAGE),
             body,
             validators: Validators {
                 etag: header_text(&headers, header::ETAG),
@@ -452,6 +453,7 @@ async fn read_file(
         url,
         status: 200,
         content_type,
+        content_language: None,
         body,
         validators: Validators {
             etag: Some(etag),

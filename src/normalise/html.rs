@@ -34,11 +34,32 @@ pub fn sanitise_html(html: &str, base: Option<&Url>) -> String {
         Cow::Borrowed(html)
     };
     let mut builder = ammonia::Builder::default();
+    // ammonia's defaults keep tables (colspan, rowspan, scope, headers), abbr, cite,
+    // details/summary, article/aside, figure, img alt/title/width/height and `lang`;
+    // added: what posts also use. Never scripts, handlers, styles, frames or forms, and
+    // links only to the web and to mail.
     builder
-        .add_tags(["figure", "figcaption", "picture", "source", "time", "mark"])
-        .add_tag_attributes("source", ["srcset", "type", "media"])
+        .add_tags([
+            "figure",
+            "figcaption",
+            "picture",
+            "source",
+            "time",
+            "mark",
+            "section",
+            "audio",
+            "video",
+        ])
+        .add_generic_attributes(["dir"])
+        .add_tag_attributes("source", ["src", "srcset", "type", "media"])
         .add_tag_attributes("time", ["datetime"])
         .add_tag_attributes("img", ["srcset", "loading"])
+        .add_tag_attributes("audio", ["controls", "src", "preload"])
+        .add_tag_attributes(
+            "video",
+            ["controls", "src", "preload", "poster", "width", "height"],
+        )
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"));
     match base {
         Some(base) => builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone())),
@@ -77,25 +98,45 @@ fn is_tracking_pixel(img: &scraper::node::Element) -> bool {
     (tiny("width") && tiny("height")) || TRACKERS.iter().any(|t| src.contains(t))
 }
 
-/// Escapes text for use inside HTML elements and quoted attributes.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_markup_posts_use_is_kept() {
+        let html = r#"<section lang="fr" dir="ltr"><table><tr><th scope="col" id="h">H</th></tr><tr><td colspan="2" rowspan="1" headers="h">1</td></tr></table>
+            <figure><img src="https://x.example/a.png" alt="A" title="T" width="10" height="20"><figcaption>C</figcaption></figure>
+            <abbr title="Government of Canada">GC</abbr> <time datetime="2026-03-12">12 March</time> <cite>Report</cite>
+            <details><summary>More</summary>Text</details><article><aside>Aside</aside></article>
+            <video controls autoplay src="https://x.example/v.mp4" poster="https://x.example/p.jpg"><source src="https://x.example/v.webm" type="video/webm"></video>
+            <audio controls autoplay src="data:audio/mp3;base64,AAAA"></audio><form action="/x"><input></form></section>"#;
+        let clean = sanitise_html(html, None);
+        for kept in [
+            r#"<section lang="fr" dir="ltr">"#,
+            r#"<th scope="col""#,
+            r#"colspan="2""#,
+            r#"rowspan="1""#,
+            r#"headers="h""#,
+            "<figure>",
+            r#"alt="A""#,
+            r#"title="T""#,
+            r#"width="10""#,
+            "<figcaption>",
+            r#"<abbr title="Government of Canada">"#,
+            r#"<time datetime="2026-03-12">"#,
+            "<cite>",
+            "<details><summary>",
+            "<article><aside>",
+            r#"<video controls="" src="https://x.example/v.mp4""#,
+            r#"<source src="https://x.example/v.webm" type="video/webm">"#,
+            "<audio controls=\"\">",
+        ] {
+            assert!(clean.contains(kept), "{kept} in {clean}");
+        }
+        for gone in ["autoplay", "data:", "<form", "<input"] {
+            assert!(!clean.contains(gone), "{gone} in {clean}");
+        }
+    }
 
     #[test]
     fn scripts_handlers_and_pixels_are_removed() {

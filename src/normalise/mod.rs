@@ -12,8 +12,8 @@ pub mod page;
 pub mod recurrence;
 pub mod zones;
 
-pub use crate::markup::plain_text;
-pub use html::{escape_html, sanitise_html};
+pub use crate::markup::{escape_html, plain_text};
+pub use html::sanitise_html;
 
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -247,6 +247,7 @@ mod tests {
             home_link: Some("https://blog.example.gov.uk/".into()),
             language: Some("en-GB".into()),
             entries,
+            ..FeedDocument::default()
         }
     }
 
