@@ -159,6 +159,7 @@ fn serve(requests: usize) {
                 moved_to: None,
                 next_attempt_after: None,
                 detected_kind: Some(bulletin::model::SourceKind::Ical),
+                home_link: None,
             },
             now,
         )

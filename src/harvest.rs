@@ -38,6 +38,8 @@ pub struct Harvest {
     pub kind: Option<SourceKind>,
     /// Feeds an HTML page advertises (`<link rel="alternate">`), absolute.
     pub feed_links: Vec<String>,
+    /// A feed's own home page, absolute.
+    pub home_link: Option<String>,
 }
 
 /// A linked document that may complete the harvest.
@@ -149,10 +151,14 @@ fn harvest_as(
                             .map(|url| FollowUp::EventPage { url }),
                     );
                 }
+                let home_link = feed.home_link.as_deref().and_then(|home| {
+                    normalise::resolve(home, url::Url::parse(&document.url).ok().as_ref())
+                });
                 Harvest {
                     posts,
                     warnings,
                     follow,
+                    home_link,
                     ..Harvest::default()
                 }
             }

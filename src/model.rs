@@ -230,6 +230,8 @@ pub struct SourceState {
     pub detected_kind: Option<SourceKind>,
     /// How many posts and events the latest fetch that found any gave.
     pub last_items: u32,
+    /// A feed's own home page, as its latest successful fetch gave it.
+    pub home_url: Option<String>,
 }
 
 /// Where an event stands, as calendars show it.

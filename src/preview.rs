@@ -52,7 +52,7 @@ async fn read(fetcher: &Fetcher, url: &Url, context: &Context) -> Result<Preview
         Attempt::Found { url, harvest, .. } => Ok(Preview {
             url,
             kind: harvest.kind.unwrap_or(SourceKind::Feed),
-            harvest,
+            harvest: *harvest,
             discovered_from: None,
         }),
         Attempt::NotModified { url, .. } => Err(format!(

@@ -87,7 +87,9 @@ async fn fetch_prints_a_summary_and_fails_when_a_source_fails() {
         "{out}"
     );
     assert!(
-        out.contains("2 sources: 1 ok, 0 not modified, 1 failed; 4 new and 0 updated items"),
+        out.contains(
+            "2 sources: 1 ok (0 with warnings), 0 not modified, 1 failed; 4 new and 0 updated items"
+        ),
         "{out}"
     );
     assert!(

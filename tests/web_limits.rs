@@ -361,6 +361,7 @@ fn fail(h: &Harness, id: &str) {
                 moved_to: None,
                 next_attempt_after: None,
                 detected_kind: None,
+                home_link: None,
             },
             now,
         )

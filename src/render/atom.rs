@@ -43,14 +43,11 @@ fn entry(stored: &StoredPost) -> Entry {
         id: post_id(stored),
         updated: fixed(stored.updated()),
         published: Some(fixed(stored.date())),
-        authors: post
-            .author
-            .iter()
-            .map(|name| Person {
-                name: xml_safe(name).into_owned(),
-                ..Person::default()
-            })
-            .collect(),
+        // RFC 4287 §4.1.2: every entry has an author — the post's, else its blog's.
+        authors: vec![Person {
+            name: xml_safe(post.author.as_deref().unwrap_or(&stored.source_name)).into_owned(),
+            ..Person::default()
+        }],
         links: post
             .link
             .iter()

@@ -7,20 +7,38 @@ use opml::{Body, Head, OPML, Outline};
 use super::xml_safe;
 use crate::model::{Location, Source, SourceKind};
 
-pub fn render(title: &str, sources: &[Source]) -> Vec<u8> {
+/// One feed of the blog roll.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlogrollFeed<'a> {
+    pub source: &'a Source,
+    /// The site the feed belongs to, when its feed names it.
+    pub home: Option<&'a str>,
+}
+
+/// Which sources a feed reader can follow: feeds (declared, or found to be feeds at
+/// their latest fetch) at a web address. Calendars and pages are not feeds: the blog
+/// roll leaves them out.
+pub fn is_feed(source: &Source, detected: Option<SourceKind>) -> bool {
+    matches!(source.location, Location::Url(_))
+        && match source.kind {
+            Some(kind) => kind == SourceKind::Feed,
+            None => detected == Some(SourceKind::Feed),
+        }
+}
+
+pub fn render(title: &str, feeds: &[BlogrollFeed<'_>]) -> Vec<u8> {
     let mut departments: Vec<(String, Vec<Outline>)> = Vec::new();
-    for source in sources {
+    for feed in feeds {
+        let source = feed.source;
         let Location::Url(url) = &source.location else {
             continue;
         };
-        if !matches!(source.kind, None | Some(SourceKind::Feed)) {
-            continue;
-        }
         let outline = Outline {
             text: xml_safe(&source.name).into_owned(),
             title: Some(xml_safe(&source.name).into_owned()),
             r#type: Some("rss".into()),
             xml_url: Some(url.to_string()),
+            html_url: feed.home.map(|h| xml_safe(h).into_owned()),
             category: (!source.tags.is_empty()).then(|| source.tags.join(",")),
             ..Outline::default()
         };
@@ -81,7 +99,7 @@ mod tests {
     #[test]
     fn lists_feed_sources_by_department() {
         let url = |u: &str| Location::Url(u.parse().unwrap());
-        let sources = vec![
+        let sources = [
             source("b", "Health Canada", url("https://b.example/feed"), None),
             source(
                 "a",
@@ -102,7 +120,17 @@ mod tests {
                 None,
             ),
         ];
-        let bytes = render("Blog roll", &sources);
+        let detected = [Some(SourceKind::Feed), None, None, Some(SourceKind::Feed)];
+        let feeds: Vec<BlogrollFeed<'_>> = sources
+            .iter()
+            .zip(detected)
+            .filter(|(source, detected)| is_feed(source, *detected))
+            .map(|(source, _)| BlogrollFeed {
+                source,
+                home: (source.id == "a").then_some("https://a.example/"),
+            })
+            .collect();
+        let bytes = render("Blog roll", &feeds);
         let text = String::from_utf8(bytes).unwrap();
         // Read back with an XML parser that is not the one that wrote it.
         let doc = roxmltree::Document::parse(&text).unwrap();
@@ -118,5 +146,10 @@ mod tests {
             .collect();
         assert_eq!(feeds, ["https://a.example/feed", "https://b.example/feed"]);
         assert!(text.contains(r#"text="a &amp; co""#));
+        assert!(text.contains(r#"htmlUrl="https://a.example/""#), "{text}");
+        assert!(
+            !text.contains("cal.ics"),
+            "calendars are not offered to feed readers"
+        );
     }
 }

@@ -41,6 +41,7 @@ pub fn fetch_summary(records: &[FetchRecord]) -> String {
         .iter()
         .map(|r| {
             let result = match r.outcome {
+                FetchOutcome::Ok if r.warnings.is_some() => "WARNING",
                 FetchOutcome::Ok => "ok",
                 FetchOutcome::NotModified => "not modified",
                 FetchOutcome::Failed => "FAILED",
@@ -73,8 +74,12 @@ pub fn fetch_summary(records: &[FetchRecord]) -> String {
         &rows,
     );
     let count = |o| records.iter().filter(|r| r.outcome == o).count();
+    let warned = records
+        .iter()
+        .filter(|r| r.outcome == FetchOutcome::Ok && r.warnings.is_some())
+        .count();
     out.push_str(&format!(
-        "\n{} sources: {} ok, {} not modified, {} failed; {} new and {} updated items\n",
+        "\n{} sources: {} ok ({warned} with warnings), {} not modified, {} failed; {} new and {} updated items\n",
         records.len(),
         count(FetchOutcome::Ok),
         count(FetchOutcome::NotModified),

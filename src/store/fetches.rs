@@ -30,6 +30,8 @@ pub struct FetchWrite<'a> {
     pub next_attempt_after: Option<DateTime<Utc>>,
     /// What the document turned out to be (successful fetches).
     pub detected_kind: Option<SourceKind>,
+    /// A feed's home page (successful fetches).
+    pub home_link: Option<String>,
 }
 
 impl Store {

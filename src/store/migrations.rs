@@ -189,6 +189,10 @@ const MIGRATIONS: &[&str] = &[
         value BLOB NOT NULL
     );
     "#,
+    // 5: a feed's own home page (its channel or alternate link), for the OPML blog roll.
+    r#"
+    ALTER TABLE sources ADD COLUMN home_url TEXT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema.

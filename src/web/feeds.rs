@@ -130,8 +130,15 @@ pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .get_or_render(generation, key, Keep::View, || async {
             let store = state.store.clone();
             let sources = web::block(move || store.active_sources()).await??;
-            let sources: Vec<_> = sources.into_iter().map(|(source, _)| source).collect();
-            let body = render::opml::render(Lang::En.t("feed.title"), &sources);
+            let feeds: Vec<render::opml::BlogrollFeed<'_>> = sources
+                .iter()
+                .filter(|(source, state)| render::opml::is_feed(source, state.detected_kind))
+                .map(|(source, state)| render::opml::BlogrollFeed {
+                    source,
+                    home: state.home_url.as_deref(),
+                })
+                .collect();
+            let body = render::opml::render(Lang::En.t("feed.title"), &feeds);
             Ok::<_, WebError>(Rendered::new(body, "text/x-opml; charset=utf-8", None))
         })
         .await?;
