@@ -100,15 +100,10 @@ pub fn parse(document: &FetchedDocument) -> Result<FeedDocument, String> {
             None => return Err(not_a_feed(&found, &first)),
         },
     };
-    for date in unreadable_dates
+    let unreadable: Vec<String> = unreadable_dates
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        warnings.push(format!(
-            "the date `{date}` could not be read; its entry keeps the time Bulletin first saw it"
-        ));
-    }
+        .clone();
     let rss = matches!(
         feed.feed_type,
         feed_rs::model::FeedType::RSS0
@@ -129,6 +124,7 @@ pub fn parse(document: &FetchedDocument) -> Result<FeedDocument, String> {
         .or_else(|| document.content_language.clone())
         .map(|l| l.trim().replace('_', "-"))
         .filter(|l| !l.is_empty());
+    let mut date_warnings = Vec::new();
     let entries: Vec<FeedEntry> = feed
         .entries
         .into_iter()
@@ -146,9 +142,46 @@ pub fn parse(document: &FetchedDocument) -> Result<FeedDocument, String> {
                 .or_else(|| feed_author.clone());
             entry.language = entry.language.or_else(|| feed_language.clone());
             undouble_entry(&mut entry, latin1);
+            if entry.published.is_none()
+                && entry.updated.is_none()
+                && let Some(date) = surveyed.and_then(|s| s.date_text.as_deref())
+                && unreadable.iter().any(|u| date.starts_with(u.as_str()))
+            {
+                let name = entry
+                    .title
+                    .as_ref()
+                    .map(crate::markup::plain_text)
+                    .filter(|t| !t.is_empty())
+                    .or_else(|| entry.id.clone())
+                    .unwrap_or_else(|| format!("number {}", index + 1));
+                date_warnings.push(format!(
+                    "entry “{name}”: the date `{date}` could not be read; it keeps the time Bulletin first saw it"
+                ));
+            }
             entry
         })
         .collect();
+    if date_warnings.is_empty() {
+        // Dates feed-rs refused that belong to no entry read here (the
+        // feed's own, or an entry it dropped) still deserve a word.
+        for date in unreadable.iter().take(20) {
+            warnings.push(format!("the date `{date}` could not be read"));
+        }
+        if unreadable.len() > 20 {
+            warnings.push(format!(
+                "… and {} more unreadable dates",
+                unreadable.len() - 20
+            ));
+        }
+    }
+    let more = date_warnings.len().saturating_sub(20);
+    date_warnings.truncate(20);
+    warnings.append(&mut date_warnings);
+    if more > 0 {
+        warnings.push(format!(
+            "… and {more} more entries whose dates could not be read"
+        ));
+    }
     if entries.is_empty() && !found.entries.is_empty() {
         let format = legacy
             .as_ref()
@@ -210,9 +243,7 @@ fn read_xml(
             let parsed = dates::parse(text);
             if parsed.is_none() && !text.trim().is_empty() {
                 let mut list = unreadable.lock().unwrap_or_else(|e| e.into_inner());
-                if list.len() < 20 {
-                    list.push(text.trim().chars().take(60).collect());
-                }
+                list.push(text.trim().chars().take(60).collect());
             }
             parsed
         })
@@ -698,6 +729,24 @@ mod tests {
             Some("https://example.org/a")
         );
         assert_eq!(feed.home_link.as_deref(), Some("https://example.org/"));
+    }
+
+    #[test]
+    fn an_unreadable_date_is_named_with_its_entry() {
+        let xml = r#"<rss version="2.0"><channel><title>T</title>
+            <item><title>Good</title><pubDate>Thu, 12 Mar 2026 12:00:00 EDT</pubDate></item>
+            <item><title>Lunch &amp; learn</title><pubDate>next Tuesday-ish</pubDate></item>
+            </channel></rss>"#;
+        let feed = read(xml).unwrap();
+        assert_eq!(feed.entries.len(), 2);
+        assert!(feed.entries[1].published.is_none());
+        assert_eq!(feed.warnings.len(), 1, "{:?}", feed.warnings);
+        assert!(
+            feed.warnings[0].contains("entry “Lunch & learn”")
+                && feed.warnings[0].contains("`next Tuesday-ish`"),
+            "{:?}",
+            feed.warnings
+        );
     }
 
     #[test]

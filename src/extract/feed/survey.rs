@@ -26,6 +26,8 @@ pub struct EntrySurvey {
     pub dcterms_date: Option<&'static str>,
     /// A guid whose `isPermaLink` is present and not `true`: not the entry's address.
     pub guid_not_permalink: bool,
+    /// The text of its first date element, as written.
+    pub date_text: Option<String>,
     /// `rdf:about` of an RSS 1.0 item.
     pub about: Option<String>,
     /// The name of an Atom entry's `source` author.
@@ -135,6 +137,18 @@ pub fn survey(xml: &str) -> Survey {
         match event {
             Ok(Event::Text(text)) => {
                 let n = path.len();
+                let is_date = n >= 2
+                    && matches!(path[n - 2].as_str(), "item" | "entry")
+                    && matches!(
+                        path[n - 1].as_str(),
+                        "pubDate" | "date" | "published" | "updated" | "issued" | "modified"
+                    );
+                if is_date && let Some(entry) = out.entries.last_mut() {
+                    let value = text.xml10_content().trim().to_string();
+                    if !value.is_empty() && entry.date_text.is_none() {
+                        entry.date_text = Some(value);
+                    }
+                }
                 let in_source_author = n >= 4
                     && path[n - 1] == "name"
                     && path[n - 2] == "author"
