@@ -5,7 +5,8 @@
 //!
 //! Pages Bulletin deliberately reads differently are listed in `deviations.json` beside
 //! the fixtures, each with its reason; the test fails if such a page agrees after all or
-//! if any other page disagrees.
+//! if any other page disagrees. `BULLETIN_REFERENCE_PAGES=/some/folder` runs the same
+//! comparison over another folder laid out the same way.
 
 mod common;
 
@@ -86,7 +87,11 @@ struct Read {
 fn ours(name: &str, html: &[u8], url: &str, zone: &str) -> Read {
     let mut context = common::test_context();
     context.clock = bulletin::clock::Clock::fixed("2026-01-15T12:00:00Z".parse().unwrap());
-    let mut source = common::source(name, Location::File(format!("{name}.html").into()), Some(SourceKind::Html));
+    let mut source = common::source(
+        name,
+        Location::File(format!("{name}.html").into()),
+        Some(SourceKind::Html),
+    );
     source.timezone = Some(zone.parse().unwrap());
     let document = FetchedDocument {
         url: url.to_string(),
@@ -139,9 +144,12 @@ fn ours(name: &str, html: &[u8], url: &str, zone: &str) -> Read {
 }
 
 #[test]
-#[ignore = "until the page extractors read every page as the reference readers do (issue 10)"]
 fn every_reference_page_is_read_as_the_reference_readers_read_it() {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference/pages");
+    // BULLETIN_REFERENCE_PAGES names another folder of the same layout (pages, expected
+    // files from scripts/reference/pages.py, manifest.json, optional deviations.json).
+    let folder = std::env::var_os("BULLETIN_REFERENCE_PAGES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference/pages"));
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).unwrap()).unwrap();
     let deviations: BTreeMap<String, Value> = std::fs::read(folder.join("deviations.json"))
@@ -165,7 +173,8 @@ fn every_reference_page_is_read_as_the_reference_readers_read_it() {
         );
         let want_events = expected(want["events"].as_array().unwrap());
         let want_method = want["method"].as_str().map(str::to_string);
-        let same = want_events == read.events && (want_events.is_empty() || want_method == read.method);
+        let same =
+            want_events == read.events && (want_events.is_empty() || want_method == read.method);
         if std::env::var("REFERENCE_SHOW").as_deref() == Ok(name) {
             eprintln!(
                 "{name}\nexpected {want_method:?}:\n{want_events:#?}\nread {:?} [{}]:\n{:#?}\nwarnings: {:#?}",
@@ -183,10 +192,19 @@ fn every_reference_page_is_read_as_the_reference_readers_read_it() {
                         l.start, l.end, l.title, l.location, l.url, l.status, l.all_day
                     )
                 };
-                let missing: Vec<String> =
-                    want_events.iter().filter(|l| !read.events.contains(l)).take(5).map(|l| line(&l)).collect();
-                let extra: Vec<String> =
-                    read.events.iter().filter(|l| !want_events.contains(l)).take(5).map(|l| line(&l)).collect();
+                let missing: Vec<String> = want_events
+                    .iter()
+                    .filter(|l| !read.events.contains(l))
+                    .take(5)
+                    .map(|l| line(&l))
+                    .collect();
+                let extra: Vec<String> = read
+                    .events
+                    .iter()
+                    .filter(|l| !want_events.contains(l))
+                    .take(5)
+                    .map(|l| line(&l))
+                    .collect();
                 report.push(format!(
                     "{name}: expected {want_method:?} {} events ({}), read {:?} {} ({})\n  missing:\n    {}\n  extra:\n    {}",
                     want_events.len(),
@@ -205,6 +223,14 @@ fn every_reference_page_is_read_as_the_reference_readers_read_it() {
         pages.len(),
         deviations.len()
     );
-    assert!(stale.is_empty(), "listed as deviations but now identical: {stale:?}");
-    assert!(report.is_empty(), "{} pages differ:\n{}", report.len(), report.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "listed as deviations but now identical: {stale:?}"
+    );
+    assert!(
+        report.is_empty(),
+        "{} pages differ:\n{}",
+        report.len(),
+        report.join("\n")
+    );
 }
