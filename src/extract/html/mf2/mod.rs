@@ -5,9 +5,11 @@
 //! property value when it has a property class, else a child. `<base href>` is honoured
 //! for links.
 //!
-//! Two things are done differently from mf2py: `value-title` works (see [`value`]), and an
+//! Three things are done differently from mf2py: `value-title` works (see [`value`]); an
 //! element that is a root with several property classes is parsed once, not once per
-//! class (the result is the same; mf2py's cost doubles with each such level).
+//! class (the result is the same; mf2py's cost doubles with each such level); and
+//! microformats nested more than 64 deep are not read (the walk between them is
+//! iterative, each nesting level a nested parse).
 
 mod classes;
 mod implied;
@@ -92,6 +94,7 @@ pub fn parse(page: &Html, page_url: &str, budget: &mut Budget) -> Result<Documen
         default_date: None,
         items: Vec::new(),
         layers: Vec::new(),
+        depth: 0,
         budget,
     };
     let mut top = Vec::new();
@@ -142,8 +145,13 @@ struct Parser<'b> {
     items: Vec<Item>,
     /// Classes rewritten by the classic roots being read, innermost last.
     layers: Vec<HashMap<NodeId, Vec<String>>>,
+    /// How many microformats enclose the one being read.
+    depth: usize,
     budget: &'b mut Budget,
 }
+
+/// Microformats nested deeper than this are not read (each level is a nested parse).
+const MAX_NESTING: usize = 64;
 
 fn children(element: ElementRef) -> Vec<ElementRef> {
     element
@@ -167,22 +175,22 @@ impl Parser<'_> {
         classes_in(&self.layers, element)
     }
 
-    /// mf2py's `parse_el`: roots found anywhere, outside other roots.
+    /// mf2py's `parse_el`: roots found anywhere, outside other roots (document order).
     fn element(&mut self, element: ElementRef, out: &mut Vec<usize>) -> Result<(), Exhausted> {
-        self.budget.check()?;
-        let classes = self.classes(element);
-        let roots = classes::roots(&classes);
-        if !roots.is_empty() {
-            out.push(self.microformat(roots, element, false)?);
-            return Ok(());
-        }
-        let classic = classes::classic_roots(&classes);
-        if !classic.is_empty() {
-            out.push(self.microformat(Vec::new(), element, true)?);
-            return Ok(());
-        }
-        for child in children(element) {
-            self.element(child, out)?;
+        let mut stack = vec![element];
+        while let Some(element) = stack.pop() {
+            self.budget.check()?;
+            let classes = self.classes(element);
+            let roots = classes::roots(&classes);
+            if !roots.is_empty() {
+                out.push(self.microformat(roots, element, false)?);
+                continue;
+            }
+            if !classes::classic_roots(&classes).is_empty() {
+                out.push(self.microformat(Vec::new(), element, true)?);
+                continue;
+            }
+            stack.extend(children(element).into_iter().rev());
         }
         Ok(())
     }
@@ -227,6 +235,7 @@ impl Parser<'_> {
         backcompat: bool,
     ) -> Result<usize, Exhausted> {
         self.default_date = None;
+        self.depth += 1;
         let roots = if backcompat {
             let layer = self.backcompat_layer(element);
             self.layers.push(layer);
@@ -234,18 +243,12 @@ impl Parser<'_> {
         } else {
             roots
         };
-        let mut found = Found::default();
-        let result = (|| {
-            for child in children(element) {
-                let props = self.properties(child)?;
-                found.merge(props);
-            }
-            Ok(())
-        })();
+        let result = self.region(children(element));
         if backcompat {
             self.layers.pop();
         }
-        result?;
+        self.depth -= 1;
+        let mut found = result?;
         let mut implied = Vec::new();
         if !backcompat {
             let has = |name: &str, found: &Found| found.properties.iter().any(|(n, _)| n == name);
@@ -295,9 +298,24 @@ impl Parser<'_> {
         }
     }
 
-    /// mf2py's `parse_props`: what one element (and, if it is no root, its descendants)
-    /// gives the enclosing microformat.
-    fn properties(&mut self, element: ElementRef) -> Result<Found, Exhausted> {
+    /// mf2py's `parse_props` over a microformat's tree: each element's own properties, in
+    /// document order, descending into every element that is not a root itself.
+    fn region(&mut self, top: Vec<ElementRef>) -> Result<Found, Exhausted> {
+        let mut found = Found::default();
+        let mut stack: Vec<ElementRef> = top.into_iter().rev().collect();
+        while let Some(element) = stack.pop() {
+            let (own, descend) = self.properties(element)?;
+            found.merge(own);
+            if descend {
+                stack.extend(children(element).into_iter().rev());
+            }
+        }
+        Ok(found)
+    }
+
+    /// What one element itself gives the enclosing microformat, and whether its
+    /// descendants are still the enclosing microformat's (it is no root).
+    fn properties(&mut self, element: ElementRef) -> Result<(Found, bool), Exhausted> {
         self.budget.check()?;
         let classes = self.classes(element);
         let filtered = classes::filter(&classes);
@@ -308,6 +326,10 @@ impl Parser<'_> {
             roots = vec!["classic".to_string()];
         }
         let mut found = Found::default();
+        if !roots.is_empty() && self.depth >= MAX_NESTING {
+            // Nested deeper than any real page: not read.
+            return Ok((found, false));
+        }
         if !roots.is_empty() {
             found.kind('h');
         }
@@ -437,13 +459,7 @@ impl Parser<'_> {
             let index = nested(self)?;
             found.children.push(index);
         }
-        if !is_root {
-            for child in children(element) {
-                let props = self.properties(child)?;
-                found.merge(props);
-            }
-        }
-        Ok(found)
+        Ok((found, !is_root))
     }
 }
 

@@ -148,60 +148,77 @@ fn spaces(text: &str) -> String {
     out
 }
 
+/// mf2py's `text_collection`, with an explicit stack (markup may nest hundreds deep).
 fn collect(
-    element: ElementRef,
+    root: ElementRef,
     images: Images,
     out: &mut Vec<Piece>,
     budget: &mut Budget,
 ) -> Result<(), Exhausted> {
-    budget.check()?;
-    let el = element.value();
-    match el.name() {
-        "script" | "style" | "template" => return Ok(()),
-        "pre" => {
-            out.push(Piece::PreBefore);
-            out.push(Piece::Text(get_text(element)));
-            out.push(Piece::PreAfter);
-            return Ok(());
-        }
-        "img" if images.replace => {
-            let value = el.attr("alt").map(str::to_string).or_else(|| {
-                images
-                    .to_src
-                    .then(|| el.attr("src").map(|src| links::join(images.base, src)))
-                    .flatten()
-            });
-            if let Some(value) = value {
-                out.push(Piece::Text(" ".into()));
-                out.push(Piece::Text(value));
-                out.push(Piece::Text(" ".into()));
+    enum Step<'a> {
+        Element(ElementRef<'a>),
+        Piece(Piece),
+    }
+    let mut stack = vec![Step::Element(root)];
+    while let Some(step) = stack.pop() {
+        let element = match step {
+            Step::Piece(piece) => {
+                out.push(piece);
+                continue;
             }
-            return Ok(());
-        }
-        "br" => {
-            out.push(Piece::Text("\n".into()));
-            return Ok(());
-        }
-        _ => {}
-    }
-    let paragraph = el.name() == "p";
-    if paragraph {
-        out.push(Piece::BreakBefore);
-    }
-    for child in element.children() {
-        match child.value() {
-            Node::Text(text) => out.push(Piece::Text(spaces(text))),
-            Node::Element(_) => {
-                if let Some(child) = ElementRef::wrap(child) {
-                    collect(child, images, out, budget)?;
+            Step::Element(element) => element,
+        };
+        budget.check()?;
+        let el = element.value();
+        match el.name() {
+            "script" | "style" | "template" => continue,
+            "pre" => {
+                out.push(Piece::PreBefore);
+                out.push(Piece::Text(get_text(element)));
+                out.push(Piece::PreAfter);
+                continue;
+            }
+            "img" if images.replace => {
+                let value = el.attr("alt").map(str::to_string).or_else(|| {
+                    images
+                        .to_src
+                        .then(|| el.attr("src").map(|src| links::join(images.base, src)))
+                        .flatten()
+                });
+                if let Some(value) = value {
+                    out.push(Piece::Text(" ".into()));
+                    out.push(Piece::Text(value));
+                    out.push(Piece::Text(" ".into()));
                 }
+                continue;
+            }
+            "br" => {
+                out.push(Piece::Text("\n".into()));
+                continue;
             }
             _ => {}
         }
-    }
-    if paragraph {
-        out.push(Piece::BreakAfter);
-        out.push(Piece::Text("\n".into()));
+        let paragraph = el.name() == "p";
+        let mut steps = Vec::new();
+        if paragraph {
+            steps.push(Step::Piece(Piece::BreakBefore));
+        }
+        for child in element.children() {
+            match child.value() {
+                Node::Text(text) => steps.push(Step::Piece(Piece::Text(spaces(text)))),
+                Node::Element(_) => {
+                    if let Some(child) = ElementRef::wrap(child) {
+                        steps.push(Step::Element(child));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if paragraph {
+            steps.push(Step::Piece(Piece::BreakAfter));
+            steps.push(Step::Piece(Piece::Text("\n".into())));
+        }
+        stack.extend(steps.into_iter().rev());
     }
     Ok(())
 }

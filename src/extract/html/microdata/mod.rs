@@ -5,7 +5,8 @@
 //! listed after the one containing it), then those its `itemref` names. Values: `<meta>`
 //! `content`; links (`href`, `src`, `data`) joined to the page; `<data>`/`<meter>`
 //! `value`; `<time>` its `datetime` only; any other element's non-empty `content`; else
-//! its text rendered as html_text does ([`text`]).
+//! its text rendered as html_text does ([`text`]). Items nested more than 64 deep in
+//! other items are not read.
 
 mod text;
 
@@ -35,8 +36,13 @@ enum Found {
     },
 }
 
+/// Items nested deeper than this inside other items are not read.
+const MAX_NESTING: usize = 64;
+
 struct Reader<'a, 'b> {
     base: &'a str,
+    /// How many items enclose the one being read.
+    depth: usize,
     seen: HashSet<NodeId>,
     ids: HashMap<&'a str, ElementRef<'a>>,
     budget: &'b mut Budget,
@@ -54,6 +60,7 @@ pub fn graph(page: &Html, page_url: &str, budget: &mut Budget) -> Result<Graph, 
     }
     let mut reader = Reader {
         base: page_url,
+        depth: 0,
         seen: HashSet::new(),
         ids,
         budget,
@@ -203,7 +210,14 @@ impl<'a> Reader<'a, '_> {
     fn value(&mut self, element: ElementRef<'a>) -> Result<Found, Exhausted> {
         let el = element.value();
         if has(element, "itemscope") {
-            return Ok(match self.item(element)? {
+            if self.depth >= MAX_NESTING {
+                self.seen.insert(element.id());
+                return Ok(Found::Nothing { nonempty: false });
+            }
+            self.depth += 1;
+            let item = self.item(element);
+            self.depth -= 1;
+            return Ok(match item? {
                 Some(tree) => Found::Item(Box::new(tree)),
                 None => Found::Nothing { nonempty: false },
             });

@@ -79,27 +79,47 @@ pub fn html_text(element: ElementRef, budget: &mut Budget) -> Result<String, Exh
 }
 
 impl Render<'_> {
-    fn element(&mut self, element: ElementRef) -> Result<(), Exhausted> {
-        self.budget.check()?;
-        let tag = element.value().name();
-        self.newlines(tag);
-        let mut pending = String::new();
-        for child in element.children() {
-            match child.value() {
-                Node::Text(text) => pending.push_str(text),
-                Node::Element(e) if !KILLED.contains(&e.name()) => {
-                    self.text(&std::mem::take(&mut pending));
-                    if let Some(child) = ElementRef::wrap(child) {
-                        self.element(child)?;
+    /// html_text's walk over start and end events, with an explicit stack (a property may
+    /// hold markup nested hundreds deep).
+    fn element(&mut self, root: ElementRef) -> Result<(), Exhausted> {
+        enum Step<'a> {
+            Start(ElementRef<'a>),
+            Text(String),
+            End(&'a str),
+        }
+        let mut stack = vec![Step::Start(root)];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Text(text) => self.text(&text),
+                Step::End(tag) => self.newlines(tag),
+                Step::Start(element) => {
+                    self.budget.check()?;
+                    let tag = element.value().name();
+                    self.newlines(tag);
+                    // The element's content as html_text meets it: runs of text (joined
+                    // across removed nodes) and kept child elements, then its end.
+                    let mut steps = Vec::new();
+                    let mut pending = String::new();
+                    for child in element.children() {
+                        match child.value() {
+                            Node::Text(text) => pending.push_str(text),
+                            Node::Element(e) if !KILLED.contains(&e.name()) => {
+                                steps.push(Step::Text(std::mem::take(&mut pending)));
+                                if let Some(child) = ElementRef::wrap(child) {
+                                    steps.push(Step::Start(child));
+                                }
+                            }
+                            // Comments, processing instructions and removed elements: the
+                            // text around them joins up.
+                            _ => {}
+                        }
                     }
+                    steps.push(Step::Text(pending));
+                    steps.push(Step::End(tag));
+                    stack.extend(steps.into_iter().rev());
                 }
-                // Comments, processing instructions and removed elements: the text around
-                // them joins up.
-                _ => {}
             }
         }
-        self.text(&pending);
-        self.newlines(tag);
         Ok(())
     }
 

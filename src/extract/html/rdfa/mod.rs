@@ -1,6 +1,7 @@
 //! schema.org in RDFa, as extruct reads it: pyRdfa 3.6's RDFa Core 1.1 processing of the
-//! page (not HTML+RDFa — so `<time datetime>` is not special, a literal is always the
-//! element's text or `content`), giving triples, grouped into one item per subject.
+//! page, giving triples, grouped into one item per subject. A literal is the element's
+//! `content` or its text — except that a `<time>`'s `datetime` is its value, as HTML+RDFa
+//! 1.1 says (pyRdfa's RDFa Core reading takes the text, "Thursday, March 12, 2026").
 //! Elements naming the same subject (`resource="#forum"` twice, Drupal's `about`) are one
 //! item whose properties merge; identical values merge too (RDF is a set). `property` on
 //! an element with `href` (and no `rel`) takes the link, not the text. Lists (`inlist`),
@@ -9,6 +10,7 @@
 mod terms;
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use scraper::node::Node;
 use scraper::{ElementRef, Html};
@@ -28,6 +30,24 @@ enum Object {
 /// A triple waiting for its subject or object (`None`) from a descendant.
 type Hanging = (Option<Term>, Term, Option<Term>);
 
+/// An element to process, with what it inherits.
+struct Visit<'a> {
+    element: ElementRef<'a>,
+    parent_object: Option<Term>,
+    context: Rc<Context>,
+    hanging: Rc<Vec<Hanging>>,
+    top: bool,
+}
+
+enum Step<'a> {
+    Enter(Visit<'a>),
+    /// After an element's descendants: its subject completes its parent's hanging triples.
+    Exit {
+        subject: Option<Term>,
+        hanging: Rc<Vec<Hanging>>,
+    },
+}
+
 struct Processor<'b> {
     blanks: Blanks,
     triples: Vec<(Term, Term, Object)>,
@@ -43,13 +63,23 @@ pub fn graph(page: &Html, page_url: &str, budget: &mut Budget) -> Result<Graph, 
         seen: HashSet::new(),
         budget,
     };
-    let root = page.root_element();
-    processor.element(root, None, &Context::top(page_url), &[], true)?;
+    processor.run(page.root_element(), page_url)?;
     Ok(group(processor.triples))
 }
 
 fn attr<'a>(element: ElementRef<'a>, name: &str) -> Option<&'a str> {
     element.value().attr(name)
+}
+
+/// `content`, or — HTML+RDFa 1.1, which pyRdfa's RDFa Core reading does not apply — the
+/// `datetime` of a `<time>`: `<time property="startDate" datetime="2026-03-12T13:00">` is
+/// that date, not its text.
+fn content<'a>(element: ElementRef<'a>) -> Option<&'a str> {
+    attr(element, "content").or_else(|| {
+        (element.value().name() == "time")
+            .then(|| attr(element, "datetime"))
+            .flatten()
+    })
 }
 
 fn has(element: ElementRef, names: &[&str]) -> bool {
@@ -78,16 +108,50 @@ impl Processor<'_> {
         })
     }
 
-    fn element(
+    /// The document, element by element (an explicit stack: pages may nest 500 deep).
+    fn run(&mut self, root: ElementRef<'_>, base: &str) -> Result<(), Exhausted> {
+        let mut stack = vec![Step::Enter(Visit {
+            element: root,
+            parent_object: None,
+            context: Rc::new(Context::top(base)),
+            hanging: Rc::new(Vec::new()),
+            top: true,
+        })];
+        while let Some(step) = stack.pop() {
+            match step {
+                Step::Enter(visit) => self.element(visit, &mut stack)?,
+                Step::Exit { subject, hanging } => {
+                    // The parent's hanging triples are completed by this element's subject.
+                    for (s, p, o) in hanging.iter() {
+                        let s = s.clone().or_else(|| subject.clone());
+                        let o = o.clone().or_else(|| subject.clone());
+                        if let Some(o) = o {
+                            self.add(s.as_ref(), p, Object::Resource(o));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// pyRdfa's `_parse_1_1` for one element, up to the recursion: its children (and then
+    /// the completion of its parent's hanging triples) are pushed on `stack`.
+    fn element<'a>(
         &mut self,
-        element: ElementRef,
-        parent_object: Option<&Term>,
-        incoming: &Context,
-        parent_hanging: &[Hanging],
-        top: bool,
+        visit: Visit<'a>,
+        stack: &mut Vec<Step<'a>>,
     ) -> Result<(), Exhausted> {
         self.budget.check()?;
-        let context = incoming.enter(element);
+        let Visit {
+            element,
+            parent_object,
+            context: incoming,
+            hanging: parent_hanging,
+            top,
+        } = visit;
+        let parent_object = parent_object.as_ref();
+        let context = Rc::new(incoming.enter(element));
         // Empty safe CURIEs (`about="[]"`) are ignored; the root is about the document.
         let pruned_about = attr(element, "about") == Some("[]");
         let pruned_resource = attr(element, "resource") == Some("[]");
@@ -118,8 +182,14 @@ impl Processor<'_> {
             );
         let children: Vec<ElementRef> = element.children().filter_map(ElementRef::wrap).collect();
         if !rdfa {
-            for child in children {
-                self.element(child, parent_object, &context, parent_hanging, false)?;
+            for child in children.into_iter().rev() {
+                stack.push(Step::Enter(Visit {
+                    element: child,
+                    parent_object: parent_object.cloned(),
+                    context: Rc::clone(&context),
+                    hanging: Rc::clone(&parent_hanging),
+                    top: false,
+                }));
             }
             return Ok(());
         }
@@ -145,7 +215,10 @@ impl Processor<'_> {
                 }
                 typed = object.clone();
             }
-        } else if attr(element, "property").is_some() && !has(element, &["content", "datatype"]) {
+        } else if attr(element, "property").is_some()
+            && content(element).is_none()
+            && attr(element, "datatype").is_none()
+        {
             let mut s = about_term(self);
             if s.is_some() && typeof_ {
                 typed = s.clone();
@@ -222,15 +295,19 @@ impl Processor<'_> {
             )?;
         }
         let to_children = object.clone().unwrap_or_else(|| self.blanks.fresh());
-        for child in children {
-            self.element(child, Some(&to_children), &context, &hanging, false)?;
-        }
-        for (s, p, o) in parent_hanging {
-            let s = s.clone().or_else(|| subject.clone());
-            let o = o.clone().or_else(|| subject.clone());
-            if let Some(o) = o {
-                self.add(s.as_ref(), p, Object::Resource(o));
-            }
+        stack.push(Step::Exit {
+            subject,
+            hanging: parent_hanging,
+        });
+        let hanging = Rc::new(hanging);
+        for child in children.into_iter().rev() {
+            stack.push(Step::Enter(Visit {
+                element: child,
+                parent_object: Some(to_children.clone()),
+                context: Rc::clone(&context),
+                hanging: Rc::clone(&hanging),
+                top: false,
+            }));
         }
         Ok(())
     }
@@ -256,7 +333,7 @@ impl Processor<'_> {
             && typed.is_some()
         {
             typed.cloned().map(Object::Resource)
-        } else if let Some(content) = attr(element, "content") {
+        } else if let Some(content) = content(element) {
             Some(Object::Literal(content.to_string()))
         } else {
             let xml = attr(element, "datatype")
@@ -380,8 +457,8 @@ mod tests {
         assert_eq!(e.name.as_deref(), Some("Town hall"));
         assert_eq!(
             e.start.as_deref(),
-            Some("March 12"),
-            "RDFa Core reads the text"
+            Some("2026-03-12T13:00-04:00"),
+            "HTML+RDFa reads a <time>'s datetime"
         );
         assert_eq!(e.end.as_deref(), Some("2026-03-12T14:00-04:00"));
         assert_eq!(e.url.as_deref(), Some("https://ex.gc.ca/en/town-hall.html"));
