@@ -133,7 +133,7 @@ pub fn parse(
     selectors: Option<&Selectors>,
 ) -> Result<PageDocument, crate::markup::TooComplex> {
     crate::markup::shape::check(body)?;
-    let page = Html::parse_document(body);
+    let page = parse_without_scripting(body);
     let mut budget = Budget::document();
     let mut document = PageDocument {
         title: first_text(&page, "title"),
@@ -199,6 +199,22 @@ pub fn parse(
     Ok(document)
 }
 
+/// The document tree as a reader that runs no scripts builds it (as lxml and html5lib
+/// do): `<noscript>` content is markup, not text.
+fn parse_without_scripting(body: &str) -> Html {
+    use html5ever::driver::{self, ParseOpts};
+    use html5ever::tendril::TendrilSink;
+    use html5ever::tree_builder::TreeBuilderOpts;
+    let options = ParseOpts {
+        tree_builder: TreeBuilderOpts {
+            scripting_enabled: false,
+            ..TreeBuilderOpts::default()
+        },
+        ..ParseOpts::default()
+    };
+    driver::parse_document(scraper::HtmlTreeSink::new(Html::new_document()), options).one(body)
+}
+
 fn select_one<'a>(page: &'a Html, css: &str) -> Option<scraper::ElementRef<'a>> {
     let selector = Selector::parse(css).ok()?;
     page.select(&selector).next()
@@ -214,4 +230,28 @@ fn first_text(page: &Html, css: &str) -> Option<String> {
 /// (`char::is_whitespace`) becomes one space.
 pub(crate) fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_syntax_is_counted_and_noscript_content_is_markup() {
+        let page = r#"<!doctype html><html><head><title>Events</title></head><body>
+            <noscript><div itemscope itemtype="https://schema.org/Event"><span itemprop="name">Hidden</span>
+              <meta itemprop="startDate" content="2026-03-01"></div></noscript>
+            <div vocab="https://schema.org/" typeof="Event"><span property="name">Lite</span>
+              <time property="startDate" datetime="2026-03-02T10:00">2 March</time></div>
+            <div class="vevent"><span class="summary">Classic</span><abbr class="dtstart" title="2026-03-03">3 March</abbr></div>
+            </body></html>"#;
+        let document = parse(page, "https://ex.gc.ca/events", None).unwrap();
+        assert_eq!(
+            document.method_counts(),
+            "JSON-LD 0, microdata 1, RDFa 1, h-event 1"
+        );
+        let (method, events) = document.best().unwrap();
+        assert_eq!(method, Method::Microdata);
+        assert_eq!(events[0].name.as_deref(), Some("Hidden"));
+    }
 }
