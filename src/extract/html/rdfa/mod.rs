@@ -7,92 +7,25 @@
 //! an element with `href` (and no `rel`) takes the link, not the text. Lists (`inlist`),
 //! `role` and the processor graph are not produced: no event rule reads them.
 
+mod graph;
+mod literal;
 mod terms;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use scraper::node::Node;
 use scraper::{ElementRef, Html};
 
+use self::graph::group;
+use self::literal::{HTML_LITERAL, XML_LITERAL, typed_literal};
 use self::terms::{Blanks, Context, Term};
-use super::schema::{Graph, Item, Syntax, Value};
+use super::schema::Graph;
 use crate::budget::{Budget, Exhausted};
 
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
-const XML_LITERAL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral";
-const HTML_LITERAL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#HTML";
-const XSD_DATE_TIME: &str = "http://www.w3.org/2001/XMLSchema#dateTime";
-const XSD_DATE: &str = "http://www.w3.org/2001/XMLSchema#date";
 
-/// A typed literal's text as rdflib keeps it: an `xsd:dateTime` that Python's
-/// `datetime.fromisoformat` reads as a bare date becomes that date's midnight
-/// (`2026-03-12T00:00:00`); an `xsd:date` loses any time (`2026-03-12T13:00` →
-/// `2026-03-12`). Other values are kept as written (rdflib's other rewritings of dates
-/// name the same instant).
-fn typed_literal(text: &str, datatype: Option<&Term>) -> String {
-    let Some(Term::Iri(datatype)) = datatype else {
-        return text.to_string();
-    };
-    match datatype.as_str() {
-        XSD_DATE_TIME => match iso_calendar_date(text) {
-            Some(date) => format!("{date}T00:00:00"),
-            None => text.to_string(),
-        },
-        XSD_DATE => {
-            // rdflib's `parse_xsd_date`: a trailing `Z`, a time, or an offset dropped.
-            let date = text.strip_suffix(['Z', 'z']).unwrap_or(text);
-            let date = if date.contains('T') {
-                date.split('T').next().unwrap_or(date)
-            } else if let Some(plus) = date.rfind('+').filter(|p| *p > 0) {
-                &date[..plus]
-            } else {
-                match date.rsplit_once('-') {
-                    Some((day, zone)) if zone.contains(':') => day,
-                    _ => date,
-                }
-            };
-            match iso_calendar_date(date) {
-                Some(day) if date.contains('-') => day.to_string(),
-                _ => text.to_string(),
-            }
-        }
-        _ => text.to_string(),
-    }
-}
-
-/// A whole date as Python's `date.fromisoformat` reads one: `YYYY-MM-DD`, `YYYYMMDD`,
-/// `YYYY-Www[-D]`, `YYYYWww[D]`.
-fn iso_calendar_date(text: &str) -> Option<chrono::NaiveDate> {
-    use chrono::NaiveDate;
-    if !text.is_ascii() || !text.get(..4)?.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let shapes: &[(usize, &str)] = &[
-        (10, "%Y-%m-%d"),
-        (8, "%Y%m%d"),
-        (10, "%G-W%V-%u"),
-        (8, "%GW%V%u"),
-    ];
-    for (length, format) in shapes {
-        if text.len() == *length
-            && let Ok(date) = NaiveDate::parse_from_str(text, format)
-        {
-            return Some(date);
-        }
-    }
-    // A week without its day is its Monday.
-    match text.len() {
-        8 if text.as_bytes()[4] == b'-' => {
-            NaiveDate::parse_from_str(&format!("{text}-1"), "%G-W%V-%u").ok()
-        }
-        7 if text.as_bytes()[4] == b'W' => {
-            NaiveDate::parse_from_str(&format!("{text}1"), "%GW%V%u").ok()
-        }
-        _ => None,
-    }
-}
-
+/// A triple's object: a resource or a literal's text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Object {
     Resource(Term),
@@ -450,53 +383,6 @@ impl Processor<'_> {
     }
 }
 
-/// One item per subject, in the order subjects first appear.
-fn group(triples: Vec<(Term, Term, Object)>) -> Graph {
-    let name = |term: &Term| match term {
-        Term::Iri(iri) => iri.clone(),
-        Term::Blank(n) => format!("_:b{n}"),
-    };
-    let mut index: HashMap<Term, usize> = HashMap::new();
-    let mut items: Vec<Item> = Vec::new();
-    for (subject, _, _) in &triples {
-        index.entry(subject.clone()).or_insert_with(|| {
-            items.push(Item {
-                id: Some(name(subject)),
-                ..Item::default()
-            });
-            items.len() - 1
-        });
-    }
-    for (subject, predicate, object) in triples {
-        let item = &mut items[index[&subject]];
-        let predicate = name(&predicate);
-        if predicate == RDF_TYPE
-            && let Object::Resource(kind) = &object
-        {
-            item.types.push(name(kind));
-            continue;
-        }
-        let value = match object {
-            Object::Literal(text) => Value::string(&text),
-            Object::Resource(term) => Value {
-                lexical: name(&term),
-                link: Some(name(&term)),
-                item: index.get(&term).copied(),
-                nonempty: true,
-                text: None,
-            },
-        };
-        match item.properties.iter_mut().find(|(p, _)| *p == predicate) {
-            Some((_, values)) => values.push(value),
-            None => item.properties.push((predicate, vec![value])),
-        }
-    }
-    Graph {
-        syntax: Syntax::Rdfa,
-        items,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,33 +454,5 @@ mod tests {
         );
         assert_eq!(e.location_name.as_deref(), Some("Hall"));
         assert_eq!(e.id.as_deref(), Some("https://ex.gc.ca/en/page.html#forum"));
-    }
-
-    #[test]
-    fn typed_dates_as_rdflib_keeps_them() {
-        let date_time = Term::Iri(XSD_DATE_TIME.into());
-        let date = Term::Iri(XSD_DATE.into());
-        assert_eq!(
-            typed_literal("2026-03-12", Some(&date_time)),
-            "2026-03-12T00:00:00"
-        );
-        assert_eq!(
-            typed_literal("2026-W11", Some(&date_time)),
-            "2026-03-09T00:00:00"
-        );
-        assert_eq!(typed_literal("2026-03", Some(&date_time)), "2026-03");
-        assert_eq!(typed_literal("2026-071", Some(&date_time)), "2026-071");
-        assert_eq!(
-            typed_literal("2026-03-12T13:00-05:00", Some(&date_time)),
-            "2026-03-12T13:00-05:00"
-        );
-        assert_eq!(
-            typed_literal("2026-03-12T13:00Z", Some(&date)),
-            "2026-03-12"
-        );
-        assert_eq!(typed_literal("20260312", Some(&date)), "20260312");
-        assert_eq!(typed_literal("2026-03-12+05:00", Some(&date)), "2026-03-12");
-        assert_eq!(typed_literal("2026-03-12-05:00", Some(&date)), "2026-03-12");
-        assert_eq!(typed_literal("2026-03-12", None), "2026-03-12");
     }
 }
