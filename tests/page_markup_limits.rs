@@ -97,3 +97,29 @@ fn thousands_of_events_in_every_syntax_are_read() {
         assert!(methods.contains(count), "{methods}");
     }
 }
+
+#[test]
+fn items_under_two_names_at_every_level_do_not_multiply_without_bound() {
+    let open = r#"<div itemprop="subEvent about" itemscope itemtype="https://schema.org/Thing">"#;
+    let body = format!(
+        r#"<div itemscope itemtype="https://schema.org/Event"><span itemprop="name">Top</span><meta itemprop="startDate" content="2026-12-01">{}<span itemprop="name">x</span>{}</div>"#,
+        open.repeat(60),
+        "</div>".repeat(60)
+    );
+    let (read, spent) = harvest(page(&body));
+    assert!(spent < Duration::from_secs(10), "{spent:?}");
+    assert!(read.methods.is_some());
+}
+
+#[test]
+fn microformats_under_two_property_names_at_every_level_are_parsed_once() {
+    let open = r#"<div class="p-item p-other h-event"><span class="p-name">Inner</span><time class="dt-start" datetime="2026-12-02">2 Dec</time>"#;
+    let body = format!(
+        r#"<div class="h-feed">{}{}</div>"#,
+        open.repeat(40),
+        "</div>".repeat(40)
+    );
+    let (read, spent) = harvest(page(&body));
+    assert!(spent < Duration::from_secs(10), "{spent:?}");
+    assert!(read.events.iter().any(|e| e.title == "Inner"));
+}

@@ -6,7 +6,7 @@
 //! `content`; links (`href`, `src`, `data`) joined to the page; `<data>`/`<meter>`
 //! `value`; `<time>` its `datetime` only; any other element's non-empty `content`; else
 //! its text rendered as html_text does ([`text`]). Items nested more than 64 deep in
-//! other items are not read.
+//! other items are not read, nor any beyond 100,000 a page.
 
 mod text;
 
@@ -25,6 +25,8 @@ struct Tree {
     types: Vec<String>,
     id: Option<String>,
     properties: Vec<(String, Vec<Found>)>,
+    /// Items in this tree, itself included.
+    size: usize,
 }
 
 enum Found {
@@ -38,11 +40,16 @@ enum Found {
 
 /// Items nested deeper than this inside other items are not read.
 const MAX_NESTING: usize = 64;
+/// At most this many items a page: an item under several property names is read once per
+/// name (as extruct lists it), which nesting could otherwise multiply without bound.
+const MAX_ITEMS: usize = 100_000;
 
 struct Reader<'a, 'b> {
     base: &'a str,
     /// How many items enclose the one being read.
     depth: usize,
+    /// Items made so far.
+    made: usize,
     seen: HashSet<NodeId>,
     ids: HashMap<&'a str, ElementRef<'a>>,
     budget: &'b mut Budget,
@@ -61,6 +68,7 @@ pub fn graph(page: &Html, page_url: &str, budget: &mut Budget) -> Result<Graph, 
     let mut reader = Reader {
         base: page_url,
         depth: 0,
+        made: 0,
         seen: HashSet::new(),
         ids,
         budget,
@@ -170,11 +178,16 @@ impl<'a> Reader<'a, '_> {
             }
         }
         for (name, value) in found {
+            if let Found::Item(nested) = &value {
+                tree.size += nested.size;
+            }
             match tree.properties.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, values)) => values.push(value),
                 None => tree.properties.push((name, vec![value])),
             }
         }
+        tree.size += 1;
+        self.made += 1;
         Ok(Some(tree))
     }
 
@@ -200,7 +213,17 @@ impl<'a> Reader<'a, '_> {
             let v = if i + 1 == names.len() {
                 value.take().expect("one value per name")
             } else {
-                value.as_ref().map(copy).expect("one value per name")
+                let original = value.as_ref().expect("one value per name");
+                let size = match original {
+                    Found::Item(tree) => tree.size,
+                    _ => 0,
+                };
+                if self.made + size > MAX_ITEMS {
+                    Found::Nothing { nonempty: true }
+                } else {
+                    self.made += size;
+                    copy(original)
+                }
             };
             found.push((name.clone(), v));
         }
@@ -261,6 +284,7 @@ fn copy(found: &Found) -> Found {
 
 fn copy_tree(tree: &Tree) -> Tree {
     Tree {
+        size: tree.size,
         types: tree.types.clone(),
         id: tree.id.clone(),
         properties: tree
