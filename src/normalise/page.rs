@@ -146,7 +146,7 @@ fn event(context: &PageSource<'_>, base: Option<&Url>, found: &PageEvent) -> Res
     let title = found
         .name
         .as_deref()
-        .map(super::super::extract::html::collapse)
+        .map(crate::extract::html::collapse)
         .filter(|n| !n.is_empty())
         .ok_or_else(|| format!("{}: an event without a name was skipped", context.page_url))?;
     let start_text = found
