@@ -12,7 +12,7 @@ use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
 use crate::model::{Event, FetchedDocument, Location, Post, Source, SourceKind, Validators};
 use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
-use crate::normalise::page::{PageSource, complete_from_detail, events_from_page};
+use crate::normalise::page::{PageSource, choose, complete_from_detail, events_from_page};
 use crate::normalise::{self, calendar_links_from_feed};
 
 /// At most this many linked documents are fetched for one source per refresh.
@@ -175,10 +175,7 @@ fn harvest_as(
             }
             Extracted::Page(page) => {
                 let context = page_source(source, context, &document.url, page.language.as_deref());
-                let read = match page.best() {
-                    Some((_, found)) => events_from_page(&context, found),
-                    None => Default::default(),
-                };
+                let (method, read) = choose(&context, &page);
                 let mut warnings = read.warnings;
                 warnings.extend(page.warnings.iter().cloned());
                 let methods = page.method_counts();
@@ -209,7 +206,7 @@ fn harvest_as(
                     events: read.events,
                     warnings,
                     methods: Some(methods),
-                    best_method: page.best().map(|(method, _)| method.name()),
+                    best_method: method.map(|m| m.name()),
                     follow,
                     feed_links: page
                         .feed_links
@@ -383,7 +380,7 @@ fn read_followed(
     let mut warnings = Vec::new();
     let page = || {
         let text = extract::decode_text(document);
-        extract::html::parse(&text, None)
+        extract::html::parse(&text, &document.url, None)
             .map_err(|reason| format!("{}: not a page Bulletin can read: {reason}", document.url))
     };
     match follow {
@@ -402,16 +399,18 @@ fn read_followed(
             }
         }
         FollowUp::EventPage { url } => match page() {
-            Ok(page) => match page.best() {
-                Some((_, found)) => {
-                    let context =
-                        page_source(source, context, &document.url, page.language.as_deref());
-                    let read = events_from_page(&context, found);
-                    events.extend(read.events);
-                    warnings.extend(read.warnings);
+            Ok(page) => {
+                let context = page_source(source, context, &document.url, page.language.as_deref());
+                match choose(&context, &page) {
+                    (Some(_), read) => {
+                        events.extend(read.events);
+                        warnings.extend(read.warnings);
+                    }
+                    (None, _) => {
+                        warnings.push(format!("{url}: the linked page describes no event"))
+                    }
                 }
-                None => warnings.push(format!("{url}: the linked page describes no event")),
-            },
+            }
             Err(error) => warnings.push(error),
         },
         FollowUp::Calendar { url } => match extract::ical::read(document) {

@@ -193,12 +193,12 @@ async fn check_fetch_shows_what_each_extraction_method_found() {
         .find(|l| l.starts_with("marked-up"))
         .unwrap_or_else(|| panic!("{out}{err}"));
     assert!(
-        marked.contains("3 events [JSON-LD 0, microdata 3, h-event 0]"),
+        marked.contains("3 events [JSON-LD 0, microdata 3, RDFa 0, h-event 0]"),
         "{out}"
     );
     let plain = out.lines().find(|l| l.starts_with("plain")).unwrap();
     assert!(
-        plain.contains("0 events [JSON-LD 0, microdata 0, h-event 0]"),
+        plain.contains("0 events [JSON-LD 0, microdata 0, RDFa 0, h-event 0]"),
         "{out}"
     );
     assert!(

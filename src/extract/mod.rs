@@ -156,7 +156,7 @@ pub fn extract(
             }),
         SourceKind::Html => {
             let text = decode_text(document);
-            html::parse(&text, selectors)
+            html::parse(&text, &document.url, selectors)
                 .map(Extracted::Page)
                 .map_err(|reason| ExtractError::Page {
                     url: document.url.clone(),

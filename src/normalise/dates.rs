@@ -1,8 +1,9 @@
-//! Reading the dates pages write: ISO 8601 from markup (with or without an offset, or a
-//! bare date), and the text of pages without markup, in English or French — "12 March
-//! 2026, 12:00 to 13:00", "le 12 mars 2026, de 12 h à 13 h", "March 12, 2026 12 pm".
-//! The parsing itself is chrono's; this module only brings French words and the many
-//! ways of writing times to the forms chrono reads.
+//! Reading the dates pages write: ISO 8601 from markup, exactly as dateutil's `isoparse`
+//! (the reference readers' rule) reads it — [`parse_markup`] — and the text of pages
+//! without markup, in English or French — "12 March 2026, 12:00 to 13:00", "le 12 mars
+//! 2026, de 12 h à 13 h", "March 12, 2026 12 pm". The calendar arithmetic is chrono's;
+//! this module only splits ISO strings into their fields as `isoparse` does, and brings
+//! French words and the many ways of writing times to the forms chrono reads.
 
 use std::sync::LazyLock;
 
@@ -18,6 +19,54 @@ pub enum When {
     /// A time with its offset.
     Instant(DateTime<FixedOffset>),
 }
+
+/// A markup date as dateutil reads it: `None` when it cannot be read.
+///
+/// A value is a date (all day) when `isoparser().parse_isodate` takes the whole of it —
+/// `YYYY-MM-DD`, `YYYYMMDD`, `YYYY-MM`, `YYYY`, `YYYY-Www`, `YYYY-Www-D`, `YYYY-DDD` —
+/// else it is `isoparse`'s date-time: any one character between date and time; `hh`,
+/// `hh:mm`, `hhmm`, `hh:mm:ss`, fractions after `.` or `,` (beyond microseconds dropped);
+/// `24:00` as the next midnight; `Z`, `±hh`, `±hhmm`, `±hh:mm`. Leading and trailing
+/// white space is ignored.
+pub fn parse_markup(text: &str) -> Option<When> {
+    let text = text.trim_matches(char::is_whitespace);
+    if !text.is_ascii() || text.is_empty() {
+        return None;
+    }
+    let (date, pos) = iso::date(text)?;
+    if pos >= text.len() {
+        return Some(When::Date(date));
+    }
+    let time = iso::time(text.get(pos + 1..)?)?;
+    let midnight_after = time.hour == 24;
+    let naive = date.and_time(NaiveTime::from_hms_micro_opt(
+        if midnight_after { 0 } else { time.hour },
+        time.minute,
+        time.second,
+        time.micro,
+    )?);
+    let naive = if midnight_after {
+        naive.checked_add_signed(chrono::TimeDelta::days(1))?
+    } else {
+        naive
+    };
+    Some(match time.offset {
+        None => When::Local(naive),
+        Some(offset) => When::Instant(naive.and_local_timezone(offset).single()?),
+    })
+}
+
+/// The calendar date a markup value names, before any zone is applied (for `24:00`, the
+/// next day).
+pub fn written_date(when: &When) -> NaiveDate {
+    match when {
+        When::Date(date) => *date,
+        When::Local(local) => local.date(),
+        When::Instant(at) => at.date_naive(),
+    }
+}
+
+mod iso;
 
 /// ISO 8601 / RFC 3339 and their common relaxations.
 pub fn parse_iso(text: &str) -> Option<When> {
@@ -298,6 +347,56 @@ mod tests {
             parse_iso("2026-12-03"),
             Some(When::Date(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()))
         );
+    }
+
+    #[test]
+    fn markup_dates_as_isoparse_reads_them() {
+        let date = |y, m, d| Some(When::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap()));
+        assert_eq!(parse_markup("2026-03-12"), date(2026, 3, 12));
+        assert_eq!(parse_markup("20260312"), date(2026, 3, 12));
+        assert_eq!(parse_markup(" 2026-03 "), date(2026, 3, 1));
+        assert_eq!(parse_markup("2026"), date(2026, 1, 1));
+        assert_eq!(parse_markup("2026-W12"), date(2026, 3, 16));
+        assert_eq!(parse_markup("2026W123"), date(2026, 3, 18));
+        assert_eq!(parse_markup("2026-071"), date(2026, 3, 12));
+        assert_eq!(
+            parse_markup("2026-03-12T13:00"),
+            Some(local("2026-03-12 13:00"))
+        );
+        assert_eq!(
+            parse_markup("2026-03-12 1300"),
+            Some(local("2026-03-12 13:00"))
+        );
+        assert_eq!(
+            parse_markup("2026-03-12T24:00"),
+            Some(local("2026-03-13 00:00"))
+        );
+        let instant = |s: &str| Some(When::Instant(DateTime::parse_from_rfc3339(s).unwrap()));
+        assert_eq!(
+            parse_markup("2026-03-12T13:00:00.1234567-05"),
+            instant("2026-03-12T13:00:00.123456-05:00")
+        );
+        assert_eq!(
+            parse_markup("2026-03-12t13:00z"),
+            instant("2026-03-12T13:00:00Z")
+        );
+        assert_eq!(
+            parse_markup("2026-03-12T13:00:00,5+0530"),
+            instant("2026-03-12T13:00:00.5+05:30")
+        );
+        for unreadable in [
+            "2026-03-12 13:00 -05:00",
+            "2026-02-30",
+            "2026-3-12",
+            "March 12, 2026",
+            "2026-03-12T23:59:60",
+            "2026-03-12T13:00,5",
+            "2026-03-12T24:30",
+            "2026-03T13:00",
+            "2026-03-12T13:00+5",
+        ] {
+            assert_eq!(parse_markup(unreadable), None, "{unreadable}");
+        }
     }
 
     #[test]

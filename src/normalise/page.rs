@@ -1,16 +1,22 @@
-//! Page events to events: dates read (markup's ISO 8601, or page text in English or
-//! French), links made absolute against the page, schema.org status read, descriptions
-//! cleaned, and a stable id chosen (the page's identifier, else the event's URL, else a
-//! hash of title and start).
+//! Page events to events: dates read (markup's ISO 8601 as dateutil's `isoparse` reads
+//! it, or page text in English or French), links made absolute against the page,
+//! schema.org status read, descriptions cleaned, and a stable id chosen (the page's
+//! identifier, else the event's URL, else a hash of title and start).
+//!
+//! Markup dates follow the reference rules (fixtures/reference/pages/README.md, rules
+//! 16–17): a date-only start is an all-day event, whose end date is inclusive; a date-time
+//! without an offset is read in the source's zone; a start that cannot be read skips the
+//! event, an end that cannot be read is dropped. [`choose`] takes the most trusted method
+//! that yields an event.
 
-use chrono::{NaiveDate, Offset, TimeZone, Utc};
+use chrono::{NaiveDate, Offset, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use url::Url;
 
-use super::dates::{When, parse_text};
+use super::dates::{When, parse_markup, parse_text, written_date};
 use super::zones::local_to_utc;
 use super::{clean_text, derived_id, find_online_link, plain_text, resolve, sanitise_html};
-use crate::extract::html::PageEvent;
+use crate::extract::html::{DateStyle, Method, PageDocument, PageEvent};
 use crate::markup::TextBody;
 use crate::model::{Event, EventStatus, EventTime};
 
@@ -65,6 +71,29 @@ pub fn events_from_page(context: &PageSource<'_>, found: &[PageEvent]) -> PageEv
     out
 }
 
+/// The events of the most trusted method whose listings yield at least one event; failing
+/// that, the first method with listings whose own pages may say when; and which method it
+/// was.
+pub fn choose(context: &PageSource<'_>, page: &PageDocument) -> (Option<Method>, PageEvents) {
+    let mut fallback: Option<(Method, PageEvents)> = None;
+    for (method, found) in &page.found {
+        if found.is_empty() {
+            continue;
+        }
+        let read = events_from_page(context, found);
+        if !read.events.is_empty() {
+            return (Some(*method), read);
+        }
+        if fallback.is_none() && !read.incomplete.is_empty() {
+            fallback = Some((*method, read));
+        }
+    }
+    match fallback {
+        Some((method, read)) => (Some(method), read),
+        None => (None, PageEvents::default()),
+    }
+}
+
 fn same_host(url: &str, base: Option<&Url>) -> bool {
     let host = Url::parse(url)
         .ok()
@@ -82,6 +111,7 @@ pub fn complete_from_detail(listing: &PageEvent, detail: &PageEvent) -> PageEven
     if detail.start.is_some() {
         out.start = detail.start.clone();
         out.end = detail.end.clone().or(out.end.take());
+        out.date_style = detail.date_style;
     }
     fill!(
         end,
@@ -112,52 +142,36 @@ fn to_event_time(when: When, zone: Tz) -> (EventTime, Option<Tz>) {
 }
 
 fn event(context: &PageSource<'_>, base: Option<&Url>, found: &PageEvent) -> Result<Event, String> {
+    // The extractors give the title as final text (entities already decoded once).
     let title = found
         .name
         .as_deref()
-        .map(|n| {
-            plain_text(&TextBody {
-                text: n.to_string(),
-                is_html: false,
-            })
-        })
+        .map(crate::extract::html::collapse)
         .filter(|n| !n.is_empty())
         .ok_or_else(|| format!("{}: an event without a name was skipped", context.page_url))?;
     let start_text = found
         .start
         .as_deref()
         .ok_or_else(|| format!("{}: “{title}” has no start date; skipped", context.page_url))?;
-    let (start_when, range_end) = parse_text(start_text, context.date_format, context.today)
-        .ok_or_else(|| {
-            format!(
-                "{}: “{title}”: the start `{start_text}` is not a date Bulletin can read; skipped",
-                context.page_url
-            )
-        })?;
-    let end_when = match found.end.as_deref() {
-        Some(end) => match parse_text(end, context.date_format, context.today) {
-            Some((When::Local(t), _))
-                if matches!(start_when, When::Local(_))
-                    && !end.chars().any(|c| c.is_ascii_alphabetic() && c != 'h')
-                    && end.len() <= 8 =>
-            {
-                Some(When::Local(t))
-            }
-            Some((when, _)) => Some(when),
-            None => None,
-        },
-        None => range_end,
+    let unreadable = || {
+        format!(
+            "{}: “{title}”: the start `{start_text}` is not a date Bulletin can read; skipped",
+            context.page_url
+        )
     };
-    let (start, zone) = to_event_time(start_when, context.zone);
-    let end = end_when
-        .map(|w| to_event_time(w, context.zone).0)
-        .map(|end| match (start, end) {
-            // An all-day end written as the last day is made exclusive.
-            (EventTime::Date(s), EventTime::Date(e)) if e >= s => {
-                EventTime::Date(e.succ_opt().unwrap_or(e))
-            }
-            (_, end) => end,
-        });
+    let (start, zone, end) = match found.date_style {
+        DateStyle::Iso => {
+            let start_when = parse_markup(start_text).ok_or_else(unreadable)?;
+            let end_when = found.end.as_deref().and_then(parse_markup);
+            markup_times(start_when, end_when, context.zone)
+        }
+        DateStyle::Text => {
+            let (start_when, range_end) =
+                parse_text(start_text, context.date_format, context.today)
+                    .ok_or_else(unreadable)?;
+            text_times(start_when, range_end, found.end.as_deref(), context)
+        }
+    };
     let end = end.or(match start {
         EventTime::Date(date) => date.succ_opt().map(EventTime::Date),
         EventTime::At(_) => None,
@@ -167,7 +181,7 @@ fn event(context: &PageSource<'_>, base: Option<&Url>, found: &PageEvent) -> Res
         .as_deref()
         .map(status)
         .unwrap_or(EventStatus::Confirmed);
-    let url = found.url.as_deref().and_then(|u| resolve(u, base));
+    let url = found.url.as_deref().and_then(|u| page_link(u, base));
     let online_url = found
         .online_url
         .as_deref()
@@ -216,16 +230,95 @@ fn event(context: &PageSource<'_>, base: Option<&Url>, found: &PageEvent) -> Res
     })
 }
 
-/// schema.org eventStatus, as a URL or a bare name.
+/// Start, zone and end of a markup event (rule 17): a date-only start is all day and its
+/// end, a date or the date a date-time names, is inclusive; a timed event's date-only end
+/// is the midnight after it, in the source's zone. Fractions of a second are dropped.
+fn markup_times(
+    start: When,
+    end: Option<When>,
+    zone: Tz,
+) -> (EventTime, Option<Tz>, Option<EventTime>) {
+    let (start_time, start_zone) = to_event_time(start, zone);
+    let end = end.and_then(|end| match (start_time, end) {
+        (EventTime::Date(_), end) => written_date(&end).succ_opt().map(EventTime::Date),
+        (EventTime::At(_), When::Date(day)) => day
+            .succ_opt()
+            .and_then(|next| next.and_hms_opt(0, 0, 0))
+            .map(|midnight| EventTime::At(local_to_utc(midnight, zone))),
+        (EventTime::At(_), end) => Some(to_event_time(end, zone).0),
+    });
+    (
+        whole_seconds(start_time),
+        start_zone,
+        end.map(whole_seconds),
+    )
+}
+
+fn whole_seconds(time: EventTime) -> EventTime {
+    match time {
+        EventTime::At(at) => EventTime::At(at.with_nanosecond(0).unwrap_or(at)),
+        date => date,
+    }
+}
+
+/// Start, zone and end of an event whose dates are page text.
+fn text_times(
+    start_when: When,
+    range_end: Option<When>,
+    end_text: Option<&str>,
+    context: &PageSource<'_>,
+) -> (EventTime, Option<Tz>, Option<EventTime>) {
+    let end_when = match end_text {
+        Some(end) => match parse_text(end, context.date_format, context.today) {
+            Some((When::Local(t), _))
+                if matches!(start_when, When::Local(_))
+                    && !end.chars().any(|c| c.is_ascii_alphabetic() && c != 'h')
+                    && end.len() <= 8 =>
+            {
+                Some(When::Local(t))
+            }
+            Some((when, _)) => Some(when),
+            None => None,
+        },
+        None => range_end,
+    };
+    let (start, zone) = to_event_time(start_when, context.zone);
+    let end = end_when
+        .map(|w| to_event_time(w, context.zone).0)
+        .map(|end| match (start, end) {
+            // An all-day end written as the last day is made exclusive.
+            (EventTime::Date(s), EventTime::Date(e)) if e >= s => {
+                EventTime::Date(e.succ_opt().unwrap_or(e))
+            }
+            (_, end) => end,
+        });
+    (start, zone, end)
+}
+
+/// An event's link: relative ones joined to the page, absolute ones kept as written (as
+/// Python's `urljoin` does); only web links are kept.
+fn page_link(value: &str, base: Option<&Url>) -> Option<String> {
+    let value = value.trim_matches(char::is_whitespace);
+    if value.is_empty() {
+        return None;
+    }
+    match Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(value.to_string()),
+        Ok(_) => None,
+        Err(url::ParseError::RelativeUrlWithoutBase) => resolve(value, base),
+        Err(_) => None,
+    }
+}
+
+/// schema.org eventStatus (rule 15): the name after the last `/`, then after the last `:`,
+/// exactly `EventCancelled` or `EventPostponed`; anything else is confirmed.
 fn status(value: &str) -> EventStatus {
-    let name = value
-        .rsplit(['/', ':'])
-        .next()
-        .unwrap_or(value)
-        .to_ascii_lowercase();
-    match name.as_str() {
-        "eventcancelled" | "cancelled" | "canceled" => EventStatus::Cancelled,
-        "eventpostponed" | "postponed" => EventStatus::Postponed,
+    let value = value.trim_matches(char::is_whitespace);
+    let name = value.rsplit('/').next().unwrap_or(value);
+    let name = name.rsplit(':').next().unwrap_or(name);
+    match name {
+        "EventCancelled" => EventStatus::Cancelled,
+        "EventPostponed" => EventStatus::Postponed,
         _ => EventStatus::Confirmed,
     }
 }
@@ -248,7 +341,7 @@ mod tests {
     #[test]
     fn markup_dates_links_and_status() {
         let found = PageEvent {
-            name: Some("Lunch &amp; learn".into()),
+            name: Some("Lunch & learn".into()),
             start: Some("2026-11-18T12:00:00-05:00".into()),
             end: Some("2026-11-18T13:00:00-05:00".into()),
             url: Some("/en/events/lunch.html".into()),
@@ -342,16 +435,19 @@ mod tests {
         let french = PageEvent {
             name: Some("Café-causerie".into()),
             start: Some("le 12 mars 2026, de 12 h à 13 h".into()),
+            date_style: DateStyle::Text,
             ..PageEvent::default()
         };
         let all_day = PageEvent {
             name: Some("Journée".into()),
             start: Some("2026-12-03".into()),
+            date_style: DateStyle::Text,
             ..PageEvent::default()
         };
         let vague = PageEvent {
             name: Some("Soon".into()),
             start: Some("to be announced".into()),
+            date_style: DateStyle::Text,
             ..PageEvent::default()
         };
         let read = events_from_page(&context(), &[french, all_day, vague]);
@@ -365,5 +461,95 @@ mod tests {
         );
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("“Soon”"), "{}", warnings[0]);
+    }
+
+    #[test]
+    fn markup_end_rules_and_exact_statuses() {
+        let event = |start: &str, end: Option<&str>, status: Option<&str>| PageEvent {
+            name: Some("E".into()),
+            start: Some(start.into()),
+            end: end.map(str::to_string),
+            status: status.map(str::to_string),
+            ..PageEvent::default()
+        };
+        let read = events_from_page(
+            &context(),
+            &[
+                event(
+                    "2026-03-12",
+                    Some("2026-03-13T10:00:00+09:00"),
+                    Some("Cancelled"),
+                ),
+                event(
+                    "2026-03-12T10:00:00.999Z",
+                    Some("2026-03-12"),
+                    Some("schema:EventPostponed"),
+                ),
+                event(
+                    "2026-03-12T24:00",
+                    Some("later"),
+                    Some(" https://schema.org/EventCancelled "),
+                ),
+                event("2026-W12", Some("2026-03"), None),
+                event("March 12, 2026", None, None),
+            ],
+        );
+        let times: Vec<(String, Option<String>, EventStatus)> = read
+            .events
+            .iter()
+            .map(|e| (e.start.to_text(), e.end.map(|t| t.to_text()), e.status))
+            .collect();
+        assert_eq!(
+            times,
+            [
+                (
+                    "2026-03-12".into(),
+                    Some("2026-03-14".into()),
+                    EventStatus::Confirmed
+                ),
+                (
+                    "2026-03-12T10:00:00Z".into(),
+                    Some("2026-03-13T04:00:00Z".into()),
+                    EventStatus::Postponed
+                ),
+                ("2026-03-13T04:00:00Z".into(), None, EventStatus::Cancelled),
+                (
+                    "2026-03-16".into(),
+                    Some("2026-03-02".into()),
+                    EventStatus::Confirmed
+                ),
+            ]
+        );
+        assert_eq!(
+            read.warnings.len(),
+            1,
+            "the prose start is skipped: {:?}",
+            read.warnings
+        );
+    }
+
+    #[test]
+    fn the_first_method_with_a_readable_event_is_chosen() {
+        let unreadable = PageEvent {
+            name: Some("Later".into()),
+            start: Some("soon".into()),
+            ..PageEvent::default()
+        };
+        let good = PageEvent {
+            name: Some("Now".into()),
+            start: Some("2026-03-12".into()),
+            ..PageEvent::default()
+        };
+        let page = PageDocument {
+            found: vec![
+                (Method::JsonLd, vec![unreadable]),
+                (Method::Microdata, vec![]),
+                (Method::Rdfa, vec![good]),
+            ],
+            ..PageDocument::default()
+        };
+        let (method, read) = choose(&context(), &page);
+        assert_eq!(method, Some(Method::Rdfa));
+        assert_eq!(read.events[0].title, "Now");
     }
 }

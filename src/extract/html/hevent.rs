@@ -1,170 +1,156 @@
-//! h-event microformats (microformats2): `p-name`, `dt-start`/`dt-end` (the `datetime`
-//! attribute, a `value` part, or the text), `p-location` (text or a nested h-card/h-adr),
-//! `u-url`, `p-summary`/`p-description`/`e-content`, `p-organizer`, `p-category`.
+//! h-event items to events (the reference rule 9 and the mf2 parts of rules 12–16): every
+//! item typed `h-event` (classic `vevent` included), at any depth — top level, a property's
+//! value, a child — in the order item, its property values, its children. Title is
+//! `name[0]`, dates `start[0]`/`end[0]` as mf2 normalised them, the place `location[0]`
+//! (a nested card's name, else its value, else the text), the link `url[0]`. Microformats
+//! carry no status.
 
-use scraper::{ElementRef, Html, Selector};
+use super::mf2::{Document, Item, PropValue};
+use super::{DateStyle, PageEvent, collapse};
 
-use super::{PageEvent, collapse};
-
-pub fn events(page: &Html) -> Vec<PageEvent> {
-    let roots = Selector::parse(".h-event").expect("static selector");
-    page.select(&roots).map(read_event).collect()
+/// The page's h-events.
+pub fn events(document: &Document) -> Vec<PageEvent> {
+    let mut out = Vec::new();
+    let mut stack: Vec<usize> = document.top.iter().rev().copied().collect();
+    // Each item is listed where it is reached; an item reached twice is listed twice, but
+    // no walk may run longer than the document has items, times a small factor.
+    let mut steps = 0usize;
+    let limit = document.items.len().saturating_mul(4).max(1024);
+    while let Some(index) = stack.pop() {
+        steps += 1;
+        if steps > limit {
+            break;
+        }
+        let item = &document.items[index];
+        if item.types.iter().any(|t| t == "h-event")
+            && let Some(event) = read(document, item)
+        {
+            out.push(event);
+        }
+        let mut next: Vec<usize> = item
+            .properties
+            .iter()
+            .flat_map(|(_, values)| values.iter())
+            .filter_map(|v| match v {
+                PropValue::Item { index, .. } => Some(*index),
+                _ => None,
+            })
+            .collect();
+        next.extend(&item.children);
+        stack.extend(next.into_iter().rev());
+    }
+    out
 }
 
-/// The first element with class `class` inside the event, not inside a nested h-event.
-fn find<'a>(root: ElementRef<'a>, class: &str) -> Option<ElementRef<'a>> {
-    root.descendants()
-        .skip(1)
-        .filter_map(ElementRef::wrap)
-        .filter(|e| {
-            e.value()
-                .has_class(class, scraper::CaseSensitivity::CaseSensitive)
-        })
-        .find(|e| {
-            !e.ancestors()
-                .filter_map(ElementRef::wrap)
-                .take_while(|a| a.id() != root.id())
-                .any(|a| {
-                    a.value()
-                        .has_class("h-event", scraper::CaseSensitivity::CaseSensitive)
-                })
-        })
-}
-
-fn text(element: ElementRef) -> Option<String> {
-    let el = element.value();
-    let value = match el.name() {
-        "abbr" | "link" => el.attr("title"),
-        "data" | "input" => el.attr("value"),
-        "img" | "area" => el.attr("alt"),
-        _ => None,
-    };
-    let text = value
+fn text(item: &Item, name: &str) -> Option<String> {
+    item.first(name)
+        .and_then(PropValue::text)
         .map(str::to_string)
-        .unwrap_or_else(|| element.text().collect());
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim_matches(char::is_whitespace).to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn location(document: &Document, item: &Item) -> Option<String> {
+    let value = item.first("location")?;
+    let text = match value {
+        PropValue::Item { index, value } => {
+            let card = &document.items[*index];
+            match card.first("name") {
+                Some(PropValue::Text(name)) if !collapse(name).is_empty() => Some(name.clone()),
+                _ => value.clone(),
+            }
+        }
+        other => other.text().map(str::to_string),
+    }?;
     Some(collapse(&text)).filter(|t| !t.is_empty())
 }
 
-fn url(element: ElementRef) -> Option<String> {
-    let el = element.value();
-    el.attr("href")
-        .or(el.attr("src"))
-        .or(el.attr("value"))
-        .map(str::to_string)
-        .or_else(|| text(element))
-}
-
-fn date(element: ElementRef) -> Option<String> {
-    // The value-class pattern: <span class="dt-start"><span class="value">2026-11-18</span> …
-    let values: Vec<String> = element
-        .descendants()
-        .filter_map(ElementRef::wrap)
-        .filter(|e| {
-            e.value()
-                .has_class("value", scraper::CaseSensitivity::CaseSensitive)
-        })
-        .filter_map(|e| {
-            e.value()
-                .attr("datetime")
-                .or(e.value().attr("title"))
-                .map(str::to_string)
-                .or_else(|| text(e))
-        })
-        .collect();
-    if !values.is_empty() {
-        return Some(values.join("T").replace("TT", "T"));
+fn read(document: &Document, item: &Item) -> Option<PageEvent> {
+    let title = collapse(&text(item, "name")?);
+    if title.is_empty() {
+        return None;
     }
-    let el = element.value();
-    el.attr("datetime")
-        .or(el.attr("title").filter(|_| el.name() == "abbr"))
-        .or(el.attr("value"))
-        .or(el.attr("content"))
-        .map(str::to_string)
-        .or_else(|| text(element))
-}
-
-fn read_event(root: ElementRef) -> PageEvent {
-    let mut event = PageEvent {
-        name: find(root, "p-name").and_then(text),
-        start: find(root, "dt-start").and_then(date),
-        end: find(root, "dt-end").and_then(date),
-        url: find(root, "u-url").and_then(url),
-        description: find(root, "p-summary")
-            .or_else(|| find(root, "p-description"))
-            .or_else(|| find(root, "e-content"))
-            .and_then(text),
-        organiser: find(root, "p-organizer").and_then(text),
-        id: find(root, "u-uid").and_then(url),
-        categories: root
-            .descendants()
-            .filter_map(ElementRef::wrap)
-            .filter(|e| {
-                e.value()
-                    .has_class("p-category", scraper::CaseSensitivity::CaseSensitive)
-            })
-            .filter_map(text)
-            .collect(),
-        ..PageEvent::default()
-    };
-    if let Some(location) = find(root, "p-location") {
-        let nested = |class: &str| find(location, class).and_then(text);
-        let is_card = location
-            .value()
-            .has_class("h-card", scraper::CaseSensitivity::CaseSensitive)
-            || location
-                .value()
-                .has_class("h-adr", scraper::CaseSensitivity::CaseSensitive);
-        if is_card {
-            event.location_name = nested("p-name").or_else(|| nested("p-org"));
-            let parts: Vec<String> = [
-                "p-street-address",
-                "p-locality",
-                "p-region",
-                "p-postal-code",
-                "p-country-name",
-            ]
+    let all = |name: &str| -> Vec<String> {
+        item.properties
             .iter()
-            .filter_map(|c| nested(c))
-            .collect();
-            event.location_address = (!parts.is_empty()).then(|| parts.join(", "));
-            if event.location_name.is_none() && event.location_address.is_none() {
-                event.location_name = text(location);
-            }
-        } else {
-            event.location_name = text(location);
-        }
-    }
-    if event.name.is_none() {
-        // An implied name: the text of the whole event is too much; take its first heading.
-        let heading = Selector::parse("h1, h2, h3, h4").expect("static selector");
-        event.name = root.select(&heading).next().and_then(text);
-    }
-    event
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, values)| values.iter())
+            .filter_map(|v| v.text().map(collapse))
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    Some(PageEvent {
+        id: trimmed(text(item, "uid")),
+        name: Some(title),
+        description: text(item, "summary")
+            .or_else(|| text(item, "description"))
+            .or_else(|| text(item, "content"))
+            .filter(|d| !d.trim().is_empty()),
+        start: trimmed(text(item, "start")),
+        end: trimmed(text(item, "end")),
+        date_style: DateStyle::Iso,
+        location_name: location(document, item),
+        url: trimmed(text(item, "url")),
+        organiser: text(item, "organizer")
+            .map(|o| collapse(&o))
+            .filter(|o| !o.is_empty()),
+        categories: all("category"),
+        ..PageEvent::default()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::Budget;
+    use crate::extract::html::mf2;
+    use scraper::Html;
+
+    fn events_of(html: &str) -> Vec<PageEvent> {
+        let page = Html::parse_document(html);
+        events(&mf2::parse(&page, "https://ex.gc.ca/", &mut Budget::unlimited()).unwrap())
+    }
 
     #[test]
     fn reads_an_h_event() {
-        let html = r#"<article class="h-event"><h3 class="p-name">Plain language workshop</h3>
-            <p>From <time class="dt-start" datetime="2026-12-02T13:00-05:00">2 Dec, 1 pm</time>
-            to <time class="dt-end" datetime="2026-12-02T15:00-05:00">3 pm</time></p>
+        let found = events_of(
+            r#"<article class="h-event"><h3 class="p-name">Plain language workshop</h3>
+            <p>From <time class="dt-start" datetime="2026-12-02T13:00-05:00">2 Dec, 1 pm</time></p>
             <p class="p-location h-card"><span class="p-name">Library</span>, <span class="p-street-address">395 Wellington St</span></p>
-            <a class="u-url" href="https://events.example.gc.ca/plain">More</a>
-            <p class="p-summary">Write so people understand.</p></article>"#;
-        let events = events(&Html::parse_document(html));
-        assert_eq!(events.len(), 1);
-        let e = &events[0];
+            <p>to <time class="dt-end">15:00</time></p>
+            <a class="u-url" href="/plain">More</a>
+            <p class="p-summary">Write so people understand.</p></article>"#,
+        );
+        assert_eq!(found.len(), 1);
+        let e = &found[0];
         assert_eq!(e.name.as_deref(), Some("Plain language workshop"));
-        assert_eq!(e.start.as_deref(), Some("2026-12-02T13:00-05:00"));
-        assert_eq!(e.end.as_deref(), Some("2026-12-02T15:00-05:00"));
+        assert_eq!(e.start.as_deref(), Some("2026-12-02T13:00-0500"));
+        assert_eq!(
+            e.end.as_deref(),
+            Some("15:00"),
+            "a nested card resets the date a time-only end would take"
+        );
         assert_eq!(e.location_name.as_deref(), Some("Library"));
-        assert_eq!(e.location_address.as_deref(), Some("395 Wellington St"));
+        assert_eq!(e.url.as_deref(), Some("https://ex.gc.ca/plain"));
         assert_eq!(
             e.description.as_deref(),
             Some("Write so people understand.")
         );
+    }
+
+    #[test]
+    fn nested_h_events_anywhere() {
+        let found = events_of(
+            r#"<div class="h-card"><span class="p-name">Club</span>
+              <div class="p-x-next-event h-event"><span class="p-name">Next</span><data class="dt-start" value="2026-05-21T19:00:00-05:00"></data></div></div>
+            <article class="h-entry"><div class="e-content"><div class="h-event"><span class="p-name">Child</span>
+              <time class="dt-start" datetime="2026-05-14">May 14</time></div></div></article>"#,
+        );
+        let names: Vec<_> = found.iter().map(|e| e.name.as_deref().unwrap()).collect();
+        assert_eq!(names, ["Next", "Child"]);
     }
 }

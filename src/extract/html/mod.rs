@@ -1,17 +1,29 @@
-//! HTML event pages. Four ways to find events, tried in order of trust: schema.org
-//! `Event` in JSON-LD, schema.org microdata, h-event microformats, and — for pages with
-//! no markup — the CSS selectors the operator gave for the source. Every method is run
-//! and counted (so an operator can see why a page yields nothing); the first that finds
-//! events supplies them. Values stay as the page wrote them; dates are read when
-//! normalising.
+//! HTML event pages. Five ways to find events, tried in order of trust: schema.org in
+//! JSON-LD, in microdata and in RDFa, h-event microformats (with classic hCalendar read
+//! as microformats2 backcompat does), and — for pages with no markup — the CSS selectors
+//! the operator gave for the source. Every method is run and counted (so an operator can
+//! see why a page yields nothing).
+//!
+//! The three schema.org syntaxes each build the same [`schema::Graph`] of items, and one
+//! reader ([`schema::events`]) decides which items are events and what their title, dates,
+//! place, link and status are, so JSON-LD, microdata and RDFa agree by construction. The
+//! rules are those of the reference readers (extruct and mf2py, see
+//! `fixtures/reference/pages/README.md`). Values stay as the page wrote them; dates are
+//! read when normalising.
 
 mod hevent;
 mod jsonld;
+mod links;
+mod mf2;
 mod microdata;
+mod rdfa;
+mod schema;
 mod selectors;
+mod text;
 
 use scraper::{Html, Selector};
 
+use crate::budget::Budget;
 use crate::model::Selectors;
 
 /// How an event was found on a page.
@@ -19,6 +31,7 @@ use crate::model::Selectors;
 pub enum Method {
     JsonLd,
     Microdata,
+    Rdfa,
     HEvent,
     Selectors,
 }
@@ -28,24 +41,41 @@ impl Method {
         match self {
             Method::JsonLd => "JSON-LD",
             Method::Microdata => "microdata",
+            Method::Rdfa => "RDFa",
             Method::HEvent => "h-event",
             Method::Selectors => "selectors",
         }
     }
 }
 
+/// How an event's dates are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateStyle {
+    /// ISO 8601, as schema.org and microformats require: read as dateutil's `isoparse`
+    /// reads it, and nothing else.
+    #[default]
+    Iso,
+    /// Whatever the page shows (selectors): English or French text as well.
+    Text,
+}
+
 /// An event as a page wrote it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageEvent {
     pub id: Option<String>,
+    /// The title, final: entities decoded once where the syntax needs it, white space
+    /// collapsed.
     pub name: Option<String>,
     pub description: Option<String>,
-    /// Date text: ISO 8601 from markup, or whatever the page shows for selectors.
+    /// Date text as written.
     pub start: Option<String>,
     pub end: Option<String>,
+    pub date_style: DateStyle,
     pub location_name: Option<String>,
     pub location_address: Option<String>,
     pub online_url: Option<String>,
+    /// Absolute where the syntax resolves links (microdata, RDFa, microformats); JSON-LD
+    /// and selector links are resolved against the page when normalising.
     pub url: Option<String>,
     pub organiser: Option<String>,
     pub language: Option<String>,
@@ -77,37 +107,72 @@ impl PageDocument {
             .map(|(method, events)| (*method, events.as_slice()))
     }
 
-    /// "JSON-LD 3, microdata 0, h-event 0, selectors 0".
+    /// "JSON-LD 3, microdata 0, RDFa 0, h-event 0, selectors 0": per method, the events
+    /// with a title and a start.
     pub fn method_counts(&self) -> String {
         self.found
             .iter()
-            .map(|(method, events)| format!("{} {}", method.name(), events.len()))
+            .map(|(method, events)| {
+                let listed = events
+                    .iter()
+                    .filter(|e| e.name.is_some() && e.start.is_some())
+                    .count();
+                format!("{} {listed}", method.name())
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
 }
 
-/// Reads a page; `selectors` are the source's own, if it has them. Markup too deep or
-/// too large to build a tree from is refused (see [`crate::markup::shape`]).
+/// Reads a page found at `page_url`; `selectors` are the source's own, if it has them.
+/// Markup too deep or too large to build a tree from is refused (see
+/// [`crate::markup::shape`]); a page that takes too long to read keeps what was found.
 pub fn parse(
     body: &str,
+    page_url: &str,
     selectors: Option<&Selectors>,
 ) -> Result<PageDocument, crate::markup::TooComplex> {
     crate::markup::shape::check(body)?;
-    let page = Html::parse_document(body);
+    let page = parse_without_scripting(body);
+    let mut budget = Budget::document();
     let mut document = PageDocument {
         title: first_text(&page, "title"),
         language: select_one(&page, "html")
             .and_then(|h| h.value().attr("lang").map(str::to_string)),
         ..PageDocument::default()
     };
-    let (json_events, json_warnings) = jsonld::events(&page);
+    let mut cut = None;
+    let (graph, json_warnings) = jsonld::graph(&page, page_url);
     document.warnings.extend(json_warnings);
-    document.found.push((Method::JsonLd, json_events));
     document
         .found
-        .push((Method::Microdata, microdata::events(&page)));
-    document.found.push((Method::HEvent, hevent::events(&page)));
+        .push((Method::JsonLd, schema::events(&graph, &mut budget)));
+    let graph = microdata::graph(&page, page_url, &mut budget).unwrap_or_else(|e| {
+        cut = Some(e);
+        schema::Graph::empty(schema::Syntax::Microdata)
+    });
+    document
+        .found
+        .push((Method::Microdata, schema::events(&graph, &mut budget)));
+    let graph = rdfa::graph(&page, page_url, &mut budget).unwrap_or_else(|e| {
+        cut = Some(e);
+        schema::Graph::empty(schema::Syntax::Rdfa)
+    });
+    document
+        .found
+        .push((Method::Rdfa, schema::events(&graph, &mut budget)));
+    let items = mf2::parse(&page, page_url, &mut budget).unwrap_or_else(|e| {
+        cut = Some(e);
+        mf2::Document::default()
+    });
+    document
+        .found
+        .push((Method::HEvent, hevent::events(&items)));
+    if let Some(exhausted) = cut {
+        document.warnings.push(format!(
+            "{page_url}: reading the page's markup {exhausted}; what was read before is kept"
+        ));
+    }
     if let Some(selectors) = selectors {
         match selectors::events(&page, selectors) {
             Ok(events) => document.found.push((Method::Selectors, events)),
@@ -134,6 +199,22 @@ pub fn parse(
     Ok(document)
 }
 
+/// The document tree as a reader that runs no scripts builds it (as lxml and html5lib
+/// do): `<noscript>` content is markup, not text.
+fn parse_without_scripting(body: &str) -> Html {
+    use html5ever::driver::{self, ParseOpts};
+    use html5ever::tendril::TendrilSink;
+    use html5ever::tree_builder::TreeBuilderOpts;
+    let options = ParseOpts {
+        tree_builder: TreeBuilderOpts {
+            scripting_enabled: false,
+            ..TreeBuilderOpts::default()
+        },
+        ..ParseOpts::default()
+    };
+    driver::parse_document(scraper::HtmlTreeSink::new(Html::new_document()), options).one(body)
+}
+
 fn select_one<'a>(page: &'a Html, css: &str) -> Option<scraper::ElementRef<'a>> {
     let selector = Selector::parse(css).ok()?;
     page.select(&selector).next()
@@ -145,7 +226,32 @@ fn first_text(page: &Html, css: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// Whitespace collapsed to single spaces.
+/// White space collapsed to single spaces and trimmed: every run of Unicode White_Space
+/// (`char::is_whitespace`) becomes one space.
 pub(crate) fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_syntax_is_counted_and_noscript_content_is_markup() {
+        let page = r#"<!doctype html><html><head><title>Events</title></head><body>
+            <noscript><div itemscope itemtype="https://schema.org/Event"><span itemprop="name">Hidden</span>
+              <meta itemprop="startDate" content="2026-03-01"></div></noscript>
+            <div vocab="https://schema.org/" typeof="Event"><span property="name">Lite</span>
+              <time property="startDate" datetime="2026-03-02T10:00">2 March</time></div>
+            <div class="vevent"><span class="summary">Classic</span><abbr class="dtstart" title="2026-03-03">3 March</abbr></div>
+            </body></html>"#;
+        let document = parse(page, "https://ex.gc.ca/events", None).unwrap();
+        assert_eq!(
+            document.method_counts(),
+            "JSON-LD 0, microdata 1, RDFa 1, h-event 1"
+        );
+        let (method, events) = document.best().unwrap();
+        assert_eq!(method, Method::Microdata);
+        assert_eq!(events[0].name.as_deref(), Some("Hidden"));
+    }
 }

@@ -1,9 +1,10 @@
 //! Pages without markup, read through the CSS selectors the operator gave for the source.
 //! A selector may end in `@attr` to read that attribute instead of the element's text.
+//! Their dates are page text, read in English or French when normalising.
 
 use scraper::{ElementRef, Html, Selector};
 
-use super::{PageEvent, collapse};
+use super::{DateStyle, PageEvent, collapse};
 use crate::model::Selectors;
 
 /// A selector with the attribute to read, if any.
@@ -53,6 +54,7 @@ pub fn events(page: &Html, selectors: &Selectors) -> Result<Vec<PageEvent>, Stri
             location_name: read(item, &location),
             url: read(item, &link),
             description: read(item, &description),
+            date_style: DateStyle::Text,
             ..PageEvent::default()
         })
         .filter(|e| e.name.is_some() || e.start.is_some())
