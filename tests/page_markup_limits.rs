@@ -24,6 +24,7 @@ fn harvest(body: String) -> (bulletin::harvest::Harvest, Duration) {
                 url: "https://limits.example/page".into(),
                 status: 200,
                 content_type: Some("text/html; charset=utf-8".into()),
+                content_language: None,
                 body: body.into_bytes(),
                 validators: Validators::default(),
                 moved_permanently_to: None,
