@@ -160,6 +160,7 @@ fn serve(requests: usize) {
                 next_attempt_after: None,
                 detected_kind: Some(bulletin::model::SourceKind::Ical),
                 home_link: None,
+                content_key: None,
             },
             now,
         )

@@ -107,6 +107,7 @@ fn outcome_word(record: &FetchRecord) -> String {
             "ok ({} items, {} new)",
             record.items_found, record.items_new
         ),
+        FetchOutcome::Unchanged => format!("unchanged ({} items)", record.items_found),
         FetchOutcome::NotModified => "not modified".into(),
         FetchOutcome::Failed => format!("failed: {}", record.error.as_deref().unwrap_or("")),
     }
@@ -143,6 +144,10 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
                         match r.outcome {
                             FetchOutcome::Ok if r.warnings.is_some() => "ok, with warnings",
                             FetchOutcome::Ok => "ok",
+                            FetchOutcome::Unchanged if r.warnings.is_some() => {
+                                "unchanged, with warnings"
+                            }
+                            FetchOutcome::Unchanged => "unchanged",
                             FetchOutcome::NotModified => "not modified",
                             FetchOutcome::Failed => "failed",
                         },
@@ -260,6 +265,13 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
                 status.to_string(),
                 "0".into(),
                 String::new(),
+            ],
+            Attempt::Unchanged { status, bytes, .. } => vec![
+                id,
+                "unchanged".into(),
+                status.to_string(),
+                bytes.to_string(),
+                "the document last read, read the same way".into(),
             ],
             Attempt::Failed {
                 status,

@@ -88,12 +88,24 @@ impl Context {
         self.clock.now()
     }
 
+    /// Whole days around today (UTC): reading a document gives the same events all day,
+    /// which is what lets `refresh::key` know a document read already.
     fn window(&self) -> Window {
-        Window::around(
-            self.now(),
+        let now = self.now();
+        let midnight = now
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(now, |t| t.and_utc());
+        let mut window = Window::around(
+            midnight,
             self.events.window_past_days,
             self.events.window_future_days,
-        )
+        );
+        window.to = window
+            .to
+            .checked_add_signed(chrono::TimeDelta::days(1))
+            .unwrap_or(window.to);
+        window
     }
 }
 

@@ -167,6 +167,10 @@ impl StoredPost {
 pub enum FetchOutcome {
     /// New content was read and stored.
     Ok,
+    /// The document came (the server sent it whole) but was what Bulletin already had:
+    /// the same bytes read the same way, or nothing in it differed from what is stored.
+    /// Nothing was written but this record.
+    Unchanged,
     /// The server (or the file) said nothing changed.
     NotModified,
     /// Nothing was stored; the error says why.
@@ -177,6 +181,7 @@ impl FetchOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
             FetchOutcome::Ok => "ok",
+            FetchOutcome::Unchanged => "unchanged",
             FetchOutcome::NotModified => "not_modified",
             FetchOutcome::Failed => "failed",
         }
@@ -185,6 +190,7 @@ impl FetchOutcome {
     pub fn parse(name: &str) -> Option<FetchOutcome> {
         match name {
             "ok" => Some(FetchOutcome::Ok),
+            "unchanged" => Some(FetchOutcome::Unchanged),
             "not_modified" => Some(FetchOutcome::NotModified),
             "failed" => Some(FetchOutcome::Failed),
             _ => None,
@@ -232,6 +238,9 @@ pub struct SourceState {
     pub last_items: u32,
     /// A feed's own home page, as its latest successful fetch gave it.
     pub home_url: Option<String>,
+    /// The key of the document last read: what reading it depended on, then its digest
+    /// (see `refresh::ContentKey`).
+    pub content_key: Option<String>,
 }
 
 /// Where an event stands, as calendars show it.

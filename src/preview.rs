@@ -58,6 +58,8 @@ async fn read(fetcher: &Fetcher, url: &Url, context: &Context) -> Result<Preview
         Attempt::NotModified { url, .. } => Err(format!(
             "{url}: the server answered 304 Not Modified to a plain request"
         )),
+        // A preview has no stored state, so no document is known to it.
+        Attempt::Unchanged { url, .. } => Err(format!("{url}: read already")),
         Attempt::Failed { error, .. } => Err(error),
     }
 }

@@ -88,7 +88,7 @@ async fn fetch_prints_a_summary_and_fails_when_a_source_fails() {
     );
     assert!(
         out.contains(
-            "2 sources: 1 ok (0 with warnings), 0 not modified, 1 failed; 4 new and 0 updated items"
+            "2 sources: 1 ok, 0 unchanged, 0 not modified, 1 failed (0 read with warnings); 4 new and 0 updated items"
         ),
         "{out}"
     );

@@ -107,7 +107,7 @@ async fn refetching_the_same_feed_changes_nothing() {
             again.items_new,
             again.items_updated
         ),
-        (FetchOutcome::Ok, 4, 0, 0)
+        (FetchOutcome::Unchanged, 4, 0, 0)
     );
     assert_eq!(
         h.posts("wp"),

@@ -152,6 +152,7 @@ pub fn sources(health: &[SourceHealth]) -> Vec<u8> {
                 started: r.started.to_rfc3339(),
                 outcome: match r.outcome {
                     FetchOutcome::Ok => "ok",
+                    FetchOutcome::Unchanged => "unchanged",
                     FetchOutcome::NotModified => "not_modified",
                     FetchOutcome::Failed => "failed",
                 },

@@ -41,8 +41,9 @@ pub fn fetch_summary(records: &[FetchRecord]) -> String {
         .iter()
         .map(|r| {
             let result = match r.outcome {
-                FetchOutcome::Ok if r.warnings.is_some() => "WARNING",
+                FetchOutcome::Ok | FetchOutcome::Unchanged if r.warnings.is_some() => "WARNING",
                 FetchOutcome::Ok => "ok",
+                FetchOutcome::Unchanged => "unchanged",
                 FetchOutcome::NotModified => "not modified",
                 FetchOutcome::Failed => "FAILED",
             };
@@ -76,12 +77,13 @@ pub fn fetch_summary(records: &[FetchRecord]) -> String {
     let count = |o| records.iter().filter(|r| r.outcome == o).count();
     let warned = records
         .iter()
-        .filter(|r| r.outcome == FetchOutcome::Ok && r.warnings.is_some())
+        .filter(|r| r.outcome != FetchOutcome::Failed && r.warnings.is_some())
         .count();
     out.push_str(&format!(
-        "\n{} sources: {} ok ({warned} with warnings), {} not modified, {} failed; {} new and {} updated items\n",
+        "\n{} sources: {} ok, {} unchanged, {} not modified, {} failed ({warned} read with warnings); {} new and {} updated items\n",
         records.len(),
         count(FetchOutcome::Ok),
+        count(FetchOutcome::Unchanged),
         count(FetchOutcome::NotModified),
         count(FetchOutcome::Failed),
         records.iter().map(|r| r.items_new).sum::<u32>(),

@@ -32,11 +32,19 @@ pub struct FetchWrite<'a> {
     pub detected_kind: Option<SourceKind>,
     /// A feed's home page (successful fetches).
     pub home_link: Option<String>,
+    /// The key of the document read (see `refresh::key`), kept so the same document
+    /// again is known without reading it.
+    pub content_key: Option<String>,
 }
 
 impl Store {
     /// Stores one fetch's results and returns the record with its counts of new and
-    /// updated posts. A failed fetch touches no post.
+    /// updated items. A failed fetch touches no post or event. Only what changed is
+    /// written: a document that gave nothing new is recorded as
+    /// [`FetchOutcome::Unchanged`] and leaves posts, events, the search index and the
+    /// change counter as they were (its record and the source's fetch state are all it
+    /// writes). A record that read nothing new (`unchanged`, `not modified`) carries the
+    /// warnings of the reading it stands on, so the health line keeps them.
     pub fn save_fetch(
         &self,
         write: FetchWrite<'_>,
@@ -44,7 +52,7 @@ impl Store {
     ) -> Result<FetchRecord, StoreError> {
         self.write_reporting("saving a fetch", |tx| {
             let mut record = write.record.clone();
-            let mut unlisted = 0;
+            let mut other_changes = 0;
             let id = &record.source_id;
             match record.outcome {
                 FetchOutcome::Ok => {
@@ -56,7 +64,7 @@ impl Store {
                         }
                     }
                     if write.events_complete || !write.events.is_empty() {
-                        let counts = super::events::save_events(
+                        let counts = super::listings::save_events(
                             tx,
                             id,
                             write.events,
@@ -66,33 +74,56 @@ impl Store {
                         )?;
                         record.items_new += counts.new;
                         record.items_updated += counts.updated;
-                        unlisted += counts.unlisted;
+                        other_changes += counts.unlisted + counts.rewritten;
+                    }
+                    let nothing_new =
+                        record.items_new == 0 && record.items_updated == 0 && other_changes == 0;
+                    if nothing_new && items_last_read(tx, id)? == Some(record.items_found) {
+                        record.outcome = FetchOutcome::Unchanged;
                     }
                     reset_failures(tx, id)?;
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE sources SET detected_kind = coalesce(?2, detected_kind),
-                         last_items = CASE WHEN ?3 > 0 THEN ?3 ELSE last_items END WHERE id = ?1",
-                        params![
-                            id,
-                            write.detected_kind.map(SourceKind::as_str),
-                            record.items_found
-                        ],
-                    )?;
+                            last_items = CASE WHEN ?3 > 0 THEN ?3 ELSE last_items END,
+                            home_url = coalesce(?4, home_url), listings_seen_at = ?5,
+                            content_key = coalesce(?6, content_key)
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        id,
+                        write.detected_kind.map(SourceKind::as_str),
+                        record.items_found,
+                        write.home_link,
+                        ts(now),
+                        write.content_key,
+                    ])?;
                 }
-                FetchOutcome::NotModified => reset_failures(tx, id)?,
+                FetchOutcome::Unchanged | FetchOutcome::NotModified => {
+                    let counts =
+                        super::listings::same_reading_again(tx, id, write.zone, now)?;
+                    record.items_updated += counts.updated;
+                    other_changes += counts.unlisted + counts.rewritten;
+                    reset_failures(tx, id)?;
+                    tx.prepare_cached("UPDATE sources SET listings_seen_at = ?2 WHERE id = ?1")?
+                        .execute(params![id, ts(now)])?;
+                    if record.warnings.is_none() {
+                        record.warnings = standing_warnings(tx, id)?;
+                    }
+                }
                 FetchOutcome::Failed => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE sources SET consecutive_failures = consecutive_failures + 1,
                          next_attempt_after = ?2 WHERE id = ?1",
-                        params![id, write.next_attempt_after.map(ts)],
-                    )?;
+                    )?
+                    .execute(params![id, write.next_attempt_after.map(ts)])?;
                 }
             }
             if let Some(validators) = &write.validators {
-                tx.execute(
-                    "UPDATE sources SET etag = ?2, last_modified = ?3 WHERE id = ?1",
-                    params![id, validators.etag, validators.last_modified],
-                )?;
+                tx.prepare_cached(
+                    "UPDATE sources SET etag = ?2, last_modified = ?3
+                     WHERE id = ?1 AND (etag IS NOT ?2 OR last_modified IS NOT ?3)",
+                )?
+                .execute(params![id, validators.etag, validators.last_modified])?;
             }
             if let Some(url) = &write.moved_to {
                 tx.execute(
@@ -103,7 +134,7 @@ impl Store {
             insert_record(tx, &record)?;
             let changed = record.items_new > 0
                 || record.items_updated > 0
-                || unlisted > 0
+                || other_changes > 0
                 || write.moved_to.is_some();
             Ok((record, changed))
         })
@@ -126,19 +157,46 @@ impl Store {
 }
 
 fn reset_failures(tx: &Transaction, id: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "UPDATE sources SET consecutive_failures = 0, next_attempt_after = NULL WHERE id = ?1",
-        [id],
-    )?;
+    tx.prepare_cached(
+        "UPDATE sources SET consecutive_failures = 0, next_attempt_after = NULL
+         WHERE id = ?1 AND (consecutive_failures != 0 OR next_attempt_after IS NOT NULL)",
+    )?
+    .execute([id])?;
     Ok(())
 }
 
+/// How many items the source's last reading gave, if it was read before: a reading
+/// that found nothing new and as many items is `unchanged` (not a first reading of an
+/// empty document, nor a document that lost its entries).
+fn items_last_read(tx: &Transaction, id: &str) -> rusqlite::Result<Option<u32>> {
+    tx.prepare_cached(
+        "SELECT last_items FROM sources WHERE id = ?1
+           AND EXISTS (SELECT 1 FROM fetches WHERE source_id = ?1 AND outcome IN ('ok', 'unchanged'))",
+    )?
+    .query_row([id], |row| row.get(0))
+    .optional()
+}
+
+/// The warnings of the latest reading of the source, which a record that read nothing
+/// new stands on.
+fn standing_warnings(tx: &Transaction, id: &str) -> rusqlite::Result<Option<String>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT warnings FROM fetches WHERE source_id = ?1 AND outcome = 'ok'
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([id], |row| row.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}
+
 fn insert_record(tx: &Transaction, r: &FetchRecord) -> rusqlite::Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO fetches (source_id, url, started_at, duration_ms, parse_ms, http_status, bytes,
             items_found, items_new, items_updated, outcome, error, warnings)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
+    )?
+    .execute(params![
             r.source_id,
             r.url,
             ts(r.started),
@@ -152,8 +210,7 @@ fn insert_record(tx: &Transaction, r: &FetchRecord) -> rusqlite::Result<()> {
             r.outcome.as_str(),
             r.error,
             r.warnings,
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 

@@ -193,6 +193,63 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sources ADD COLUMN home_url TEXT;
     "#,
+    // 6: writing only what changed. A listing keeps a digest of its content, so an
+    // unchanged one is not rewritten; "last seen" is the source's latest reading, kept once
+    // per fetch, not per row; a source keeps the key of the document it last read (what
+    // reading it depended on, and its digest), so the same document again is recorded as
+    // `unchanged` without being read or written; the full-text index follows only text
+    // that changed; an event keeps the key its title is matched by.
+    r#"
+    ALTER TABLE event_listings ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN title_key TEXT;         -- `dedup::title_key` of the title
+    ALTER TABLE sources ADD COLUMN listings_seen_at TEXT;
+    ALTER TABLE sources ADD COLUMN content_key TEXT;
+    UPDATE sources SET listings_seen_at =
+        (SELECT max(l.last_seen_at) FROM event_listings l WHERE l.source_id = sources.id);
+
+    CREATE TABLE fetches_new (
+        id            INTEGER PRIMARY KEY,
+        source_id     TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        url           TEXT NOT NULL,
+        started_at    TEXT NOT NULL,
+        duration_ms   INTEGER NOT NULL,
+        parse_ms      INTEGER NOT NULL,
+        http_status   INTEGER,
+        bytes         INTEGER NOT NULL,
+        items_found   INTEGER NOT NULL,
+        items_new     INTEGER NOT NULL,
+        items_updated INTEGER NOT NULL,
+        outcome       TEXT NOT NULL CHECK (outcome IN ('ok', 'unchanged', 'not_modified', 'failed')),
+        error         TEXT,
+        warnings      TEXT
+    );
+    INSERT INTO fetches_new SELECT id, source_id, url, started_at, duration_ms, parse_ms, http_status,
+        bytes, items_found, items_new, items_updated, outcome, error, warnings FROM fetches;
+    DROP TABLE fetches;
+    ALTER TABLE fetches_new RENAME TO fetches;
+    CREATE INDEX fetches_by_source ON fetches (source_id, id DESC);
+
+    DROP TRIGGER events_fts_update;
+    CREATE TRIGGER events_fts_update AFTER UPDATE OF title, description_text, location_name, location_address ON events
+    WHEN old.title IS NOT new.title OR old.description_text IS NOT new.description_text
+      OR old.location_name IS NOT new.location_name OR old.location_address IS NOT new.location_address
+    BEGIN
+        INSERT INTO events_fts (events_fts, rowid, title, description_text, location_name, location_address)
+        VALUES ('delete', old.id, old.title, old.description_text, old.location_name, old.location_address);
+        INSERT INTO events_fts (rowid, title, description_text, location_name, location_address)
+        VALUES (new.id, new.title, new.description_text, new.location_name, new.location_address);
+    END;
+    DROP TRIGGER posts_fts_update;
+    CREATE TRIGGER posts_fts_update AFTER UPDATE OF title, author, summary_html, content_html ON posts
+    WHEN old.title IS NOT new.title OR old.author IS NOT new.author
+      OR old.summary_html IS NOT new.summary_html OR old.content_html IS NOT new.content_html
+    BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, title, author, summary_html, content_html)
+        VALUES ('delete', old.id, old.title, old.author, old.summary_html, old.content_html);
+        INSERT INTO posts_fts (rowid, title, author, summary_html, content_html)
+        VALUES (new.id, new.title, new.author, new.summary_html, new.content_html);
+    END;
+    "#,
 ];
 
 /// Brings the database up to the newest schema.

@@ -15,6 +15,7 @@
 
 mod events;
 mod fetches;
+mod listings;
 mod migrations;
 mod posts;
 mod registrations;
@@ -86,6 +87,10 @@ struct Readers {
     open: usize,
 }
 
+/// The writer's page cache, in KiB (SQLite's negative `cache_size`): 16 MiB at most,
+/// taken only as pages are read.
+const WRITER_CACHE_KIB: i64 = -16 * 1024;
+
 /// The most reader connections open at once; a read beyond them waits.
 pub const MAX_READERS: usize = 8;
 /// How long a read waits for a reader before failing with [`StoreError::ReadersBusy`].
@@ -102,6 +107,15 @@ impl Store {
             doing: "opening",
             source,
         })?;
+        // The writer walks the indexes of every source's events; a bigger page cache
+        // keeps them in memory across a fetch pass (readers keep SQLite's default).
+        writer
+            .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+            .map_err(|source| StoreError::Sqlite {
+                path: display.clone(),
+                doing: "opening",
+                source,
+            })?;
         migrations::apply(&mut writer).map_err(|source| StoreError::Migration {
             path: display.clone(),
             source,
@@ -344,6 +358,8 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Views and the fetch's statements differ in shape; keep them all prepared.
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 

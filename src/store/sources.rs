@@ -23,7 +23,7 @@ pub struct SourceHealth {
 const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url, s.file, s.schedule, \
      s.timezone, s.selectors, s.fetch_url, s.etag, s.last_modified, s.consecutive_failures, \
      s.next_attempt_after, (SELECT max(f.started_at) FROM fetches f WHERE f.source_id = s.id), \
-     s.events_from_links, s.detected_kind, s.last_items, s.home_url";
+     s.events_from_links, s.detected_kind, s.last_items, s.home_url, s.content_key";
 
 impl Store {
     /// Makes the store's configured sources match `sources`: new ones are added, changed
@@ -159,8 +159,8 @@ fn health_where(
             Ok(SourceHealth {
                 source,
                 state,
-                post_count: row.get::<_, i64>(20)? as u64,
-                event_count: row.get::<_, i64>(21)? as u64,
+                post_count: row.get::<_, i64>(21)? as u64,
+                event_count: row.get::<_, i64>(22)? as u64,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -219,6 +219,7 @@ fn source_and_state(row: &Row) -> rusqlite::Result<(Source, SourceState)> {
             .and_then(SourceKind::parse),
         last_items: row.get(18)?,
         home_url: row.get(19)?,
+        content_key: row.get(20)?,
     };
     Ok((source, state))
 }

@@ -23,6 +23,8 @@ use crate::model::{
 use crate::schedule;
 use crate::store::{FetchWrite, Store};
 
+pub mod key;
+
 /// What one attempt at a source found, before anything is stored.
 #[derive(Debug)]
 pub enum Attempt {
@@ -35,6 +37,16 @@ pub enum Attempt {
         validators: Validators,
         moved_to: Option<String>,
         parse_time: Duration,
+        /// Its [`key`]; stored with what it gave.
+        content_key: String,
+    },
+    /// Sent whole, but the document already read, under the same conditions: not read.
+    Unchanged {
+        url: String,
+        status: u16,
+        bytes: u64,
+        validators: Validators,
+        moved_to: Option<String>,
     },
     /// Unchanged since the last fetch.
     NotModified {
@@ -79,7 +91,9 @@ impl Refresher {
 }
 
 /// Fetches, extracts and normalises a source without storing anything. The state's
-/// validators make the request conditional; its `fetch_url` follows an earlier move.
+/// validators make the request conditional when its rows were read under today's
+/// conditions (see [`key`]); its `fetch_url` follows an earlier move; a document whose
+/// key is the state's is [`Attempt::Unchanged`] and not read.
 pub async fn attempt(
     fetcher: &Fetcher,
     source: &Source,
@@ -94,7 +108,12 @@ pub async fn attempt(
             },
             (location, _) => location.clone(),
         };
-        let fetched = match fetcher.fetch(&location, &state.validators).await {
+        let reading = key::reading(source, state.detected_kind, context);
+        let validators = match &state.content_key {
+            Some(stored) if key::read_under(stored, &reading) => state.validators.clone(),
+            _ => Validators::default(),
+        };
+        let fetched = match fetcher.fetch(&location, &validators).await {
             Ok(fetched) => fetched,
             Err(error) => {
                 return Attempt::Failed {
@@ -121,6 +140,20 @@ pub async fn attempt(
             }
             Fetched::Document(document) => document,
         };
+        let read_as = crate::extract::detect(source.kind, &document);
+        let content_key = key::of(
+            &key::reading(source, Some(read_as), context),
+            &document.body,
+        );
+        if state.content_key.as_deref() == Some(content_key.as_str()) {
+            return Attempt::Unchanged {
+                bytes: document.body.len() as u64,
+                url: document.url,
+                status: document.status,
+                validators: document.validators,
+                moved_to: document.moved_permanently_to.map(|u| u.to_string()),
+            };
+        }
         let owned_source = source.clone();
         let owned_context = *context;
         let parse_started = Instant::now();
@@ -144,6 +177,7 @@ pub async fn attempt(
                     validators: document.validators,
                     moved_to: document.moved_permanently_to.map(|u| u.to_string()),
                     parse_time,
+                    content_key,
                 }
             }
             Ok((document, Err(error))) => Attempt::Failed {
@@ -212,6 +246,7 @@ impl Refresher {
                 validators: outcome.validators,
                 moved_to: outcome.moved_to,
                 next_attempt_after: outcome.next_attempt_after,
+                content_key: outcome.content_key,
             };
             store.save_fetch(write, now)
         })
@@ -357,6 +392,7 @@ struct Outcome {
     validators: Option<Validators>,
     moved_to: Option<String>,
     next_attempt_after: Option<DateTime<Utc>>,
+    content_key: Option<String>,
 }
 
 fn outcome(
@@ -390,6 +426,7 @@ fn outcome(
             validators,
             moved_to,
             parse_time,
+            content_key,
         } => {
             // A feed or calendar that now answers with a web page has probably moved:
             // say so, and read nothing from the page.
@@ -437,6 +474,28 @@ fn outcome(
                 validators: Some(validators),
                 moved_to,
                 next_attempt_after: None,
+                content_key: Some(content_key),
+            }
+        }
+        Attempt::Unchanged {
+            url,
+            status,
+            bytes,
+            validators,
+            moved_to,
+        } => {
+            record.url = url;
+            record.http_status = Some(status);
+            record.bytes = bytes;
+            record.items_found = state.last_items;
+            record.outcome = FetchOutcome::Unchanged;
+            Outcome {
+                record,
+                harvest: Harvest::default(),
+                validators: Some(validators),
+                moved_to,
+                next_attempt_after: None,
+                content_key: None,
             }
         }
         Attempt::NotModified {
@@ -453,6 +512,7 @@ fn outcome(
                 validators: None,
                 moved_to,
                 next_attempt_after: None,
+                content_key: None,
             }
         }
         Attempt::Failed {
@@ -478,6 +538,7 @@ fn outcome(
                     .ok()
                     .and_then(|wait| started.checked_add_signed(wait))
                     .or(Some(started)),
+                content_key: None,
             }
         }
     }
@@ -497,6 +558,7 @@ pub fn log_pass(label: &str, records: &[FetchRecord]) {
         pass = label,
         sources = records.len(),
         ok = count(FetchOutcome::Ok),
+        unchanged = count(FetchOutcome::Unchanged),
         not_modified = count(FetchOutcome::NotModified),
         failed = count(FetchOutcome::Failed),
         new = records.iter().map(|r| r.items_new).sum::<u32>(),

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use crate::model::{Event, EventTime};
 
+mod similarity;
+
 /// How alike two titles must be (Sørensen–Dice over character bigrams) to be one event.
 const TITLE_THRESHOLD: f64 = 0.72;
 
@@ -139,43 +141,114 @@ fn place_key(text: &str) -> String {
 
 /// Whether `a` and `b` describe the same event; the score orders candidates.
 pub fn match_score(a: &Event, b: &Event) -> Option<f64> {
-    let same_start = match (a.start, b.start) {
-        (EventTime::At(x), EventTime::At(y)) => (x - y).num_seconds().abs() < 60,
-        (EventTime::Date(x), EventTime::Date(y)) => x == y,
-        _ => false,
-    };
-    if !same_start {
-        return None;
+    Probe::new(a).score(&Candidate::of(b))
+}
+
+/// What matching needs of an event already stored.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub title: &'a str,
+    /// Its [`title_key`], when the store kept it.
+    pub title_key: Option<&'a str>,
+    pub start: EventTime,
+    pub location_name: Option<&'a str>,
+    pub location_address: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub online_url: Option<&'a str>,
+}
+
+impl<'a> Candidate<'a> {
+    pub fn of(event: &'a Event) -> Candidate<'a> {
+        Candidate {
+            title: &event.title,
+            title_key: None,
+            start: event.start,
+            location_name: event.location_name.as_deref(),
+            location_address: event.location_address.as_deref(),
+            url: event.url.as_deref(),
+            online_url: event.online_url.as_deref(),
+        }
     }
-    let title = title_similarity(&a.title, &b.title);
-    if title < TITLE_THRESHOLD {
-        return None;
-    }
-    let (key_a, key_b) = (title_key(&a.title), title_key(&b.title));
-    let (marks_a, marks_b) = (distinguishing(&key_a), distinguishing(&key_b));
-    if !marks_a.is_empty() && !marks_b.is_empty() && marks_a != marks_b {
-        return None;
-    }
-    // Evidence from place and page: where both sides give one, one must agree.
-    let same_url =
-        both(&a.url, &b.url).map(|(x, y)| x.trim_end_matches('/') == y.trim_end_matches('/'));
-    let same_online = both(&a.online_url, &b.online_url).map(|(x, y)| x == y);
-    let place = |e: &Event| e.location_name.clone().or(e.location_address.clone());
-    let same_place = both(&place(a), &place(b)).map(|(x, y)| {
-        let (x, y) = (place_key(x), place_key(y));
-        x.contains(&y) || y.contains(&x) || strsim::sorensen_dice(&x, &y) >= 0.6
-    });
-    let evidence = [same_url, same_online, same_place];
-    if evidence.contains(&Some(true)) || evidence.iter().all(Option::is_none) {
-        let bonus = evidence.iter().filter(|e| **e == Some(true)).count() as f64 * 0.1;
-        Some(title + bonus)
-    } else {
-        None
+
+    fn place(&self) -> Option<&'a str> {
+        self.location_name.or(self.location_address)
     }
 }
 
-fn both<'a>(a: &'a Option<String>, b: &'a Option<String>) -> Option<(&'a str, &'a str)> {
-    Some((a.as_deref()?, b.as_deref()?))
+/// An event about to be compared with many candidates, its keys worked out once.
+pub struct Probe<'a> {
+    event: Candidate<'a>,
+    key: String,
+    bigrams: similarity::Bigrams,
+    place: Option<String>,
+}
+
+impl<'a> Probe<'a> {
+    pub fn new(event: &'a Event) -> Probe<'a> {
+        let event = Candidate::of(event);
+        let key = title_key(event.title);
+        Probe {
+            bigrams: similarity::Bigrams::of(&key),
+            key,
+            place: event.place().map(place_key),
+            event,
+        }
+    }
+
+    /// Whether the candidate is the same event; the score orders candidates.
+    pub fn score(&self, other: &Candidate<'_>) -> Option<f64> {
+        let (a, b) = (&self.event, other);
+        let same_start = match (a.start, b.start) {
+            (EventTime::At(x), EventTime::At(y)) => (x - y).num_seconds().abs() < 60,
+            (EventTime::Date(x), EventTime::Date(y)) => x == y,
+            _ => false,
+        };
+        if !same_start {
+            return None;
+        }
+        let computed;
+        let other_key = match b.title_key {
+            Some(key) => key,
+            None => {
+                computed = title_key(b.title);
+                computed.as_str()
+            }
+        };
+        let title = if self.key == other_key {
+            1.0
+        } else {
+            self.bigrams.dice(other_key)
+        };
+        if title < TITLE_THRESHOLD {
+            return None;
+        }
+        let (marks_a, marks_b) = (distinguishing(&self.key), distinguishing(other_key));
+        if !marks_a.is_empty() && !marks_b.is_empty() && marks_a != marks_b {
+            return None;
+        }
+        // Evidence from place and page: where both sides give one, one must agree.
+        let same_url = both(a.url, b.url)
+            .map(|(x, y)| x.trim_end_matches('/') == y.trim_end_matches('/'));
+        let same_online = both(a.online_url, b.online_url).map(|(x, y)| x == y);
+        let same_place = match (&self.place, b.place()) {
+            (Some(x), Some(y)) => {
+                let y = place_key(y);
+                Some(x.contains(&y) || y.contains(x.as_str()) || strsim::sorensen_dice(x, &y) >= 0.6)
+            }
+            _ => None,
+        };
+        let evidence = [same_url, same_online, same_place];
+        if evidence.contains(&Some(true)) || evidence.iter().all(Option::is_none) {
+            let bonus = evidence.iter().filter(|e| **e == Some(true)).count() as f64 * 0.1;
+            Some(title + bonus)
+        } else {
+            None
+        }
+    }
+}
+
+fn both<'a>(a: Option<&'a str>, b: Option<&'a str>) -> Option<(&'a str, &'a str)> {
+    Some((a?, b?))
 }
 
 /// One source's version of an event.

@@ -1,0 +1,472 @@
+//! Writing one source's events. Each source's version of an event is kept as a listing
+//! with a digest of its content, so a listing that did not change costs one indexed
+//! lookup and no write; listings of the same event from different sources are merged
+//! into one event row (the rules live in `normalise::dedup`), and only events whose
+//! listings changed are merged again. "Last seen" is the source's latest reading
+//! (`sources.listings_seen_at`, written once per fetch): a listing's own `last_seen_at`
+//! is written when it changes or goes missing. Every statement is prepared once per
+//! connection (`prepare_cached`).
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use super::events::{EventCounts, MISSING_FETCHES_BEFORE_UNLISTED};
+use super::ts;
+use crate::model::{Event, EventTime};
+use crate::normalise::dedup::{self, Listing, Merged};
+
+/// Candidates for a merge start within this much of each other.
+const MATCH_WINDOW: Duration = Duration::minutes(1);
+
+/// A listing as stored, for comparing with the one just read.
+struct Stored {
+    event_id: i64,
+    hash: String,
+    /// Only for listings stored before digests were kept.
+    data: Option<String>,
+    missing: i64,
+    listed: bool,
+}
+
+/// Writes one source's events inside the fetch's transaction.
+pub(super) fn save_events(
+    tx: &Transaction,
+    source_id: &str,
+    events: &[Event],
+    complete: bool,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<EventCounts> {
+    let mut counts = EventCounts::default();
+    let mut touched: BTreeSet<i64> = BTreeSet::new();
+    let mut seen: HashSet<&str> = HashSet::with_capacity(events.len());
+    let mut lookup = tx.prepare_cached(
+        "SELECT event_id, content_hash, CASE WHEN content_hash = '' THEN data END, missing_count, listed
+         FROM event_listings WHERE source_id = ?1 AND source_uid = ?2",
+    )?;
+    for event in events {
+        if !seen.insert(event.uid.as_str()) {
+            continue;
+        }
+        let data = serde_json::to_string(event).unwrap_or_default();
+        let hash = digest(&data);
+        let stored = lookup
+            .query_row(params![source_id, event.uid], |row| {
+                Ok(Stored {
+                    event_id: row.get(0)?,
+                    hash: row.get(1)?,
+                    data: row.get(2)?,
+                    missing: row.get(3)?,
+                    listed: row.get(4)?,
+                })
+            })
+            .optional()?;
+        match stored {
+            Some(stored) => {
+                let same = stored.hash == hash
+                    || (stored.hash.is_empty() && stored.data.as_deref() == Some(data.as_str()));
+                if !same {
+                    tx.prepare_cached(
+                        "UPDATE event_listings SET data = ?3, content_hash = ?4, last_seen_at = ?5,
+                            missing_count = 0, listed = 1
+                         WHERE source_id = ?1 AND source_uid = ?2",
+                    )?
+                    .execute(params![source_id, event.uid, data, hash, ts(now)])?;
+                    touched.insert(stored.event_id);
+                } else if stored.hash.is_empty() || stored.missing != 0 || !stored.listed {
+                    tx.prepare_cached(
+                        "UPDATE event_listings SET content_hash = ?3, last_seen_at = ?4,
+                            missing_count = 0, listed = 1
+                         WHERE source_id = ?1 AND source_uid = ?2",
+                    )?
+                    .execute(params![source_id, event.uid, hash, ts(now)])?;
+                    if !stored.listed {
+                        touched.insert(stored.event_id);
+                    }
+                }
+            }
+            None => {
+                let event_id = match find_match(tx, event, zone)? {
+                    Some(id) => {
+                        touched.insert(id);
+                        id
+                    }
+                    None => {
+                        counts.new += 1;
+                        insert_event(tx, source_id, event, zone, now)?
+                    }
+                };
+                tx.prepare_cached(
+                    "INSERT INTO event_listings (source_id, source_uid, event_id, data, content_hash,
+                        first_seen_at, last_seen_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                )?
+                .execute(params![source_id, event.uid, event_id, data, hash, ts(now)])?;
+            }
+        }
+    }
+    if complete {
+        counts.unlisted = count_absent(tx, source_id, &seen, now, &mut touched)?;
+    }
+    for event_id in touched {
+        match remerge(tx, event_id, zone, now)? {
+            Remerged::Same => {}
+            Remerged::Rewritten => counts.rewritten += 1,
+            Remerged::Revised => counts.updated += 1,
+        }
+    }
+    Ok(counts)
+}
+
+/// A reading of the same document as last time (unchanged, or not modified): events
+/// missing from it were missing from the last one, so they move on towards "no longer
+/// listed" as they would with any reading; nothing else is written.
+pub(super) fn same_reading_again(
+    tx: &Transaction,
+    source_id: &str,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<EventCounts> {
+    let missing: Vec<(String, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT l.source_uid, l.event_id, l.missing_count FROM event_listings l
+             JOIN events e ON e.id = l.event_id
+             WHERE l.source_id = ?1 AND l.listed = 1 AND l.missing_count > 0 AND e.start_utc > ?2",
+        )?
+        .query_map(params![source_id, ts(now)], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut counts = EventCounts::default();
+    let mut touched = BTreeSet::new();
+    for (uid, event_id, missing) in missing {
+        let gone = missing + 1 >= MISSING_FETCHES_BEFORE_UNLISTED;
+        tx.prepare_cached(
+            "UPDATE event_listings SET missing_count = missing_count + 1, listed = ?3
+             WHERE source_id = ?1 AND source_uid = ?2",
+        )?
+        .execute(params![source_id, uid, !gone])?;
+        if gone {
+            counts.unlisted += 1;
+            touched.insert(event_id);
+        }
+    }
+    for event_id in touched {
+        match remerge(tx, event_id, zone, now)? {
+            Remerged::Same => {}
+            Remerged::Rewritten => counts.rewritten += 1,
+            Remerged::Revised => counts.updated += 1,
+        }
+    }
+    Ok(counts)
+}
+
+/// Upcoming events this source listed before but not in this reading of its whole list
+/// move towards "no longer listed"; returns how many got there. Each keeps, as its last
+/// seen time, the source's reading before this one.
+fn count_absent(
+    tx: &Transaction,
+    source_id: &str,
+    seen: &HashSet<&str>,
+    now: DateTime<Utc>,
+    touched: &mut BTreeSet<i64>,
+) -> rusqlite::Result<u32> {
+    let previous_reading: Option<String> = tx
+        .prepare_cached("SELECT listings_seen_at FROM sources WHERE id = ?1")?
+        .query_row([source_id], |row| row.get(0))
+        .optional()?
+        .flatten();
+    let listed: Vec<(String, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT l.source_uid, l.event_id, l.missing_count FROM event_listings l
+             JOIN events e ON e.id = l.event_id
+             WHERE l.source_id = ?1 AND l.listed = 1 AND e.start_utc > ?2",
+        )?
+        .query_map(params![source_id, ts(now)], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut unlisted = 0;
+    for (uid, event_id, missing) in listed {
+        if seen.contains(uid.as_str()) {
+            continue;
+        }
+        let gone = missing + 1 >= MISSING_FETCHES_BEFORE_UNLISTED;
+        tx.prepare_cached(
+            "UPDATE event_listings SET missing_count = missing_count + 1, listed = ?3,
+                last_seen_at = CASE WHEN missing_count = 0 THEN max(last_seen_at, coalesce(?4, ''))
+                                    ELSE last_seen_at END
+             WHERE source_id = ?1 AND source_uid = ?2",
+        )?
+        .execute(params![source_id, uid, !gone, previous_reading])?;
+        if gone {
+            unlisted += 1;
+            touched.insert(event_id);
+        }
+    }
+    Ok(unlisted)
+}
+
+/// An existing event the listing is the same event as: listed by another source (two
+/// listings of one source are two events, whatever their titles), at the same start,
+/// and alike by [`dedup::Probe::score`].
+fn find_match(tx: &Transaction, event: &Event, zone: Tz) -> rusqlite::Result<Option<i64>> {
+    let start = event.start.instant(zone);
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, title, start_at, location_name, location_address, url, online_url, title_key FROM events e
+         WHERE start_utc BETWEEN ?1 AND ?2
+           AND NOT EXISTS (SELECT 1 FROM event_listings l WHERE l.event_id = e.id AND l.source_id = ?3)
+         ORDER BY id",
+    )?;
+    let mut rows = stmt.query(params![
+        ts(start.checked_sub_signed(MATCH_WINDOW).unwrap_or(start)),
+        ts(start.checked_add_signed(MATCH_WINDOW).unwrap_or(start)),
+        event.source_id
+    ])?;
+    let probe = dedup::Probe::new(event);
+    let mut best: Option<(f64, i64)> = None;
+    while let Some(row) = rows.next()? {
+        let text = |i: usize| row.get_ref(i).ok().and_then(|v| v.as_str_or_null().ok().flatten());
+        let candidate = dedup::Candidate {
+            title: text(1).unwrap_or_default(),
+            title_key: text(7),
+            start: text(2)
+                .and_then(EventTime::from_text)
+                .unwrap_or(event.start),
+            location_name: text(3),
+            location_address: text(4),
+            url: text(5),
+            online_url: text(6),
+        };
+        if let Some(score) = probe.score(&candidate)
+            && best.is_none_or(|(b, _)| score > b)
+        {
+            best = Some((score, row.get(0)?));
+        }
+    }
+    Ok(best.map(|(_, id)| id))
+}
+
+/// A new event, listed by one source: written whole, once (its merge is itself).
+fn insert_event(
+    tx: &Transaction,
+    source_id: &str,
+    event: &Event,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let digest = Sha256::digest(format!("{source_id}\n{}", event.uid).as_bytes());
+    let uid: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let listing = Listing {
+        source_id: source_id.to_string(),
+        event: event.clone(),
+        listed: true,
+    };
+    let Some(merged) = dedup::merge(std::slice::from_ref(&listing)) else {
+        unreachable!("one listed listing always merges");
+    };
+    let row = Row::of(&merged, true, zone);
+    tx.prepare_cached(
+        "INSERT INTO events (uid, series_uid, title, description_text, description_html, start_at, end_at,
+            start_utc, all_day, timezone, location_name, location_address, online_url, url, organiser,
+            language, status, categories, listed, provenance, calendar_hash, revision,
+            first_seen_at, last_seen_at, changed_at, end_utc, title_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+            ?20, ?21, 0, ?22, ?22, ?22, ?23, ?24)",
+    )?
+    .execute(params![
+        uid,
+        row.event.series_uid,
+        row.event.title,
+        row.event.description_text,
+        row.event.description_html,
+        row.start_at,
+        row.end_at,
+        row.start_utc,
+        row.event.all_day(),
+        row.event.timezone,
+        row.event.location_name,
+        row.event.location_address,
+        row.event.online_url,
+        row.event.url,
+        row.event.organiser,
+        row.event.language,
+        row.event.status.as_str(),
+        row.categories,
+        row.listed,
+        row.provenance,
+        row.hash,
+        ts(now),
+        row.end_utc,
+        row.title_key,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The columns of an event row that follow from its merge.
+struct Row<'a> {
+    event: &'a Event,
+    start_at: String,
+    end_at: Option<String>,
+    start_utc: String,
+    end_utc: String,
+    categories: String,
+    listed: bool,
+    provenance: String,
+    hash: String,
+    title_key: String,
+}
+
+impl<'a> Row<'a> {
+    fn of(merged: &'a Merged, listed: bool, zone: Tz) -> Row<'a> {
+        let e = &merged.event;
+        let start = e.start.instant(zone);
+        Row {
+            event: e,
+            start_at: e.start.to_text(),
+            end_at: e.end.map(|t| t.to_text()),
+            start_utc: ts(start),
+            end_utc: ts(e.end.map_or(e.start, |end| end).instant(zone).max(start)),
+            categories: serde_json::to_string(&e.categories).unwrap_or_else(|_| "[]".into()),
+            listed,
+            provenance: serde_json::to_string(&merged.provenance).unwrap_or_else(|_| "{}".into()),
+            hash: calendar_hash(e, listed),
+            title_key: dedup::title_key(&e.title),
+        }
+    }
+}
+
+/// What merging an event's listings again did to its row.
+enum Remerged {
+    /// Nothing differed; nothing was written.
+    Same,
+    /// Fields a calendar does not show (the HTML description, organiser, language,
+    /// provenance) changed.
+    Rewritten,
+    /// What a calendar shows changed: the revision went up.
+    Revised,
+}
+
+/// Recomputes an event from its listings and writes what differs.
+fn remerge(
+    tx: &Transaction,
+    event_id: i64,
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Remerged> {
+    let listings: Vec<Listing> = tx
+        .prepare_cached(
+            "SELECT l.source_id, l.data, l.listed FROM event_listings l JOIN sources s ON s.id = l.source_id
+             WHERE l.event_id = ?1 ORDER BY l.first_seen_at, l.source_id",
+        )?
+        .query_map([event_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, bool>(2)?,
+            ))
+        })?
+        .filter_map(|row| {
+            let (source_id, data, listed) = row.ok()?;
+            let event: Event = serde_json::from_str(&data).ok()?;
+            Some(Listing {
+                source_id,
+                event,
+                listed,
+            })
+        })
+        .collect();
+    let Some(merged) = dedup::merge(&listings) else {
+        return Ok(Remerged::Same);
+    };
+    let row = Row::of(&merged, listings.iter().any(|l| l.listed), zone);
+    let old_hash: String = tx
+        .prepare_cached("SELECT calendar_hash FROM events WHERE id = ?1")?
+        .query_row([event_id], |r| r.get(0))?;
+    let e = row.event;
+    // Written only where a column differs (so the search index is left alone too).
+    let written = tx
+        .prepare_cached(
+            "UPDATE events SET series_uid = ?2, title = ?3, description_text = ?4, description_html = ?5,
+                start_at = ?6, end_at = ?7, start_utc = ?8, all_day = ?9, timezone = ?10, location_name = ?11,
+                location_address = ?12, online_url = ?13, url = ?14, organiser = ?15, language = ?16,
+                status = ?17, categories = ?18, listed = ?19, provenance = ?20, calendar_hash = ?21,
+                revision = revision + (calendar_hash IS NOT ?21),
+                changed_at = CASE WHEN calendar_hash IS NOT ?21 THEN ?22 ELSE changed_at END,
+                end_utc = ?23, title_key = ?24
+             WHERE id = ?1 AND (series_uid IS NOT ?2 OR title IS NOT ?3 OR description_text IS NOT ?4
+                OR description_html IS NOT ?5 OR start_at IS NOT ?6 OR end_at IS NOT ?7
+                OR start_utc IS NOT ?8 OR all_day IS NOT ?9 OR timezone IS NOT ?10
+                OR location_name IS NOT ?11 OR location_address IS NOT ?12 OR online_url IS NOT ?13
+                OR url IS NOT ?14 OR organiser IS NOT ?15 OR language IS NOT ?16 OR status IS NOT ?17
+                OR categories IS NOT ?18 OR listed IS NOT ?19 OR provenance IS NOT ?20
+                OR calendar_hash IS NOT ?21 OR end_utc IS NOT ?23 OR title_key IS NOT ?24)",
+        )?
+        .execute(params![
+        event_id,
+        e.series_uid,
+        e.title,
+        e.description_text,
+        e.description_html,
+        row.start_at,
+        row.end_at,
+        row.start_utc,
+        e.all_day(),
+        e.timezone,
+        e.location_name,
+        e.location_address,
+        e.online_url,
+        e.url,
+        e.organiser,
+        e.language,
+        e.status.as_str(),
+        row.categories,
+        row.listed,
+        row.provenance,
+        row.hash,
+        ts(now),
+        row.end_utc,
+        row.title_key,
+    ])?;
+    Ok(match written {
+        0 => Remerged::Same,
+        _ if old_hash == row.hash => Remerged::Rewritten,
+        _ => Remerged::Revised,
+    })
+}
+
+/// A digest of what a calendar shows of an event.
+fn calendar_hash(e: &Event, listed: bool) -> String {
+    let fields = [
+        e.title.clone(),
+        e.description_text.clone().unwrap_or_default(),
+        e.start.to_text(),
+        e.end.map(|t| t.to_text()).unwrap_or_default(),
+        e.timezone.clone().unwrap_or_default(),
+        e.location_name.clone().unwrap_or_default(),
+        e.location_address.clone().unwrap_or_default(),
+        e.online_url.clone().unwrap_or_default(),
+        e.url.clone().unwrap_or_default(),
+        e.status.as_str().to_string(),
+        listed.to_string(),
+        e.categories.join(","),
+    ];
+    let mut hasher = Sha256::new();
+    for field in fields {
+        hasher.update(field.as_bytes());
+        hasher.update([0xff]);
+    }
+    format!("{:x}", hasher.finalize())
+}
+
+/// The digest a listing's content is compared by.
+fn digest(data: &str) -> String {
+    Sha256::digest(data.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
