@@ -56,13 +56,16 @@ impl Store {
             let id = &record.source_id;
             match record.outcome {
                 FetchOutcome::Ok => {
+                    let mut new_posts = Vec::new();
                     for post in write.posts {
                         match upsert_post(tx, post, now)? {
-                            super::posts::Upsert::New => record.items_new += 1,
+                            super::posts::Upsert::New(row) => new_posts.push(row),
                             super::posts::Upsert::Updated => record.items_updated += 1,
                             super::posts::Upsert::Unchanged => {}
                         }
                     }
+                    record.items_new += new_posts.len() as u32;
+                    super::fts::index_new_posts(tx, &new_posts)?;
                     if write.events_complete || !write.events.is_empty() {
                         let counts = super::listings::save_events(
                             tx,
@@ -99,8 +102,7 @@ impl Store {
                     ])?;
                 }
                 FetchOutcome::Unchanged | FetchOutcome::NotModified => {
-                    let counts =
-                        super::listings::same_reading_again(tx, id, write.zone, now)?;
+                    let counts = super::listings::same_reading_again(tx, id, write.zone, now)?;
                     record.items_updated += counts.updated;
                     other_changes += counts.unlisted + counts.rewritten;
                     reset_failures(tx, id)?;
@@ -123,7 +125,11 @@ impl Store {
                     "UPDATE sources SET etag = ?2, last_modified = ?3
                      WHERE id = ?1 AND (etag IS NOT ?2 OR last_modified IS NOT ?3)",
                 )?
-                .execute(params![id, validators.etag, validators.last_modified])?;
+                .execute(params![
+                    id,
+                    validators.etag,
+                    validators.last_modified
+                ])?;
             }
             if let Some(url) = &write.moved_to {
                 tx.execute(

@@ -44,6 +44,7 @@ pub(super) fn save_events(
     let mut counts = EventCounts::default();
     let mut touched: BTreeSet<i64> = BTreeSet::new();
     let mut seen: HashSet<&str> = HashSet::with_capacity(events.len());
+    let mut inserted: Vec<i64> = Vec::new();
     let mut lookup = tx.prepare_cached(
         "SELECT event_id, content_hash, CASE WHEN content_hash = '' THEN data END, missing_count, listed
          FROM event_listings WHERE source_id = ?1 AND source_uid = ?2",
@@ -75,7 +76,13 @@ pub(super) fn save_events(
                             missing_count = 0, listed = 1
                          WHERE source_id = ?1 AND source_uid = ?2",
                     )?
-                    .execute(params![source_id, event.uid, data, hash, ts(now)])?;
+                    .execute(params![
+                        source_id,
+                        event.uid,
+                        data,
+                        hash,
+                        ts(now)
+                    ])?;
                     touched.insert(stored.event_id);
                 } else if stored.hash.is_empty() || stored.missing != 0 || !stored.listed {
                     tx.prepare_cached(
@@ -96,8 +103,9 @@ pub(super) fn save_events(
                         id
                     }
                     None => {
-                        counts.new += 1;
-                        insert_event(tx, source_id, event, zone, now)?
+                        let id = insert_event(tx, source_id, event, zone, now)?;
+                        inserted.push(id);
+                        id
                     }
                 };
                 tx.prepare_cached(
@@ -109,6 +117,9 @@ pub(super) fn save_events(
             }
         }
     }
+    counts.new = inserted.len() as u32;
+    // Before any merge below can change an indexed text.
+    super::fts::index_new_events(tx, &inserted)?;
     if complete {
         counts.unlisted = count_absent(tx, source_id, &seen, now, &mut touched)?;
     }
@@ -213,39 +224,56 @@ fn count_absent(
 
 /// An existing event the listing is the same event as: listed by another source (two
 /// listings of one source are two events, whatever their titles), at the same start,
-/// and alike by [`dedup::Probe::score`].
+/// and alike by [`dedup::Probe::score`]. Candidates come from the index on (start, title
+/// key) alone; only one whose title agrees is checked against its listings and read whole.
 fn find_match(tx: &Transaction, event: &Event, zone: Tz) -> rusqlite::Result<Option<i64>> {
     let start = event.start.instant(zone);
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, title, start_at, location_name, location_address, url, online_url, title_key FROM events e
-         WHERE start_utc BETWEEN ?1 AND ?2
-           AND NOT EXISTS (SELECT 1 FROM event_listings l WHERE l.event_id = e.id AND l.source_id = ?3)
-         ORDER BY id",
+    let probe = dedup::Probe::new(event);
+    let mut keys = tx.prepare_cached(
+        "SELECT id, title_key FROM events INDEXED BY events_by_start_key
+         WHERE start_utc BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
-    let mut rows = stmt.query(params![
+    let mut rows = keys.query(params![
         ts(start.checked_sub_signed(MATCH_WINDOW).unwrap_or(start)),
         ts(start.checked_add_signed(MATCH_WINDOW).unwrap_or(start)),
-        event.source_id
     ])?;
-    let probe = dedup::Probe::new(event);
-    let mut best: Option<(f64, i64)> = None;
+    let mut agreeing = Vec::new();
     while let Some(row) = rows.next()? {
-        let text = |i: usize| row.get_ref(i).ok().and_then(|v| v.as_str_or_null().ok().flatten());
+        let key = row.get_ref(1)?.as_str_or_null()?;
+        // A row stored before title keys were kept is read whole.
+        if key.is_none_or(|key| probe.title_agrees(key)) {
+            agreeing.push(row.get::<_, i64>(0)?);
+        }
+    }
+    let mut best: Option<(f64, i64)> = None;
+    let mut full = tx.prepare_cached(
+        "SELECT title, start_at, location_name, location_address, url, online_url, title_key
+         FROM events e WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM event_listings l WHERE l.event_id = e.id AND l.source_id = ?2)",
+    )?;
+    for id in agreeing {
+        let mut rows = full.query(params![id, event.source_id])?;
+        let Some(row) = rows.next()? else { continue };
+        let text = |i: usize| {
+            row.get_ref(i)
+                .ok()
+                .and_then(|v| v.as_str_or_null().ok().flatten())
+        };
         let candidate = dedup::Candidate {
-            title: text(1).unwrap_or_default(),
-            title_key: text(7),
-            start: text(2)
+            title: text(0).unwrap_or_default(),
+            title_key: text(6),
+            start: text(1)
                 .and_then(EventTime::from_text)
                 .unwrap_or(event.start),
-            location_name: text(3),
-            location_address: text(4),
-            url: text(5),
-            online_url: text(6),
+            location_name: text(2),
+            location_address: text(3),
+            url: text(4),
+            online_url: text(5),
         };
         if let Some(score) = probe.score(&candidate)
             && best.is_none_or(|(b, _)| score > b)
         {
-            best = Some((score, row.get(0)?));
+            best = Some((score, id));
         }
     }
     Ok(best.map(|(_, id)| id))

@@ -15,6 +15,7 @@
 
 mod events;
 mod fetches;
+mod fts;
 mod listings;
 mod migrations;
 mod posts;

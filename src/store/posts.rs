@@ -22,7 +22,8 @@ pub struct PostFilter {
 }
 
 pub(super) enum Upsert {
-    New,
+    /// Inserted, with its row id (not yet in the full-text index: see `store::fts`).
+    New(i64),
     Updated,
     Unchanged,
 }
@@ -35,11 +36,12 @@ pub(super) fn upsert_post(
 ) -> rusqlite::Result<Upsert> {
     let hash = content_hash(post);
     let existing: Option<(String, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT content_hash, first_seen_at FROM posts WHERE source_id = ?1 AND entry_id = ?2",
-            params![post.source_id, post.entry_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        )?
+        .query_row(params![post.source_id, post.entry_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .optional()?;
     let categories = serde_json::to_string(&post.categories).unwrap_or_else(|_| "[]".into());
     let first_seen = match &existing {
@@ -52,7 +54,7 @@ pub(super) fn upsert_post(
         .or(post.updated)
         .map(ts)
         .unwrap_or_else(|| first_seen.clone());
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO posts (source_id, entry_id, link, title, author, published_at, updated_at,
             summary_html, content_html, language, categories, content_hash, first_seen_at, changed_at, sort_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
@@ -63,7 +65,8 @@ pub(super) fn upsert_post(
             language = excluded.language, categories = excluded.categories,
             content_hash = excluded.content_hash, changed_at = excluded.changed_at,
             sort_at = excluded.sort_at",
-        params![
+    )?
+    .execute(params![
             post.source_id,
             post.entry_id,
             post.link,
@@ -84,7 +87,7 @@ pub(super) fn upsert_post(
     Ok(if existing.is_some() {
         Upsert::Updated
     } else {
-        Upsert::New
+        Upsert::New(tx.last_insert_rowid())
     })
 }
 

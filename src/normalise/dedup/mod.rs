@@ -180,6 +180,8 @@ pub struct Probe<'a> {
     event: Candidate<'a>,
     key: String,
     bigrams: similarity::Bigrams,
+    /// `distinguishing(key)`, computed once for every candidate.
+    marks: Vec<String>,
     place: Option<String>,
 }
 
@@ -189,10 +191,36 @@ impl<'a> Probe<'a> {
         let key = title_key(event.title);
         Probe {
             bigrams: similarity::Bigrams::of(&key),
+            marks: distinguishing(&key).into_iter().map(String::from).collect(),
             key,
             place: event.place().map(place_key),
             event,
         }
+    }
+
+    /// Whether a title with this key can be the same event's: alike enough, and no
+    /// conflicting numbers, months or parts. [`Probe::score`] asks the same first, so a
+    /// candidate this refuses need not be read whole.
+    pub fn title_agrees(&self, other_key: &str) -> bool {
+        self.title_score(other_key).is_some()
+    }
+
+    fn title_score(&self, other_key: &str) -> Option<f64> {
+        let title = if self.key == other_key {
+            1.0
+        } else {
+            self.bigrams.dice(other_key)
+        };
+        if title < TITLE_THRESHOLD {
+            return None;
+        }
+        if !self.marks.is_empty() {
+            let theirs = distinguishing(other_key);
+            if !theirs.is_empty() && !theirs.iter().eq(self.marks.iter()) {
+                return None;
+            }
+        }
+        Some(title)
     }
 
     /// Whether the candidate is the same event; the score orders candidates.
@@ -214,26 +242,17 @@ impl<'a> Probe<'a> {
                 computed.as_str()
             }
         };
-        let title = if self.key == other_key {
-            1.0
-        } else {
-            self.bigrams.dice(other_key)
-        };
-        if title < TITLE_THRESHOLD {
-            return None;
-        }
-        let (marks_a, marks_b) = (distinguishing(&self.key), distinguishing(other_key));
-        if !marks_a.is_empty() && !marks_b.is_empty() && marks_a != marks_b {
-            return None;
-        }
+        let title = self.title_score(other_key)?;
         // Evidence from place and page: where both sides give one, one must agree.
-        let same_url = both(a.url, b.url)
-            .map(|(x, y)| x.trim_end_matches('/') == y.trim_end_matches('/'));
+        let same_url =
+            both(a.url, b.url).map(|(x, y)| x.trim_end_matches('/') == y.trim_end_matches('/'));
         let same_online = both(a.online_url, b.online_url).map(|(x, y)| x == y);
         let same_place = match (&self.place, b.place()) {
             (Some(x), Some(y)) => {
                 let y = place_key(y);
-                Some(x.contains(&y) || y.contains(x.as_str()) || strsim::sorensen_dice(x, &y) >= 0.6)
+                Some(
+                    x.contains(&y) || y.contains(x.as_str()) || strsim::sorensen_dice(x, &y) >= 0.6,
+                )
             }
             _ => None,
         };
