@@ -38,7 +38,11 @@ pub fn reading(source: &Source, kind: Option<SourceKind>, context: &Context) -> 
             .and_then(|s| serde_json::to_string(s).ok())
             .unwrap_or_default(),
     );
-    part(if source.events_from_links { "links" } else { "" });
+    part(if source.events_from_links {
+        "links"
+    } else {
+        ""
+    });
     part(&format!("{:?}", context.events));
     if depends_on_the_day(source, kind) {
         part(&day(now).to_string());
@@ -127,6 +131,9 @@ mod tests {
         let key = of(&reading(&ical, None, &morning), b"BEGIN:VCALENDAR");
         assert!(read_under(&key, &reading(&ical, None, &evening)));
         assert!(!read_under(&key, &reading(&ical, None, &tomorrow)));
-        assert_ne!(key, of(&reading(&ical, None, &morning), b"BEGIN:VCALENDAR "));
+        assert_ne!(
+            key,
+            of(&reading(&ical, None, &morning), b"BEGIN:VCALENDAR ")
+        );
     }
 }

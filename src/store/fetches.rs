@@ -99,8 +99,7 @@ impl Store {
                     ])?;
                 }
                 FetchOutcome::Unchanged | FetchOutcome::NotModified => {
-                    let counts =
-                        super::listings::same_reading_again(tx, id, write.zone, now)?;
+                    let counts = super::listings::same_reading_again(tx, id, write.zone, now)?;
                     record.items_updated += counts.updated;
                     other_changes += counts.unlisted + counts.rewritten;
                     reset_failures(tx, id)?;
@@ -123,7 +122,11 @@ impl Store {
                     "UPDATE sources SET etag = ?2, last_modified = ?3
                      WHERE id = ?1 AND (etag IS NOT ?2 OR last_modified IS NOT ?3)",
                 )?
-                .execute(params![id, validators.etag, validators.last_modified])?;
+                .execute(params![
+                    id,
+                    validators.etag,
+                    validators.last_modified
+                ])?;
             }
             if let Some(url) = &write.moved_to {
                 tx.execute(

@@ -75,7 +75,13 @@ pub(super) fn save_events(
                             missing_count = 0, listed = 1
                          WHERE source_id = ?1 AND source_uid = ?2",
                     )?
-                    .execute(params![source_id, event.uid, data, hash, ts(now)])?;
+                    .execute(params![
+                        source_id,
+                        event.uid,
+                        data,
+                        hash,
+                        ts(now)
+                    ])?;
                     touched.insert(stored.event_id);
                 } else if stored.hash.is_empty() || stored.missing != 0 || !stored.listed {
                     tx.prepare_cached(
@@ -230,7 +236,11 @@ fn find_match(tx: &Transaction, event: &Event, zone: Tz) -> rusqlite::Result<Opt
     let probe = dedup::Probe::new(event);
     let mut best: Option<(f64, i64)> = None;
     while let Some(row) = rows.next()? {
-        let text = |i: usize| row.get_ref(i).ok().and_then(|v| v.as_str_or_null().ok().flatten());
+        let text = |i: usize| {
+            row.get_ref(i)
+                .ok()
+                .and_then(|v| v.as_str_or_null().ok().flatten())
+        };
         let candidate = dedup::Candidate {
             title: text(1).unwrap_or_default(),
             title_key: text(7),

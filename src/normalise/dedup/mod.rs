@@ -227,13 +227,15 @@ impl<'a> Probe<'a> {
             return None;
         }
         // Evidence from place and page: where both sides give one, one must agree.
-        let same_url = both(a.url, b.url)
-            .map(|(x, y)| x.trim_end_matches('/') == y.trim_end_matches('/'));
+        let same_url =
+            both(a.url, b.url).map(|(x, y)| x.trim_end_matches('/') == y.trim_end_matches('/'));
         let same_online = both(a.online_url, b.online_url).map(|(x, y)| x == y);
         let same_place = match (&self.place, b.place()) {
             (Some(x), Some(y)) => {
                 let y = place_key(y);
-                Some(x.contains(&y) || y.contains(x.as_str()) || strsim::sorensen_dice(x, &y) >= 0.6)
+                Some(
+                    x.contains(&y) || y.contains(x.as_str()) || strsim::sorensen_dice(x, &y) >= 0.6,
+                )
             }
             _ => None,
         };

@@ -65,7 +65,11 @@ mod tests {
             ("réunion", "reunion"),
             ("ab", "a b"),
         ] {
-            assert_eq!(Bigrams::of(a).dice(b), strsim::sorensen_dice(a, b), "{a} / {b}");
+            assert_eq!(
+                Bigrams::of(a).dice(b),
+                strsim::sorensen_dice(a, b),
+                "{a} / {b}"
+            );
         }
     }
 

@@ -85,9 +85,13 @@ fn rows(view: &SourcesView<'_>, health: &[SourceHealth]) -> Vec<SourceRow> {
             let last = h.state.last_fetch.as_ref();
             let warned = last.is_some_and(|r| r.warnings.is_some());
             let (outcome_key, outcome_class) = match last.map(|r| r.outcome) {
-                Some(FetchOutcome::Ok | FetchOutcome::Unchanged) if warned => (Some("sources.warning"), "warning"),
+                Some(FetchOutcome::Ok | FetchOutcome::Unchanged) if warned => {
+                    (Some("sources.warning"), "warning")
+                }
                 Some(FetchOutcome::Ok) => (Some("sources.ok"), "ok"),
-                Some(FetchOutcome::NotModified | FetchOutcome::Unchanged) => (Some("sources.not_modified"), "ok"),
+                Some(FetchOutcome::NotModified | FetchOutcome::Unchanged) => {
+                    (Some("sources.not_modified"), "ok")
+                }
                 Some(FetchOutcome::Failed) => (Some("sources.failed"), "failed"),
                 None => (None, ""),
             };
