@@ -5,6 +5,7 @@
 //! that format's structures to the shared shapes here. Extractors are pure: no I/O, no
 //! clock, no store.
 
+pub mod depth;
 pub mod feed;
 pub mod html;
 pub mod ical;
