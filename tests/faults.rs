@@ -213,6 +213,14 @@ async fn deeply_nested_pages_and_feed_content_are_refused_quickly() {
     let read = read.expect("the feed is read");
     assert_eq!(read.posts.len(), 1);
     assert_eq!(read.posts[0].title, "Deep");
+    assert_eq!(read.posts[0].summary_html, None);
+    assert_eq!(
+        read.warnings,
+        [
+            "https://blog.example/feed: entry “Deep”: its summary is left out: its markup nests elements more than 512 levels deep"
+        ],
+        "the entry is named, not dropped silently"
+    );
 
     // Served, the page is a failure in words; the process lives on.
     let server = MockServer::start().await;
@@ -462,4 +470,51 @@ async fn json_nested_10_000_deep_is_refused_by_name_in_feeds_and_pages() {
     );
     let titles: Vec<String> = h.events().into_iter().map(|e| e.event.title).collect();
     assert_eq!(titles, ["Open house"]);
+}
+
+#[test]
+fn a_feed_of_many_expensive_entries_stops_at_its_budget() {
+    const ENTRIES: usize = 2_000;
+    let content = "<p>A <b>word</b> and <a href=\"/x\">a link</a></p>".repeat(40);
+    let items: String = (0..ENTRIES)
+        .map(|n| {
+            format!(
+                "<item><guid>{n}</guid><title>Entry {n}</title><description><![CDATA[{content}]]></description></item>"
+            )
+        })
+        .collect();
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>Big</title><link>https://blog.example/</link>{items}</channel></rss>"
+    );
+    let context = common::test_context();
+    let feed_source = source(
+        "feed",
+        Location::File("x.xml".into()),
+        Some(SourceKind::Feed),
+    );
+    let body = document(
+        "https://blog.example/feed",
+        "application/rss+xml",
+        feed.into_bytes(),
+    );
+    // Read whole, these entries cost seconds of processor time here (sanitising is most
+    // of it); a budget of a fraction of that stops between entries, by name.
+    let limit = Duration::from_secs(1);
+    let (cut, spent) = cpu(|| {
+        bulletin::harvest::harvest_within(&feed_source, &body, &context, Budget::new(limit))
+    });
+    let error = cut.expect_err("the budget runs out").to_string();
+    let read: usize = error
+        .split("abandoned after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{error}"));
+    assert!(
+        error.starts_with("https://blog.example/feed: reading it took more than")
+            && error.ends_with(&format!("of {ENTRIES} entries")),
+        "{error}"
+    );
+    assert!(read < ENTRIES / 2, "{read} entries read");
+    assert!(spent < limit * 3, "{spent:?}");
 }

@@ -29,6 +29,11 @@ pub enum ExtractError {
         url: String,
         reason: crate::markup::TooComplex,
     },
+    #[error("{url}: {cut}")]
+    Budget {
+        url: String,
+        cut: crate::budget::EntriesCut,
+    },
     #[error(
         "{url}: the address returns {found} where {expected} was expected; the source may have moved"
     )]
