@@ -250,6 +250,13 @@ const MIGRATIONS: &[&str] = &[
         VALUES (new.id, new.title, new.author, new.summary_html, new.content_html);
     END;
     "#,
+    // 7: a lease on a source being refreshed, so that two processes sharing the database
+    // (the service and a cron `bulletin fetch`) never refresh one source at once; it runs
+    // out by itself, so a process killed mid-refresh does not hold the source for ever.
+    r#"
+    ALTER TABLE sources ADD COLUMN claimed_by TEXT;
+    ALTER TABLE sources ADD COLUMN claimed_until TEXT;
+    "#,
 ];
 
 /// Brings the database up to the newest schema.
