@@ -16,6 +16,16 @@ pub const DOCUMENT_CPU: Duration = Duration::from_secs(2);
 #[error("reading it took more than {} s of processor time; abandoned", .0.as_secs_f32())]
 pub struct Exhausted(pub Duration);
 
+/// The budget ran out between the entries of a feed: how many were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{exhausted} after {read} of {total} entries")]
+pub struct EntriesCut {
+    pub exhausted: Exhausted,
+    /// Entries read before it ran out.
+    pub read: usize,
+    pub total: usize,
+}
+
 /// A CPU-time allowance for the current thread. Checking is cheap; call it in loops.
 #[derive(Debug, Clone)]
 pub struct Budget {

@@ -377,12 +377,15 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         let initial = refresher.clone();
         let initial_store = store.clone();
         tokio::spawn(async move {
-            match initial_store.active_sources() {
-                Ok(sources) => {
+            // Reading the store blocks: never on an async worker.
+            let listed = tokio::task::spawn_blocking(move || initial_store.active_sources()).await;
+            match listed {
+                Ok(Ok(sources)) => {
                     let records = initial.refresh_all(sources, |_| {}).await;
                     refresh::log_pass("initial", &records);
                 }
-                Err(error) => tracing::error!(%error, "cannot list sources"),
+                Ok(Err(error)) => tracing::error!(%error, "cannot list sources"),
+                Err(error) => tracing::error!(%error, "listing sources failed"),
             }
         });
         let mut scheduler = crate::tick::start(

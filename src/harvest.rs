@@ -116,8 +116,17 @@ pub fn harvest(
     document: &FetchedDocument,
     context: &Context,
 ) -> Result<Harvest, ExtractError> {
+    harvest_within(source, document, context, Budget::document())
+}
+
+/// [`harvest`] within a given budget (started by the caller, on this thread).
+pub fn harvest_within(
+    source: &Source,
+    document: &FetchedDocument,
+    context: &Context,
+    mut budget: Budget,
+) -> Result<Harvest, ExtractError> {
     let kind = extract::detect(source.kind, document);
-    let mut budget = Budget::document();
     let mut harvest = harvest_as(kind, source, document, context, &mut budget)?;
     harvest.kind = Some(kind);
     Ok(harvest)
@@ -143,10 +152,16 @@ fn harvest_as(
                     ));
                     links.truncate(MAX_FOLLOWED_LINKS);
                 }
-                let posts = normalise::posts_from_feed(&source.id, &document.url, &feed);
+                let read = normalise::posts_from_feed(&source.id, &document.url, &feed, budget)
+                    .map_err(|cut| ExtractError::Budget {
+                        url: document.url.clone(),
+                        cut,
+                    })?;
+                let posts = read.posts;
                 warnings.extend(
                     feed.warnings
                         .iter()
+                        .chain(&read.warnings)
                         .map(|w| format!("{}: {w}", document.url)),
                 );
                 let mut follow: Vec<FollowUp> = links

@@ -213,6 +213,14 @@ async fn deeply_nested_pages_and_feed_content_are_refused_quickly() {
     let read = read.expect("the feed is read");
     assert_eq!(read.posts.len(), 1);
     assert_eq!(read.posts[0].title, "Deep");
+    assert_eq!(read.posts[0].summary_html, None);
+    assert_eq!(
+        read.warnings,
+        [
+            "https://blog.example/feed: entry “Deep”: its summary is left out: its markup nests elements more than 512 levels deep"
+        ],
+        "the entry is named, not dropped silently"
+    );
 
     // Served, the page is a failure in words; the process lives on.
     let server = MockServer::start().await;
@@ -332,4 +340,181 @@ async fn a_feed_that_turns_into_a_web_page_or_goes_empty_is_reported_and_nothing
         "{warning}"
     );
     assert_eq!(h.posts("blog").len(), 2);
+}
+
+/// Serves `first`, then `then` for every later request, at `at`.
+async fn serve_in_turn(
+    server: &MockServer,
+    at: &str,
+    content_type: &str,
+    first: &str,
+    then: Vec<u8>,
+) {
+    Mock::given(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(first.to_string(), content_type))
+        .up_to_n_times(1)
+        .mount(server)
+        .await;
+    Mock::given(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(then, content_type))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_feed_nested_100_000_elements_deep_is_refused_by_name_and_keeps_its_posts() {
+    let deep = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>\
+         <item><guid>3</guid><title>Deep</title><description>{}</description></item>\
+         </channel></rss>",
+        "<div>".repeat(100_000)
+    );
+    let context = common::test_context();
+    let (read, spent) = cpu(|| {
+        bulletin::harvest::harvest(
+            &source(
+                "feed",
+                Location::File("x.xml".into()),
+                Some(SourceKind::Feed),
+            ),
+            &document(
+                "https://blog.example/feed",
+                "application/rss+xml",
+                deep.clone().into_bytes(),
+            ),
+            &context,
+        )
+    });
+    assert!(spent < Duration::from_secs(2), "{spent:?}");
+    let error = read.expect_err("refused").to_string();
+    assert!(
+        error.contains("https://blog.example/feed")
+            && error.contains("the feed nests elements 100004 deep; at most 512 are read"),
+        "{error}"
+    );
+
+    let server = MockServer::start().await;
+    serve_in_turn(
+        &server,
+        "/feed",
+        "application/rss+xml",
+        FULL_FEED,
+        deep.into_bytes(),
+    )
+    .await;
+    let h = harness();
+    h.add_source("blog", &format!("{}/feed", server.uri()));
+    assert_eq!(h.refresh("blog").await.items_new, 2);
+    let record = h.refresh("blog").await;
+    assert_eq!(record.outcome, FetchOutcome::Failed);
+    let error = record.error.unwrap();
+    assert!(
+        error.contains("/feed") && error.contains("at most 512 are read"),
+        "{error}"
+    );
+    assert_eq!(h.posts("blog").len(), 2, "nothing stored before is lost");
+}
+
+const JSON_FEED: &str = r#"{"version": "https://jsonfeed.org/version/1.1", "title": "Blog",
+    "items": [{"id": "1", "title": "One", "content_text": "x"}, {"id": "2", "title": "Two", "content_text": "y"}]}"#;
+
+#[tokio::test]
+async fn json_nested_10_000_deep_is_refused_by_name_in_feeds_and_pages() {
+    let nested = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep_feed = format!(
+        r#"{{"version": "https://jsonfeed.org/version/1.1", "title": "Blog",
+            "items": [{{"id": "3", "title": "Deep", "content_text": "z", "_x": {nested}}}]}}"#
+    );
+    let server = MockServer::start().await;
+    serve_in_turn(
+        &server,
+        "/feed.json",
+        "application/feed+json",
+        JSON_FEED,
+        deep_feed.into_bytes(),
+    )
+    .await;
+    let h = harness();
+    h.add_source("json", &format!("{}/feed.json", server.uri()));
+    assert_eq!(h.refresh("json").await.items_new, 2);
+    let record = h.refresh("json").await;
+    assert_eq!(record.outcome, FetchOutcome::Failed);
+    let error = record.error.unwrap();
+    assert!(
+        error.contains("/feed.json")
+            && error.contains("JSON nested 10003 levels deep; at most 127 are read"),
+        "{error}"
+    );
+    assert_eq!(h.posts("json").len(), 2, "nothing stored before is lost");
+
+    // In a page: the deep block is named, the page's other block is read.
+    let page = format!(
+        r#"<!doctype html><html><body>
+        <script type="application/ld+json">{nested}</script>
+        <script type="application/ld+json">{{"@context": "https://schema.org", "@type": "Event",
+            "name": "Open house", "startDate": "2026-12-10T15:00:00Z"}}</script>
+        </body></html>"#
+    );
+    serve(&server, "/events", "text/html", page.into_bytes()).await;
+    h.add(source(
+        "page",
+        Location::Url(format!("{}/events", server.uri()).parse().unwrap()),
+        Some(SourceKind::Html),
+    ));
+    let record = h.refresh("page").await;
+    assert_eq!(record.outcome, FetchOutcome::Ok, "{:?}", record.error);
+    let warnings = record.warnings.unwrap_or_default();
+    assert!(
+        warnings.contains("/events: JSON-LD block 1 is not read: JSON nested 10000 levels deep; at most 127 are read"),
+        "{warnings}"
+    );
+    let titles: Vec<String> = h.events().into_iter().map(|e| e.event.title).collect();
+    assert_eq!(titles, ["Open house"]);
+}
+
+#[test]
+fn a_feed_of_many_expensive_entries_stops_at_its_budget() {
+    const ENTRIES: usize = 2_000;
+    let content = "<p>A <b>word</b> and <a href=\"/x\">a link</a></p>".repeat(40);
+    let items: String = (0..ENTRIES)
+        .map(|n| {
+            format!(
+                "<item><guid>{n}</guid><title>Entry {n}</title><description><![CDATA[{content}]]></description></item>"
+            )
+        })
+        .collect();
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>Big</title><link>https://blog.example/</link>{items}</channel></rss>"
+    );
+    let context = common::test_context();
+    let feed_source = source(
+        "feed",
+        Location::File("x.xml".into()),
+        Some(SourceKind::Feed),
+    );
+    let body = document(
+        "https://blog.example/feed",
+        "application/rss+xml",
+        feed.into_bytes(),
+    );
+    // Read whole, these entries cost seconds of processor time here (sanitising is most
+    // of it); a budget of a fraction of that stops between entries, by name.
+    let limit = Duration::from_secs(1);
+    let (cut, spent) = cpu(|| {
+        bulletin::harvest::harvest_within(&feed_source, &body, &context, Budget::new(limit))
+    });
+    let error = cut.expect_err("the budget runs out").to_string();
+    let read: usize = error
+        .split("abandoned after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{error}"));
+    assert!(
+        error.starts_with("https://blog.example/feed: reading it took more than")
+            && error.ends_with(&format!("of {ENTRIES} entries")),
+        "{error}"
+    );
+    assert!(read < ENTRIES / 2, "{read} entries read");
+    assert!(spent < limit * 3, "{spent:?}");
 }

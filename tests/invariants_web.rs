@@ -2,11 +2,16 @@
 //! rust-analyzer's tidy tests) so they cannot drift from ARCHITECTURE.md:
 //!
 //! 1. **No blocking store call on an async worker.** In `src/web/*.rs`, every call
-//!    `store.<method>(` sits inside the parentheses of a `web::block(` or
-//!    `spawn_blocking(` call, or inside a function whose name ends in `_blocking` (which
-//!    may itself be called only from inside such a call). The store methods that never
-//!    block — `clone`, `generation` (an atomic), `watch_foreign_writes` (starts a
-//!    thread), `path` — are allowed anywhere.
+//!    `store.<method>(` (or `<name>_store.<method>(`) sits inside the parentheses of a
+//!    `web::block(` or `spawn_blocking(` call, or inside a function whose name ends in
+//!    `_blocking` (which may itself be called only from inside such a call). The store
+//!    methods that never block — `clone`, `generation` (an atomic),
+//!    `watch_foreign_writes` (starts a thread), `path` — are allowed anywhere. The other
+//!    files that run on the async runtime (`src/cli.rs`, `src/tick.rs`, `src/refresh/`,
+//!    `src/harvest.rs`, `src/preview.rs`) hold the same rule inside async code only
+//!    (`async fn` bodies and `async {…}` blocks); their plain functions run on threads
+//!    of their own (a command's main thread, the blocking pool). Test modules, inline or
+//!    in files of their own (`*tests.rs`), are not checked.
 //! 2. **No route literal outside `src/web/routes.rs`.** No string literal in `src/` (test
 //!    modules aside) and nothing in `templates/` contains a path of the service
 //!    (`/events`, `/feed.`, `/sources`, …): links are built by `web::routes`. Relative
@@ -147,15 +152,70 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
 }
 
+/// The byte ranges of async code: the braces of each `async fn` and `async {…}` block.
+fn async_ranges(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut ranges = Vec::new();
+    for (at, _) in text.match_indices("async") {
+        let before = text[..at].chars().last();
+        let after = text[at + 5..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if word(before) || word(after) {
+            continue;
+        }
+        let rest = text[at + 5..].trim_start();
+        let is_block = rest.starts_with('{') || rest.starts_with("move");
+        if !(is_block || rest.starts_with("fn ")) {
+            continue;
+        }
+        let Some(brace) = text[at..].find('{') else {
+            continue;
+        };
+        let open = at + brace;
+        let mut depth = 0usize;
+        let mut close = bytes.len();
+        for (i, &b) in bytes.iter().enumerate().skip(open) {
+            if b == b'{' {
+                depth += 1;
+            } else if b == b'}' {
+                depth -= 1;
+                if depth == 0 {
+                    close = i;
+                    break;
+                }
+            }
+        }
+        ranges.push((open, close));
+    }
+    ranges
+}
+
+/// Where rule 1 applies in a file.
+#[derive(Clone, Copy, PartialEq)]
+enum Scope {
+    /// Everywhere (web handlers are all async, helpers are `_blocking`).
+    Everywhere,
+    /// Inside async code only.
+    AsyncOnly,
+}
+
 /// Breaches of rule 1 in one file's text, as `name:line: what`.
-fn blocking_breaches(name: &str, source: &str) -> Vec<String> {
+fn blocking_breaches(name: &str, source: &str, scope: Scope) -> Vec<String> {
     let text = without_comments(non_test(source));
     let ranges = blocking_ranges(&text);
     let inside = |at: usize| ranges.iter().any(|(from, to)| *from < at && at < *to);
+    let asynchronous = async_ranges(&text);
+    let in_scope = |at: usize| {
+        scope == Scope::Everywhere || asynchronous.iter().any(|(from, to)| *from < at && at < *to)
+    };
     let mut breaches = Vec::new();
     for (at, _) in text.match_indices("store.") {
-        let before = text[..at].chars().last();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        // `store.` itself, or the end of a name such as `initial_store.`.
+        let start = text[..at]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let prefix = &text[start..at];
+        if !(prefix.is_empty() || prefix.ends_with('_')) || !in_scope(at) {
             continue;
         }
         let method: String = text[at + 6..]
@@ -176,7 +236,7 @@ fn blocking_breaches(name: &str, source: &str) -> Vec<String> {
             .map_or(0, |i| i + 1);
         let is_definition = text[..start].trim_end().ends_with("fn");
         let is_spawn = text[start..at].ends_with("spawn");
-        if !is_definition && !is_spawn && !inside(at) {
+        if !is_definition && !is_spawn && !inside(at) && in_scope(at) {
             breaches.push(format!(
                 "{name}:{}: {}(…) (blocking) called outside web::block/spawn_blocking",
                 line_of(&text, at),
@@ -218,13 +278,32 @@ fn route_breaches(name: &str, source: &str, rust: bool) -> Vec<String> {
 #[test]
 fn no_store_call_runs_on_an_async_worker() {
     let mut breaches = Vec::new();
-    for file in files(&root().join("src/web"), "rs") {
+    let web = files(&root().join("src/web"), "rs")
+        .into_iter()
+        .map(|f| (f, Scope::Everywhere));
+    let runtime = [
+        "src/cli.rs",
+        "src/tick.rs",
+        "src/harvest.rs",
+        "src/preview.rs",
+    ]
+    .into_iter()
+    .map(|f| root().join(f))
+    .chain(files(&root().join("src/refresh"), "rs"))
+    // Files that are test modules whole (`crash_tests.rs`) are tests, as inline ones are.
+    .filter(|f| !f.to_string_lossy().ends_with("tests.rs"))
+    .map(|f| (f, Scope::AsyncOnly));
+    let mut checked = 0;
+    for (file, scope) in web.chain(runtime) {
         let name = file.strip_prefix(root()).unwrap().display().to_string();
         breaches.extend(blocking_breaches(
             &name,
             &std::fs::read_to_string(&file).unwrap(),
+            scope,
         ));
+        checked += 1;
     }
+    assert!(checked > 10, "only {checked} files checked");
     assert!(breaches.is_empty(), "\n{}", breaches.join("\n"));
 }
 
@@ -268,7 +347,7 @@ fn facets_blocking(store: &Store) { store.active_sources() }
 #[cfg(test)]
 mod tests { fn t() { store.events(); } }
 "#;
-    let breaches = blocking_breaches("h.rs", handler);
+    let breaches = blocking_breaches("h.rs", handler, Scope::Everywhere);
     assert_eq!(breaches.len(), 2, "{breaches:?}");
     assert!(
         breaches[0].starts_with("h.rs:6: store.events"),
@@ -276,6 +355,30 @@ mod tests { fn t() { store.events(); } }
     );
     assert!(
         breaches[1].starts_with("h.rs:8: facets_blocking"),
+        "{breaches:?}"
+    );
+
+    // Outside the web layer only async code counts, and `<name>_store` is a store.
+    let command = r#"
+fn fetch(store: &Store) { let all = store.active_sources()?; }
+async fn serve(store: Store) {
+    let initial_store = store.clone();
+    tokio::spawn(async move {
+        match initial_store.active_sources() { _ => {} }
+    });
+    let ok = tokio::task::spawn_blocking(move || store.active_sources()).await;
+    runtime.block_on(async { let restore = x; restore.active_sources(); });
+}
+fn tick() { Box::pin(async move { let due = store.active_sources(); }) }
+"#;
+    let breaches = blocking_breaches("c.rs", command, Scope::AsyncOnly);
+    assert_eq!(breaches.len(), 2, "{breaches:?}");
+    assert!(
+        breaches[0].starts_with("c.rs:6: store.active_sources"),
+        "{breaches:?}"
+    );
+    assert!(
+        breaches[1].starts_with("c.rs:11: store.active_sources"),
         "{breaches:?}"
     );
 

@@ -5,6 +5,7 @@
 //! that format's structures to the shared shapes here. Extractors are pure: no I/O, no
 //! clock, no store.
 
+pub mod depth;
 pub mod feed;
 pub mod html;
 pub mod ical;
@@ -27,6 +28,11 @@ pub enum ExtractError {
     Page {
         url: String,
         reason: crate::markup::TooComplex,
+    },
+    #[error("{url}: {cut}")]
+    Budget {
+        url: String,
+        cut: crate::budget::EntriesCut,
     },
     #[error(
         "{url}: the address returns {found} where {expected} was expected; the source may have moved"

@@ -22,10 +22,13 @@ pub struct TextBody {
 /// The text of a title or summary with tags removed and whitespace collapsed; markup too
 /// complex to read gives no text.
 pub fn plain_text(body: &TextBody) -> String {
+    try_plain_text(body).unwrap_or_default()
+}
+
+/// [`plain_text`], saying why when the markup is too complex to read.
+pub fn try_plain_text(body: &TextBody) -> Result<String, TooComplex> {
     let text: Cow<str> = if body.is_html {
-        if shape::check_fragment(&body.text).is_err() {
-            return String::new();
-        }
+        shape::check_fragment(&body.text)?;
         let fragment = Html::parse_fragment(&body.text);
         Cow::Owned(fragment.root_element().text().collect::<String>())
     } else if body.text.contains('&') {
@@ -35,7 +38,7 @@ pub fn plain_text(body: &TextBody) -> String {
     } else {
         Cow::Borrowed(&body.text)
     };
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Escapes text for use inside HTML elements and quoted attributes.

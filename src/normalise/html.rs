@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use scraper::{Html, Selector};
 use url::Url;
 
+use crate::markup::TooComplex;
+
 /// Image hosts and paths that exist only to count readers.
 const TRACKERS: &[&str] = &[
     "pixel.wp.com",
@@ -22,12 +24,16 @@ const TRACKERS: &[&str] = &[
 ];
 
 /// Sanitises an HTML fragment; relative URLs are resolved against `base` when given
-/// (and removed when there is no base, since they would point at our own server).
+/// (and removed when there is no base, since they would point at our own server). Markup
+/// too complex to read gives nothing; [`try_sanitise_html`] says why.
 pub fn sanitise_html(html: &str, base: Option<&Url>) -> String {
-    // Markup too deep or too large to build a tree from is left out, not read for minutes.
-    if crate::markup::shape::check_fragment(html).is_err() {
-        return String::new();
-    }
+    try_sanitise_html(html, base).unwrap_or_default()
+}
+
+/// [`sanitise_html`], refusing markup too deep or too large to build a tree from (it is
+/// left out, not read for minutes).
+pub fn try_sanitise_html(html: &str, base: Option<&Url>) -> Result<String, TooComplex> {
+    crate::markup::shape::check_fragment(html)?;
     let html: Cow<str> = if html.contains("<img") || html.contains("<IMG") {
         Cow::Owned(without_tracking_pixels(html))
     } else {
@@ -65,7 +71,7 @@ pub fn sanitise_html(html: &str, base: Option<&Url>) -> String {
         Some(base) => builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone())),
         None => builder.url_relative(ammonia::UrlRelative::Deny),
     };
-    builder.clean(&html).to_string().trim().to_string()
+    Ok(builder.clean(&html).to_string().trim().to_string())
 }
 
 fn without_tracking_pixels(html: &str) -> String {

@@ -18,13 +18,31 @@ pub use html::sanitise_html;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::budget::{Budget, EntriesCut};
 use crate::extract::{FeedDocument, FeedEntry};
-use crate::markup::TextBody;
+use crate::markup::{TextBody, TooComplex};
 use crate::model::Post;
 
+/// At most this many entries whose markup was left out are named; the rest are counted.
+pub const MAX_NAMED_ENTRIES: usize = 20;
+
+/// What a feed's entries gave: posts, and a warning for each entry (up to
+/// [`MAX_NAMED_ENTRIES`]) whose title, summary or content was too complex to read.
+#[derive(Debug, Default)]
+pub struct FeedPosts {
+    pub posts: Vec<Post>,
+    pub warnings: Vec<String>,
+}
+
 /// Turns a parsed feed into posts for `source_id`. `document_url` is where the feed was
-/// read from: the base of last resort for relative links.
-pub fn posts_from_feed(source_id: &str, document_url: &str, feed: &FeedDocument) -> Vec<Post> {
+/// read from: the base of last resort for relative links. The document's `budget` is
+/// checked before each entry (sanitising is most of a feed's work).
+pub fn posts_from_feed(
+    source_id: &str,
+    document_url: &str,
+    feed: &FeedDocument,
+    budget: &mut Budget,
+) -> Result<FeedPosts, EntriesCut> {
     let document_base = Url::parse(document_url).ok();
     let home_base = feed
         .home_link
@@ -32,21 +50,83 @@ pub fn posts_from_feed(source_id: &str, document_url: &str, feed: &FeedDocument)
         .and_then(|home| resolve(home, document_base.as_ref()))
         .and_then(|home| Url::parse(&home).ok());
     let feed_base = home_base.or(document_base);
-    let mut posts: Vec<Post> = Vec::with_capacity(feed.entries.len());
+    let mut out = FeedPosts {
+        posts: Vec::with_capacity(feed.entries.len()),
+        warnings: Vec::new(),
+    };
+    let mut unnamed = 0usize;
     let mut seen = std::collections::HashSet::new();
-    for entry in &feed.entries {
-        let post = post_from_entry(
+    for (index, entry) in feed.entries.iter().enumerate() {
+        budget.check_now().map_err(|exhausted| EntriesCut {
+            exhausted,
+            read: index,
+            total: feed.entries.len(),
+        })?;
+        let (post, refused) = post_from_entry(
             source_id,
             entry,
             feed_base.as_ref(),
             feed.language.as_deref(),
         );
+        if let Some(warning) = refused.warning(entry, index) {
+            if out.warnings.len() < MAX_NAMED_ENTRIES {
+                out.warnings.push(warning);
+            } else {
+                unnamed += 1;
+            }
+        }
         // A feed that repeats an entry id keeps the first occurrence (it is the newest).
         if seen.insert(post.entry_id.clone()) {
-            posts.push(post);
+            out.posts.push(post);
         }
     }
-    posts
+    if unnamed > 0 {
+        out.warnings.push(format!(
+            "… and {unnamed} more entries whose markup was too complex to read"
+        ));
+    }
+    Ok(out)
+}
+
+/// The parts of an entry left out because their markup was too complex to read.
+#[derive(Default)]
+struct Refused {
+    parts: Vec<&'static str>,
+    reason: Option<TooComplex>,
+}
+
+impl Refused {
+    fn note<T>(&mut self, part: &'static str, read: Result<T, TooComplex>) -> Option<T> {
+        match read {
+            Ok(value) => Some(value),
+            Err(reason) => {
+                self.parts.push(part);
+                self.reason.get_or_insert(reason);
+                None
+            }
+        }
+    }
+
+    /// "entry “Deep”: its content is left out: its markup nests …".
+    fn warning(&self, entry: &FeedEntry, index: usize) -> Option<String> {
+        let reason = self.reason.as_ref()?;
+        let name = entry
+            .title
+            .as_ref()
+            .and_then(|t| crate::markup::try_plain_text(t).ok())
+            .filter(|t| !t.is_empty())
+            .or_else(|| entry.id.clone())
+            .or_else(|| entry.link.clone())
+            .unwrap_or_else(|| format!("number {}", index + 1));
+        let (parts, verb) = match self.parts.as_slice() {
+            [one] => (one.to_string(), "is"),
+            [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "are"),
+            [] => return None,
+        };
+        Some(format!(
+            "entry “{name}”: its {parts} {verb} left out: {reason}"
+        ))
+    }
 }
 
 fn post_from_entry(
@@ -54,7 +134,8 @@ fn post_from_entry(
     entry: &FeedEntry,
     feed_base: Option<&Url>,
     feed_language: Option<&str>,
-) -> Post {
+) -> (Post, Refused) {
+    let mut refused = Refused::default();
     let base = entry
         .base
         .as_deref()
@@ -68,7 +149,7 @@ fn post_from_entry(
     let title = entry
         .title
         .as_ref()
-        .map(plain_text)
+        .and_then(|t| refused.note("title", crate::markup::try_plain_text(t)))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| untitled(entry));
     let entry_id = entry
@@ -76,7 +157,15 @@ fn post_from_entry(
         .clone()
         .or_else(|| link.clone())
         .unwrap_or_else(|| entry_derived_id(&title, entry));
-    Post {
+    let summary_html = entry
+        .summary
+        .as_ref()
+        .and_then(|s| refused.note("summary", body_html(s, base.as_ref())));
+    let content_html = entry
+        .content
+        .as_ref()
+        .and_then(|c| refused.note("content", body_html(c, base.as_ref())));
+    let post = Post {
         source_id: source_id.to_string(),
         entry_id,
         link,
@@ -84,14 +173,15 @@ fn post_from_entry(
         author: entry.author.clone(),
         published: entry.published,
         updated: entry.updated,
-        summary_html: entry.summary.as_ref().map(|s| body_html(s, base.as_ref())),
-        content_html: entry.content.as_ref().map(|c| body_html(c, base.as_ref())),
+        summary_html,
+        content_html,
         language: entry
             .language
             .clone()
             .or_else(|| feed_language.map(str::to_string)),
         categories: entry.categories.clone(),
-    }
+    };
+    (post, refused)
 }
 
 /// The absolute URLs of the iCalendar files a feed's entries carry.
@@ -193,16 +283,17 @@ pub fn find_online_link<'a>(texts: impl IntoIterator<Item = Option<&'a str>>) ->
     })
 }
 
-fn body_html(body: &TextBody, base: Option<&Url>) -> String {
+fn body_html(body: &TextBody, base: Option<&Url>) -> Result<String, TooComplex> {
     if body.is_html {
-        sanitise_html(&body.text, base)
+        html::try_sanitise_html(&body.text, base)
     } else {
         let text = body.text.replace("\r\n", "\n");
-        text.split("\n\n")
+        Ok(text
+            .split("\n\n")
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
-            .collect()
+            .collect())
     }
 }
 
@@ -251,6 +342,80 @@ mod tests {
         }
     }
 
+    fn read(feed: FeedDocument) -> Vec<Post> {
+        posts_from_feed(
+            "s",
+            "https://feeds.example.org/f.xml",
+            &feed,
+            &mut Budget::unlimited(),
+        )
+        .unwrap()
+        .posts
+    }
+
+    #[test]
+    fn entries_whose_markup_is_too_deep_are_named_not_dropped_silently() {
+        let deep = TextBody {
+            text: "<div>".repeat(1_000),
+            is_html: true,
+        };
+        let entries: Vec<FeedEntry> = (0..25)
+            .map(|n| FeedEntry {
+                id: Some(format!("urn:{n}")),
+                title: Some(TextBody {
+                    text: format!("Post {n}"),
+                    is_html: false,
+                }),
+                summary: Some(deep.clone()),
+                content: Some(deep.clone()),
+                ..entry()
+            })
+            .collect();
+        let read = posts_from_feed(
+            "s",
+            "https://feeds.example.org/f.xml",
+            &feed(entries),
+            &mut Budget::unlimited(),
+        )
+        .unwrap();
+        assert_eq!(read.posts.len(), 25, "the entries are kept");
+        assert_eq!(read.posts[0].content_html, None);
+        assert_eq!(
+            read.warnings.len(),
+            MAX_NAMED_ENTRIES + 1,
+            "{:?}",
+            read.warnings
+        );
+        assert_eq!(
+            read.warnings[0],
+            "entry “Post 0”: its summary and content are left out: its markup nests elements more than 512 levels deep"
+        );
+        assert_eq!(
+            read.warnings[MAX_NAMED_ENTRIES],
+            "… and 5 more entries whose markup was too complex to read"
+        );
+    }
+
+    #[test]
+    fn a_spent_budget_stops_the_entries_by_name() {
+        let mut budget = Budget::new(std::time::Duration::ZERO);
+        while budget.used().is_zero() {
+            std::hint::black_box(derived_id("spin", ""));
+        }
+        let cut = posts_from_feed(
+            "s",
+            "https://feeds.example.org/f.xml",
+            &feed(vec![entry(), entry(), entry()]),
+            &mut budget,
+        )
+        .unwrap_err();
+        assert_eq!((cut.read, cut.total), (0, 3));
+        assert!(
+            cut.to_string().ends_with("abandoned after 0 of 3 entries"),
+            "{cut}"
+        );
+    }
+
     #[test]
     fn ids_fall_back_from_guid_to_link_to_hash() {
         let with_id = FeedEntry {
@@ -263,11 +428,7 @@ mod tests {
             ..entry()
         };
         let bare = entry();
-        let posts = posts_from_feed(
-            "s",
-            "https://feeds.example.org/f.xml",
-            &feed(vec![with_id, with_link, bare]),
-        );
+        let posts = read(feed(vec![with_id, with_link, bare]));
         assert_eq!(posts[0].entry_id, "urn:1");
         assert_eq!(
             posts[0].link.as_deref(),
@@ -276,7 +437,7 @@ mod tests {
         assert_eq!(posts[1].entry_id, "https://blog.example.gov.uk/b");
         assert!(posts[2].entry_id.starts_with("sha256:"));
         // Derived ids are stable.
-        let again = posts_from_feed("s", "https://feeds.example.org/f.xml", &feed(vec![entry()]));
+        let again = read(feed(vec![entry()]));
         assert_eq!(again[0].entry_id, posts[2].entry_id);
         assert_eq!(posts[2].language.as_deref(), Some("en-GB"));
     }
@@ -287,7 +448,7 @@ mod tests {
             link: Some("javascript:alert(1)".into()),
             ..entry()
         };
-        let posts = posts_from_feed("s", "https://feeds.example.org/f.xml", &feed(vec![e]));
+        let posts = read(feed(vec![e]));
         assert_eq!(posts[0].link, None);
     }
 
@@ -297,6 +458,9 @@ mod tests {
             text: "a < b\n\nsecond".into(),
             is_html: false,
         };
-        assert_eq!(body_html(&body, None), "<p>a &lt; b</p><p>second</p>");
+        assert_eq!(
+            body_html(&body, None).unwrap(),
+            "<p>a &lt; b</p><p>second</p>"
+        );
     }
 }

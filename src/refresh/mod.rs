@@ -4,8 +4,7 @@
 //! gave before stays. [`Refresher::refresh_all`] runs many sources at once; the fetcher
 //! bounds how many touch the network together.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use std::panic::AssertUnwindSafe;
@@ -23,7 +22,10 @@ use crate::model::{
 use crate::schedule;
 use crate::store::{FetchWrite, Store};
 
+mod claim;
 pub mod key;
+
+pub use claim::{LEASE, RENEW_EVERY};
 
 /// What one attempt at a source found, before anything is stored.
 #[derive(Debug)]
@@ -71,7 +73,13 @@ pub struct Refresher {
     fetcher: Fetcher,
     store: Store,
     context: Context,
-    running: Arc<Mutex<HashSet<String>>>,
+    /// The sources this refresher's process is refreshing.
+    running: claim::Running,
+    /// Its name on the store's leases.
+    holder: String,
+    /// A source whose refresh panics, for the test of what a panic leaves behind.
+    #[cfg(test)]
+    crash_on: Option<String>,
     /// Bounds whole refreshes (fetch, parse, store), so a pass over thousands of sources
     /// holds only this many bodies in memory and parses at most this many at once.
     slots: Arc<tokio::sync::Semaphore>,
@@ -84,7 +92,10 @@ impl Refresher {
             fetcher,
             store,
             context,
-            running: Arc::default(),
+            running: claim::Running::default(),
+            holder: claim::holder(),
+            #[cfg(test)]
+            crash_on: None,
             slots,
         }
     }
@@ -216,6 +227,10 @@ impl Refresher {
 
     /// Fetches, reads and stores one claimed source.
     async fn refresh_claimed(&self, source: &Source, state: &SourceState) -> FetchRecord {
+        #[cfg(test)]
+        if self.crash_on.as_deref() == Some(source.id.as_str()) {
+            panic!("a test made refreshing `{}` panic", source.id);
+        }
         let started = self.context.now();
         let clock = Instant::now();
         let attempt = attempt(&self.fetcher, source, state, &self.context).await;
@@ -260,11 +275,12 @@ impl Refresher {
 
     /// The one way sources are refreshed — the start-up pass, the schedule's tick, an
     /// administrator's approval and the command line all come here: concurrently within
-    /// the refresh slots, a source already being refreshed is skipped, and `progress`
-    /// hears of each as it finishes. Records come back in completion order. Sources are
-    /// started host by host in turn, so one busy host does not hold every slot. A panic
-    /// while refreshing a source is caught, logged with its id and recorded on its health
-    /// line; the source is released whatever happens.
+    /// the refresh slots, a source already being refreshed is skipped (in this process,
+    /// or — by the store's lease — in another, which is logged), and `progress` hears of
+    /// each as it finishes. Records come back in completion order. Sources are started
+    /// host by host in turn, so one busy host does not hold every slot. A panic while
+    /// refreshing a source is caught, logged with its id and recorded on its health line;
+    /// the source is released whatever happens.
     pub async fn refresh_all(
         &self,
         sources: Vec<(Source, SourceState)>,
@@ -272,34 +288,74 @@ impl Refresher {
     ) -> Vec<FetchRecord> {
         let mut tasks = JoinSet::new();
         for (source, state) in interleave_hosts(sources) {
-            let Some(claim) = self.claim(&source.id) else {
+            let Some(claim) = self.running.claim(&source.id) else {
                 continue;
             };
             let refresher = self.clone();
-            let slots = self.slots.clone();
-            tasks.spawn(async move {
-                let _claim = claim;
-                let _slot = slots.acquire_owned().await.expect("never closed");
-                let refreshed = AssertUnwindSafe(refresher.refresh_claimed(&source, &state))
-                    .catch_unwind()
-                    .await;
-                match refreshed {
-                    Ok(record) => record,
-                    Err(panic) => refresher.record_crash(&source, &state, panic).await,
-                }
-            });
+            tasks.spawn(async move { refresher.refresh_one(claim, source, state).await });
         }
         let mut records = Vec::new();
         while let Some(joined) = tasks.join_next().await {
             match joined {
-                Ok(record) => {
+                Ok(Some(record)) => {
                     progress(&record);
                     records.push(record);
                 }
+                Ok(None) => {}
                 Err(error) => tracing::error!(%error, "a refresh task failed"),
             }
         }
         records
+    }
+
+    /// One source claimed in this process: waits for a slot, takes the store's lease
+    /// (`None` when another process holds it), refreshes while renewing it, releases it.
+    async fn refresh_one(
+        &self,
+        mut claim: claim::Claim,
+        source: Source,
+        state: SourceState,
+    ) -> Option<FetchRecord> {
+        let _slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        match claim
+            .lease(&self.store, &self.holder, self.context.now())
+            .await
+        {
+            Ok(()) => {}
+            Err(claim::Refused::HeldBy { holder, until }) => {
+                tracing::warn!(
+                    source = %source.id, %holder, %until,
+                    "{}: being refreshed by another process; skipped", source.location
+                );
+                return None;
+            }
+            Err(error) => {
+                let attempt = Attempt::Failed {
+                    url: source.location.to_string(),
+                    status: None,
+                    bytes: 0,
+                    error: format!(
+                        "{}: source `{}` could not be claimed for refreshing: {error}",
+                        source.location, source.id
+                    ),
+                    retry_after: None,
+                    parse_time: Duration::ZERO,
+                };
+                return Some(outcome(&source, &state, attempt, self.context.now(), 0).record);
+            }
+        }
+        let work = AssertUnwindSafe(self.refresh_claimed(&source, &state)).catch_unwind();
+        let record = match claim.renewing(work, self.context.clock).await {
+            Ok(record) => record,
+            Err(panic) => self.record_crash(&source, &state, panic).await,
+        };
+        claim.release().await;
+        Some(record)
     }
 
     /// Records a crash on the source's health line, backing off as for any failure.
@@ -320,8 +376,8 @@ impl Refresher {
             status: None,
             bytes: 0,
             error: format!(
-                "{}: Bulletin crashed while refreshing it ({message}); nothing was stored",
-                source.location
+                "{}: Bulletin crashed while refreshing source `{}` ({message}); nothing was stored",
+                source.location, source.id
             ),
             retry_after: None,
             parse_time: Duration::ZERO,
@@ -330,33 +386,6 @@ impl Refresher {
         let fallback = outcome.record.clone();
         let zone = source.timezone.unwrap_or(self.context.display_zone);
         self.store_outcome(outcome, zone, fallback).await
-    }
-
-    fn claim(&self, id: &str) -> Option<Claim> {
-        let fresh = self
-            .running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_string());
-        fresh.then(|| Claim {
-            running: self.running.clone(),
-            id: id.to_string(),
-        })
-    }
-}
-
-/// A source being refreshed; released when dropped, however the refresh ended.
-struct Claim {
-    running: Arc<Mutex<HashSet<String>>>,
-    id: String,
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        self.running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.id);
     }
 }
 
@@ -606,3 +635,6 @@ mod tests {
         assert_eq!(order, ["a1", "b1", "c1", "a2", "a3"]);
     }
 }
+
+#[cfg(test)]
+mod crash_tests;

@@ -250,7 +250,14 @@ const MIGRATIONS: &[&str] = &[
         VALUES (new.id, new.title, new.author, new.summary_html, new.content_html);
     END;
     "#,
-    // 7: indexes a new listing's match is found in without reading rows. Candidates are
+    // 7: a lease on a source being refreshed, so that two processes sharing the database
+    // (the service and a cron `bulletin fetch`) never refresh one source at once; it runs
+    // out by itself, so a process killed mid-refresh does not hold the source for ever.
+    r#"
+    ALTER TABLE sources ADD COLUMN claimed_by TEXT;
+    ALTER TABLE sources ADD COLUMN claimed_until TEXT;
+    "#,
+    // 8: indexes a new listing's match is found in without reading rows. Candidates are
     // read from (start, title key) alone, and whether the source lists an event already
     // from (event, source); the full row is read only for a candidate whose title agrees.
     // Before, every candidate at the same minute cost two random reads in the two largest

@@ -11,8 +11,10 @@
 //! database (`changes`) that every write bumps inside its own transaction when it changed
 //! something visible. This process reads it from an atomic; [`Store::watch_foreign_writes`]
 //! re-reads it from the database whenever another process (a cron `bulletin fetch`, a CLI
-//! approval) has committed, within [`WATCH_INTERVAL`].
+//! approval) has committed, within [`WATCH_INTERVAL`]. Sources are leased to one
+//! refresher at a time across processes (`claims`).
 
+mod claims;
 mod events;
 mod fetches;
 mod fts;
@@ -31,6 +33,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+pub use claims::SourceClaim;
 pub use events::{
     EventCounts, EventFilter, ListedBy, MISSING_FETCHES_BEFORE_UNLISTED, StoredEvent,
 };

@@ -11,7 +11,9 @@
 //! plain text, an author taken from the entry, else its Atom `source`, else the feed,
 //! and a language from the entry's `xml:lang`, else the feed's, else the HTTP
 //! Content-Language. Nothing is silent: a feed whose entries cannot be read says how
-//! many it has, and a document that is not a feed says what it is.
+//! many it has, and a document that is not a feed says what it is. A feed nested deeper
+//! than [`depth::MAX_XML_DEPTH`] elements (or a JSON Feed deeper than
+//! [`depth::MAX_JSON_DEPTH`]) is refused by name before feed-rs reads it.
 
 pub mod dates;
 mod encoding;
@@ -23,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
+use crate::extract::depth::{self, MAX_XML_DEPTH, TooDeep};
 pub use crate::markup::TextBody;
 use crate::model::FetchedDocument;
 
@@ -73,6 +76,11 @@ pub fn parse(document: &FetchedDocument) -> Result<FeedDocument, String> {
         return parse_json(trimmed, warnings).map(|feed| FeedDocument { encoding, ..feed });
     }
     let found = survey::survey(&text);
+    // feed-rs builds its tree recursively: a feed nested deeper than we read is refused
+    // before it sees it.
+    if found.depth > MAX_XML_DEPTH {
+        return Err(TooDeep::Xml(found.depth).to_string());
+    }
     let (text, legacy) = match legacy::modernise(&text, &found) {
         Ok(Some((rewritten, legacy))) => (rewritten, legacy),
         Ok(None) => (text, None),
@@ -259,6 +267,8 @@ fn read_xml(
 
 /// JSON Feed through feed-rs; other JSON is named as such.
 fn parse_json(text: &str, mut warnings: Vec<String>) -> Result<FeedDocument, String> {
+    // serde_json would refuse it past its recursion limit with its own words; ours name it.
+    depth::json(text).map_err(|deep| deep.to_string())?;
     let is_json_feed = serde_json::from_str::<serde_json::Value>(text)
         .ok()
         .and_then(|v| {

@@ -3,10 +3,13 @@
 //! link, a title, a Dublin Core title, its `rdf:about`, the author its Atom `source`
 //! names), and whether any Atom text construct gives its type as a MIME type. feed-rs
 //! drops or refuses what these say is missing, so [`super::legacy`] completes it first.
-//! Lenient: a reader error ends the survey with what was found.
+//! Lenient: a reader error ends the survey with what was found. It also measures how
+//! deep elements nest, which is all it reads past [`MAX_XML_DEPTH`].
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
+
+use crate::extract::depth::MAX_XML_DEPTH;
 
 /// One `item` or `entry`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -47,6 +50,8 @@ pub struct Survey {
     pub mime_text_types: bool,
     /// A `channel` element below the root (RSS without one is still read).
     pub has_channel: bool,
+    /// How deep elements nest (the root is 1).
+    pub depth: usize,
 }
 
 fn local_of(start: &BytesStart<'_>) -> String {
@@ -66,6 +71,14 @@ pub fn survey(xml: &str) -> Survey {
             _ => (None, false),
         };
         if let Some(start) = start {
+            if path.len() >= MAX_XML_DEPTH {
+                // Past the bound only the depth is measured; the feed will be refused.
+                if !empty {
+                    path.push(String::new());
+                    out.depth = out.depth.max(path.len());
+                }
+                continue;
+            }
             let local = local_of(&start);
             let qname = start.name().as_ref().to_string();
             if out.root.is_none() {
@@ -131,6 +144,7 @@ pub fn survey(xml: &str) -> Survey {
             }
             if !empty {
                 path.push(local);
+                out.depth = out.depth.max(path.len());
             }
             continue;
         }
@@ -195,5 +209,8 @@ mod tests {
         assert_eq!(rdf.entries[0].about.as_deref(), Some("https://x/1"));
         assert!(rdf.entries[0].has_dc_title && !rdf.entries[0].has_title);
         assert_eq!(survey("<foo><item/></foo>").root.as_deref(), Some("foo"));
+        assert_eq!(survey("<foo><item/><a><b/></a></foo>").depth, 2);
+        let deep = format!("<rss>{}", "<div>".repeat(100_000));
+        assert_eq!(survey(&deep).depth, 100_001);
     }
 }

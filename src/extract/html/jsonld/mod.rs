@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use scraper::{Html, Selector};
 
-use self::ordered::Json;
+use self::ordered::{Json, JsonError};
 use super::schema::{Graph, Item, Syntax, Value};
 
 /// The JSON-LD graph of a page, and a warning per script that could not be read.
@@ -33,7 +33,11 @@ pub fn graph(page: &Html, page_url: &str) -> (Graph, Vec<String>) {
         match read(&text) {
             Ok(Some(json)) => roots.push(json),
             Ok(None) => {}
-            Err(error) => warnings.push(format!(
+            Err(JsonError::TooDeep(deep)) => warnings.push(format!(
+                "{page_url}: JSON-LD block {} is not read: {deep}; the page's other blocks are read",
+                index + 1
+            )),
+            Err(JsonError::Syntax(error)) => warnings.push(format!(
                 "{page_url}: JSON-LD block {} is not valid JSON ({error}); the page's other blocks are read",
                 index + 1
             )),
@@ -44,13 +48,16 @@ pub fn graph(page: &Html, page_url: &str) -> (Graph, Vec<String>) {
 
 /// One script's JSON: as Python's `json.loads` reads it, else after extruct's comment
 /// repairs, else after unwrapping `<!-- -->`/CDATA. `None` for an empty script.
-fn read(text: &str) -> Result<Option<Json>, serde_json::Error> {
+fn read(text: &str) -> Result<Option<Json>, JsonError> {
     if text.trim().is_empty() {
         return Ok(None);
     }
     let first = ordered::parse(&repair::python_json(text));
-    let Err(error) = first else {
-        return first.map(Some);
+    let error = match first {
+        Ok(json) => return Ok(Some(json)),
+        // No repair makes it shallower.
+        Err(deep @ JsonError::TooDeep(_)) => return Err(deep),
+        Err(error) => error,
     };
     let relaxed = repair::strip_comments(&repair::leading_comment_line(text));
     if let Ok(json) = ordered::parse(&repair::python_json(&relaxed)) {

@@ -2,12 +2,14 @@
 //! written (a repeated key keeps its first place and its last value, as Python's `json`
 //! does), which the reference's "document order" of JSON-LD objects depends on.
 //! Numbers, booleans and null are never read by the event rules, so they are kept only as
-//! what they are.
+//! what they are. Nesting is bounded before serde_json reads it ([`parse`]).
 
 use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::extract::depth::TooDeep;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
@@ -95,9 +97,21 @@ impl<'de> Deserialize<'de> for Json {
     }
 }
 
-/// Parses JSON text (serde_json's grammar and depth limit).
-pub fn parse(text: &str) -> Result<Json, serde_json::Error> {
-    serde_json::from_str(text)
+/// Why JSON text was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    /// Nested deeper than Bulletin reads (measured before parsing).
+    #[error(transparent)]
+    TooDeep(#[from] TooDeep),
+    #[error("{0}")]
+    Syntax(#[from] serde_json::Error),
+}
+
+/// Parses JSON text (serde_json's grammar), refusing it first, by name, when it nests
+/// deeper than [`crate::extract::depth::MAX_JSON_DEPTH`].
+pub fn parse(text: &str) -> Result<Json, JsonError> {
+    crate::extract::depth::json(text)?;
+    Ok(serde_json::from_str(text)?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,152 @@
+//! Leases on sources, so that two processes sharing the database (`bulletin serve` and a
+//! cron `bulletin fetch`) never refresh one source at once. A claim is one conditional
+//! UPDATE — taken when the source is unclaimed, its lease has run out, or it is the
+//! holder's own — and carries an expiry, so a process killed mid-refresh holds a source
+//! only until then. Claims change nothing a page shows: the generation does not move.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, parse_ts, ts};
+
+/// What claiming a source found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceClaim {
+    /// The lease is the caller's until it is released or runs out.
+    Taken,
+    /// Another holder's lease, not run out yet.
+    HeldBy {
+        holder: String,
+        until: DateTime<Utc>,
+    },
+}
+
+impl Store {
+    /// Claims source `id` for `holder` until `until`, unless another holder's lease runs
+    /// past `now`. A source the store does not know is not contended: `Taken`.
+    pub fn claim_source(
+        &self,
+        id: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<SourceClaim, StoreError> {
+        self.write_reporting("claiming a source", |tx| {
+            let taken = tx.execute(
+                "UPDATE sources SET claimed_by = ?2, claimed_until = ?4
+                 WHERE id = ?1 AND (claimed_until IS NULL OR claimed_until < ?3 OR claimed_by = ?2)",
+                params![id, holder, ts(now), ts(until)],
+            )?;
+            if taken == 1 {
+                return Ok((SourceClaim::Taken, false));
+            }
+            let held: Option<(Option<String>, Option<String>)> = tx
+                .query_row(
+                    "SELECT claimed_by, claimed_until FROM sources WHERE id = ?1",
+                    [id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let claim = match held {
+                Some((Some(holder), Some(until))) => SourceClaim::HeldBy {
+                    holder,
+                    until: parse_ts(&until).unwrap_or(now),
+                },
+                _ => SourceClaim::Taken,
+            };
+            Ok((claim, false))
+        })
+    }
+
+    /// Releases `holder`'s lease on source `id` (another holder's is left alone).
+    pub fn release_source(&self, id: &str, holder: &str) -> Result<(), StoreError> {
+        self.write_reporting("releasing a source", |tx| {
+            tx.execute(
+                "UPDATE sources SET claimed_by = NULL, claimed_until = NULL
+                 WHERE id = ?1 AND claimed_by = ?2",
+                params![id, holder],
+            )?;
+            Ok(((), false))
+        })
+    }
+
+    /// Who holds source `id`, and until when, if anyone's lease is recorded.
+    pub fn source_claim(&self, id: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        self.read("reading a source's claim", |conn| {
+            conn.query_row(
+                "SELECT claimed_by, claimed_until FROM sources
+                 WHERE id = ?1 AND claimed_by IS NOT NULL",
+                [id],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+        })
+        .map(|found| {
+            found.and_then(|(holder, until)| parse_ts(&until).map(|until| (holder, until)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, Source};
+
+    #[test]
+    fn one_holder_at_a_time_until_the_lease_runs_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.db");
+        let first = Store::open(&path).unwrap();
+        let second = Store::open(&path).unwrap();
+        let source = Source {
+            id: "s".into(),
+            name: "S".into(),
+            department: String::new(),
+            tags: vec![],
+            kind: None,
+            location: Location::Url("https://x.example/feed".parse().unwrap()),
+            schedule: None,
+            timezone: None,
+            selectors: None,
+            events_from_links: false,
+        };
+        let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let later = now + chrono::TimeDelta::minutes(10);
+        first.sync_config_sources(&[source], now).unwrap();
+        let generation = first.generation();
+        assert_eq!(
+            first.claim_source("s", "a", now, later).unwrap(),
+            SourceClaim::Taken
+        );
+        assert_eq!(
+            second.claim_source("s", "b", now, later).unwrap(),
+            SourceClaim::HeldBy {
+                holder: "a".into(),
+                until: later
+            }
+        );
+        assert_eq!(
+            first.claim_source("s", "a", now, later).unwrap(),
+            SourceClaim::Taken
+        );
+        // Run out: taken over.
+        let after = later + chrono::TimeDelta::seconds(1);
+        assert_eq!(
+            second.claim_source("s", "b", after, after).unwrap(),
+            SourceClaim::Taken
+        );
+        first.release_source("s", "a").unwrap();
+        assert_eq!(second.source_claim("s").unwrap(), Some(("b".into(), after)));
+        second.release_source("s", "b").unwrap();
+        assert_eq!(first.source_claim("s").unwrap(), None);
+        assert_eq!(
+            first.claim_source("zz", "a", now, later).unwrap(),
+            SourceClaim::Taken
+        );
+        assert_eq!(
+            first.generation(),
+            generation,
+            "claims are not visible changes"
+        );
+    }
+}
