@@ -7,11 +7,17 @@
 //! to the stored ETag. Then it prints peak resident memory and the database's size. It
 //! exits non-zero if pass 1 had failures or pass 2 was not all 304s.
 //!
+//! Beside each pass, the Python baseline (`benches/baseline/ingest.py feeds`: a 16-thread
+//! feedparser + SQLite script, sending the stored validators on its second run) reads the
+//! same served feeds in the same command, and the ratio is printed. A third pass has the
+//! server send no validators at all (the same bytes whole), as many feed hosts do.
+//!
 //! Run it with `cargo bench --bench ingest`, or `cargo bench --bench ingest -- --feeds 200`
 //! (`--feeds N`, default 1000; `--items N` per feed, default 20).
 
-use std::net::{Ipv4Addr, TcpListener};
-use std::sync::atomic::{AtomicU64, Ordering};
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use actix_web::http::header;
@@ -24,8 +30,7 @@ use bulletin::fetch::{Fetcher, install_tls_provider};
 use bulletin::model::{FetchOutcome, FetchRecord, Location, Source, SourceKind};
 use bulletin::refresh::Refresher;
 use bulletin::store::Store;
-
-const HOSTS: usize = 20;
+use common::{HOSTS, file_size, mib, peak_memory_text, run_baseline};
 
 fn main() {
     let (feeds, items) = parse_args();
@@ -54,6 +59,8 @@ fn parse_args() -> (usize, usize) {
 /// The generated feeds and what the server answered.
 struct Served {
     bodies: Vec<Bytes>,
+    /// Whether ETags are sent and honoured.
+    validators: AtomicBool,
     ok: AtomicU64,
     not_modified: AtomicU64,
 }
@@ -67,6 +74,12 @@ async fn serve_feed(
     let Some(body) = served.bodies.get(i) else {
         return HttpResponse::NotFound().finish();
     };
+    if !served.validators.load(Ordering::Relaxed) {
+        served.ok.fetch_add(1, Ordering::Relaxed);
+        return HttpResponse::Ok()
+            .content_type("application/rss+xml; charset=UTF-8")
+            .body(body.clone());
+    }
     let tag = format!("\"v1-{i}\"");
     let matches = req
         .headers()
@@ -93,7 +106,9 @@ async fn run(feeds: usize, items: usize) {
         .collect();
     let corpus: usize = bodies.iter().map(Bytes::len).sum();
     println!(
-        "generated {feeds} feeds x {items} items ({:.1} MiB of RSS) in {:.2} s",
+        "generated {feeds} feeds x {items} items ({:.1} MiB of RSS) in {:.2} s; served from \
+         {HOSTS} loopback addresses (feed i on 127.0.0.(i mod {HOSTS} + 1)), so the fetcher's \
+         per-host limit acts as across real sites",
         mib(corpus as u64),
         started.elapsed().as_secs_f64()
     );
@@ -101,6 +116,7 @@ async fn run(feeds: usize, items: usize) {
     // The server: one listener per loopback address, feed i on address i % HOSTS.
     let served = web::Data::new(Served {
         bodies,
+        validators: AtomicBool::new(true),
         ok: AtomicU64::new(0),
         not_modified: AtomicU64::new(0),
     });
@@ -112,10 +128,8 @@ async fn run(feeds: usize, items: usize) {
     })
     .workers(2);
     let mut ports = Vec::with_capacity(HOSTS);
-    for k in 1..=HOSTS {
-        let ip = Ipv4Addr::new(127, 0, 0, k as u8);
-        let listener = TcpListener::bind((ip, 0)).expect("bind a loopback address");
-        ports.push((ip, listener.local_addr().expect("local address").port()));
+    for (ip, port, listener) in common::loopback_listeners() {
+        ports.push((ip, port));
         server = server.listen(listener).expect("listen");
     }
     let server = server.disable_signals().shutdown_timeout(1).run();
@@ -123,22 +137,26 @@ async fn run(feeds: usize, items: usize) {
     let server_task = tokio::spawn(server);
 
     // The pipeline, pointed at the server.
-    let sources: Vec<Source> = (0..feeds)
+    let urls: Vec<String> = (0..feeds)
         .map(|i| {
             let (ip, port) = ports[i % HOSTS];
-            let url = format!("http://{ip}:{port}/feeds/{i}.xml");
-            Source {
-                id: format!("dept-{i:05}"),
-                name: format!("Department {i} blog"),
-                department: format!("Department {}", i % 37),
-                tags: vec!["blog".into()],
-                kind: Some(SourceKind::Feed),
-                location: Location::Url(url.parse().expect("feed URL")),
-                schedule: None,
-                timezone: None,
-                selectors: None,
-                events_from_links: false,
-            }
+            format!("http://{ip}:{port}/feeds/{i}.xml")
+        })
+        .collect();
+    let sources: Vec<Source> = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| Source {
+            id: format!("dept-{i:05}"),
+            name: format!("Department {i} blog"),
+            department: format!("Department {}", i % 37),
+            tags: vec!["blog".into()],
+            kind: Some(SourceKind::Feed),
+            location: Location::Url(url.parse().expect("feed URL")),
+            schedule: None,
+            timezone: None,
+            selectors: None,
+            events_from_links: false,
         })
         .collect();
     let dir = tempfile::tempdir().expect("temporary folder");
@@ -198,6 +216,10 @@ async fn run(feeds: usize, items: usize) {
     };
     let (ok_before, before) = answered();
     println!("pass 1: server answered {ok_before} x 200, {before} x 304");
+    let baseline_db = dir.path().join("baseline-feeds.db");
+    let baseline = run_baseline("feeds", &urls, &baseline_db, &["--etags"]);
+    println!("pass 1: Bulletin {}", baseline.ratio(wall));
+    let (ok_before, before) = answered();
 
     // Pass 2: nothing changed; the stored ETags should bring 304s only.
     let clock = Instant::now();
@@ -216,10 +238,42 @@ async fn run(feeds: usize, items: usize) {
         second.len(),
         second.len() as f64 / wall2
     );
+    let baseline = run_baseline("feeds", &urls, &baseline_db, &["--etags"]);
+    println!("pass 2: Bulletin {}", baseline.ratio(wall2));
+
+    // Pass 3: nothing changed, but the server sends no validators: the same bytes whole.
+    served.validators.store(false, Ordering::Relaxed);
+    let generation = store.refresh_generation().unwrap_or(0);
+    let clock = Instant::now();
+    let third = refresher
+        .refresh_all(store.active_sources().expect("sources"), |_| {})
+        .await;
+    let wall3 = clock.elapsed().as_secs_f64();
+    let same = third
+        .iter()
+        .filter(|r| r.outcome == FetchOutcome::Unchanged)
+        .count();
+    println!(
+        "pass 3 (no validators): {} feeds in {wall3:.2} s ({:.1} feeds/s), {same} unchanged; \
+         store generation +{}",
+        third.len(),
+        third.len() as f64 / wall3,
+        store.refresh_generation().unwrap_or(0) - generation
+    );
+    let baseline = run_baseline(
+        "feeds",
+        &urls,
+        &dir.path().join("baseline-feeds-again.db"),
+        &[],
+    );
+    println!(
+        "pass 3: Bulletin {} (the baseline, with no validators, reads and writes every feed)",
+        baseline.ratio(wall3)
+    );
 
     println!(
-        "peak memory (VmHWM): {}; database {:.1} MiB (+ {:.1} MiB WAL)",
-        peak_memory().map_or("unknown".into(), |bytes| format!("{:.1} MiB", mib(bytes))),
+        "peak memory (VmHWM, server and pipeline in one process): {}; database {:.1} MiB (+ {:.1} MiB WAL)",
+        peak_memory_text(),
         mib(file_size(store.path())),
         mib(file_size(&store.path().with_extension("db-wal")))
     );
@@ -227,27 +281,12 @@ async fn run(feeds: usize, items: usize) {
     handle.stop(true).await;
     let _ = server_task.await;
     assert!(failed.is_empty(), "pass 1 had {} failures", failed.len());
+    assert_eq!(same, feeds, "pass 3 was not all unchanged");
     assert!(
         unchanged == feeds && answered_304 == feeds as u64,
         "pass 2 was not all 304s: {unchanged} not-modified records, \
          {answered_304} 304 responses for {feeds} feeds"
     );
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / 1048576.0
-}
-
-fn file_size(path: &std::path::Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
-}
-
-/// The process's peak resident set in bytes, from `/proc/self/status` (Linux only).
-fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// A WordPress-like RSS 2.0 feed; deterministic in `i` and `items`.

@@ -50,6 +50,13 @@ impl Store {
         write: FetchWrite<'_>,
         now: DateTime<Utc>,
     ) -> Result<FetchRecord, StoreError> {
+        // The listings' own work (serialising, digests, the row a new event would get)
+        // is done before the writer is taken, so fetches overlap it with each other's writes.
+        let prepared = if write.record.outcome == FetchOutcome::Ok {
+            super::listings::prepare(&write.record.source_id, write.events, write.zone)
+        } else {
+            Vec::new()
+        };
         self.write_reporting("saving a fetch", |tx| {
             let mut record = write.record.clone();
             let mut other_changes = 0;
@@ -70,7 +77,7 @@ impl Store {
                         let counts = super::listings::save_events(
                             tx,
                             id,
-                            write.events,
+                            &prepared,
                             write.events_complete,
                             write.zone,
                             now,

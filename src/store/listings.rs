@@ -33,28 +33,67 @@ struct Stored {
 }
 
 /// Writes one source's events inside the fetch's transaction.
+/// What writing one listing needs that no stored row does, worked out before the
+/// writer is taken (see `Store::save_fetch`).
+pub(super) struct Prepared<'a> {
+    event: &'a Event,
+    /// The listing as stored (JSON), and its digest.
+    data: String,
+    hash: String,
+    /// The event as its only listing makes it, and its columns: the row of a new event.
+    alone: Merged,
+    columns: Columns,
+    probe: dedup::Probe<'a>,
+}
+
+/// Prepares a source's events for [`save_events`]; a uid listed twice counts once (the
+/// first).
+pub(super) fn prepare<'a>(source_id: &str, events: &'a [Event], zone: Tz) -> Vec<Prepared<'a>> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(events.len());
+    events
+        .iter()
+        .filter(|event| seen.insert(event.uid.as_str()))
+        .map(|event| {
+            let data = serde_json::to_string(event).unwrap_or_default();
+            let listing = Listing {
+                source_id: source_id.to_string(),
+                event: event.clone(),
+                listed: true,
+            };
+            let Some(alone) = dedup::merge(std::slice::from_ref(&listing)) else {
+                unreachable!("one listed listing always merges");
+            };
+            Prepared {
+                event,
+                hash: digest(&data),
+                data,
+                columns: Columns::of(&alone, true, zone),
+                alone,
+                probe: dedup::Probe::new(event),
+            }
+        })
+        .collect()
+}
+
 pub(super) fn save_events(
     tx: &Transaction,
     source_id: &str,
-    events: &[Event],
+    prepared: &[Prepared<'_>],
     complete: bool,
     zone: Tz,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<EventCounts> {
     let mut counts = EventCounts::default();
     let mut touched: BTreeSet<i64> = BTreeSet::new();
-    let mut seen: HashSet<&str> = HashSet::with_capacity(events.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(prepared.len());
     let mut inserted: Vec<i64> = Vec::new();
     let mut lookup = tx.prepare_cached(
         "SELECT event_id, content_hash, CASE WHEN content_hash = '' THEN data END, missing_count, listed
          FROM event_listings WHERE source_id = ?1 AND source_uid = ?2",
     )?;
-    for event in events {
-        if !seen.insert(event.uid.as_str()) {
-            continue;
-        }
-        let data = serde_json::to_string(event).unwrap_or_default();
-        let hash = digest(&data);
+    for listing in prepared {
+        let (event, data, hash) = (listing.event, &listing.data, &listing.hash);
+        seen.insert(event.uid.as_str());
         let stored = lookup
             .query_row(params![source_id, event.uid], |row| {
                 Ok(Stored {
@@ -68,7 +107,7 @@ pub(super) fn save_events(
             .optional()?;
         match stored {
             Some(stored) => {
-                let same = stored.hash == hash
+                let same = stored.hash == *hash
                     || (stored.hash.is_empty() && stored.data.as_deref() == Some(data.as_str()));
                 if !same {
                     tx.prepare_cached(
@@ -97,13 +136,13 @@ pub(super) fn save_events(
                 }
             }
             None => {
-                let event_id = match find_match(tx, event, zone)? {
+                let event_id = match find_match(tx, listing, zone)? {
                     Some(id) => {
                         touched.insert(id);
                         id
                     }
                     None => {
-                        let id = insert_event(tx, source_id, event, zone, now)?;
+                        let id = insert_event(tx, source_id, listing, now)?;
                         inserted.push(id);
                         id
                     }
@@ -226,9 +265,9 @@ fn count_absent(
 /// listings of one source are two events, whatever their titles), at the same start,
 /// and alike by [`dedup::Probe::score`]. Candidates come from the index on (start, title
 /// key) alone; only one whose title agrees is checked against its listings and read whole.
-fn find_match(tx: &Transaction, event: &Event, zone: Tz) -> rusqlite::Result<Option<i64>> {
+fn find_match(tx: &Transaction, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Result<Option<i64>> {
+    let (event, probe) = (listing.event, &listing.probe);
     let start = event.start.instant(zone);
-    let probe = dedup::Probe::new(event);
     let mut keys = tx.prepare_cached(
         "SELECT id, title_key FROM events INDEXED BY events_by_start_key
          WHERE start_utc BETWEEN ?1 AND ?2 ORDER BY id",
@@ -283,21 +322,15 @@ fn find_match(tx: &Transaction, event: &Event, zone: Tz) -> rusqlite::Result<Opt
 fn insert_event(
     tx: &Transaction,
     source_id: &str,
-    event: &Event,
-    zone: Tz,
+    listing: &Prepared<'_>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
-    let digest = Sha256::digest(format!("{source_id}\n{}", event.uid).as_bytes());
+    let digest = Sha256::digest(format!("{source_id}\n{}", listing.event.uid).as_bytes());
     let uid: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let listing = Listing {
-        source_id: source_id.to_string(),
-        event: event.clone(),
-        listed: true,
+    let row = Row {
+        event: &listing.alone.event,
+        cols: std::borrow::Cow::Borrowed(&listing.columns),
     };
-    let Some(merged) = dedup::merge(std::slice::from_ref(&listing)) else {
-        unreachable!("one listed listing always merges");
-    };
-    let row = Row::of(&merged, true, zone);
     tx.prepare_cached(
         "INSERT INTO events (uid, series_uid, title, description_text, description_html, start_at, end_at,
             start_utc, all_day, timezone, location_name, location_address, online_url, url, organiser,
@@ -312,9 +345,9 @@ fn insert_event(
         row.event.title,
         row.event.description_text,
         row.event.description_html,
-        row.start_at,
-        row.end_at,
-        row.start_utc,
+        row.cols.start_at,
+        row.cols.end_at,
+        row.cols.start_utc,
         row.event.all_day(),
         row.event.timezone,
         row.event.location_name,
@@ -324,20 +357,26 @@ fn insert_event(
         row.event.organiser,
         row.event.language,
         row.event.status.as_str(),
-        row.categories,
-        row.listed,
-        row.provenance,
-        row.hash,
+        row.cols.categories,
+        row.cols.listed,
+        row.cols.provenance,
+        row.cols.hash,
         ts(now),
-        row.end_utc,
-        row.title_key,
+        row.cols.end_utc,
+        row.cols.title_key,
     ])?;
     Ok(tx.last_insert_rowid())
 }
 
-/// The columns of an event row that follow from its merge.
+/// An event row as a merge makes it: the merged event and the columns that follow.
 struct Row<'a> {
     event: &'a Event,
+    cols: std::borrow::Cow<'a, Columns>,
+}
+
+/// The columns of an event row that follow from its merge.
+#[derive(Clone)]
+struct Columns {
     start_at: String,
     end_at: Option<String>,
     start_utc: String,
@@ -351,10 +390,18 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn of(merged: &'a Merged, listed: bool, zone: Tz) -> Row<'a> {
+        Row {
+            event: &merged.event,
+            cols: std::borrow::Cow::Owned(Columns::of(merged, listed, zone)),
+        }
+    }
+}
+
+impl Columns {
+    fn of(merged: &Merged, listed: bool, zone: Tz) -> Columns {
         let e = &merged.event;
         let start = e.start.instant(zone);
-        Row {
-            event: e,
+        Columns {
             start_at: e.start.to_text(),
             end_at: e.end.map(|t| t.to_text()),
             start_utc: ts(start),
@@ -440,9 +487,9 @@ fn remerge(
         e.title,
         e.description_text,
         e.description_html,
-        row.start_at,
-        row.end_at,
-        row.start_utc,
+        row.cols.start_at,
+        row.cols.end_at,
+        row.cols.start_utc,
         e.all_day(),
         e.timezone,
         e.location_name,
@@ -452,17 +499,17 @@ fn remerge(
         e.organiser,
         e.language,
         e.status.as_str(),
-        row.categories,
-        row.listed,
-        row.provenance,
-        row.hash,
+        row.cols.categories,
+        row.cols.listed,
+        row.cols.provenance,
+        row.cols.hash,
         ts(now),
-        row.end_utc,
-        row.title_key,
+        row.cols.end_utc,
+        row.cols.title_key,
     ])?;
     Ok(match written {
         0 => Remerged::Same,
-        _ if old_hash == row.hash => Remerged::Rewritten,
+        _ if old_hash == row.cols.hash => Remerged::Rewritten,
         _ => Remerged::Revised,
     })
 }

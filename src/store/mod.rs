@@ -95,6 +95,9 @@ struct Readers {
 /// taken only as pages are read.
 const WRITER_CACHE_KIB: i64 = -16 * 1024;
 
+/// WAL pages written before the writer checkpoints (4 KiB pages: 64 MiB).
+const WAL_CHECKPOINT_PAGES: i64 = 16 * 1024;
+
 /// The most reader connections open at once; a read beyond them waits.
 pub const MAX_READERS: usize = 8;
 /// How long a read waits for a reader before failing with [`StoreError::ReadersBusy`].
@@ -115,6 +118,16 @@ impl Store {
         // keeps them in memory across a fetch pass (readers keep SQLite's default).
         writer
             .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+            .map_err(|source| StoreError::Sqlite {
+                path: display.clone(),
+                doing: "opening",
+                source,
+            })?;
+        // Checkpoint after 64 MiB of WAL rather than SQLite's 4 MiB: a fetch pass rewrites
+        // the same index pages many times, and each checkpoint copies them to the database
+        // again (a fifth of a large calendar ingest went to checkpoints at the default).
+        writer
+            .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
             .map_err(|source| StoreError::Sqlite {
                 path: display.clone(),
                 doing: "opening",

@@ -62,8 +62,64 @@ pub fn title_key(title: &str) -> String {
         .join(" ")
 }
 
-/// Words that tell otherwise alike titles apart: numbers, months, days, parts.
+/// Words that tell otherwise alike titles apart: numbers, months, days, parts; each
+/// once, sorted.
 fn distinguishing(key: &str) -> std::collections::BTreeSet<&str> {
+    marks(key).collect()
+}
+
+/// Whether a title key's distinguishing words conflict with `mine` (sorted, each once):
+/// both have some, and they are not the same set. Allocates nothing, since it runs for
+/// every candidate at the same minute.
+fn marks_conflict(mine: &[String], other_key: &str) -> bool {
+    if mine.is_empty() {
+        return false;
+    }
+    let mut theirs_any = false;
+    let mut matched = vec_bits::Bits::new(mine.len());
+    for word in marks(other_key) {
+        theirs_any = true;
+        match mine.binary_search_by(|m| m.as_str().cmp(word)) {
+            Ok(i) => matched.set(i),
+            Err(_) => return true,
+        }
+    }
+    theirs_any && !matched.all()
+}
+
+/// A fixed set of flags, on the stack for up to 64.
+mod vec_bits {
+    pub enum Bits {
+        Small(u64, usize),
+        Large(Vec<bool>),
+    }
+
+    impl Bits {
+        pub fn new(len: usize) -> Bits {
+            if len <= 64 {
+                Bits::Small(0, len)
+            } else {
+                Bits::Large(vec![false; len])
+            }
+        }
+
+        pub fn set(&mut self, i: usize) {
+            match self {
+                Bits::Small(bits, _) => *bits |= 1 << i,
+                Bits::Large(flags) => flags[i] = true,
+            }
+        }
+
+        pub fn all(&self) -> bool {
+            match self {
+                Bits::Small(bits, len) => bits.count_ones() as usize == *len,
+                Bits::Large(flags) => flags.iter().all(|f| *f),
+            }
+        }
+    }
+}
+
+fn marks(key: &str) -> impl Iterator<Item = &str> {
     const MARKERS: &[&str] = &[
         "january",
         "february",
@@ -123,7 +179,6 @@ fn distinguishing(key: &str) -> std::collections::BTreeSet<&str> {
     ];
     key.split_whitespace()
         .filter(|w| w.chars().any(|c| c.is_ascii_digit()) || MARKERS.contains(w))
-        .collect()
 }
 
 /// Title similarity in 0..=1.
@@ -206,21 +261,16 @@ impl<'a> Probe<'a> {
     }
 
     fn title_score(&self, other_key: &str) -> Option<f64> {
+        // The cheaper test first; both must pass.
+        if marks_conflict(&self.marks, other_key) {
+            return None;
+        }
         let title = if self.key == other_key {
             1.0
         } else {
             self.bigrams.dice(other_key)
         };
-        if title < TITLE_THRESHOLD {
-            return None;
-        }
-        if !self.marks.is_empty() {
-            let theirs = distinguishing(other_key);
-            if !theirs.is_empty() && !theirs.iter().eq(self.marks.iter()) {
-                return None;
-            }
-        }
-        Some(title)
+        (title >= TITLE_THRESHOLD).then_some(title)
     }
 
     /// Whether the candidate is the same event; the score orders candidates.

@@ -19,17 +19,38 @@ impl Bigrams {
         Bigrams { text, sorted }
     }
 
-    /// `strsim::sorensen_dice(self, other)`.
+    /// `strsim::sorensen_dice(self, other)`. Runs for every candidate at the same minute,
+    /// so it reuses one buffer per thread for the other side's bigrams.
     pub fn dice(&self, other: &str) -> f64 {
-        let other: String = other.chars().filter(|c| !c.is_whitespace()).collect();
-        if self.text == other {
+        thread_local! {
+            static THEIRS: std::cell::RefCell<Vec<(char, char)>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let other_len: usize = other
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(char::len_utf8)
+            .sum();
+        let mut text = other.chars().filter(|c| !c.is_whitespace());
+        if other_len == self.text.len() && text.clone().eq(self.text.chars()) {
             return 1.0;
         }
-        if self.text.len() < 2 || other.len() < 2 {
+        if self.text.len() < 2 || other_len < 2 {
             return 0.0;
         }
-        let mut theirs = bigrams(&other);
-        theirs.sort_unstable();
+        THEIRS.with_borrow_mut(|theirs| {
+            theirs.clear();
+            if let Some(mut previous) = text.next() {
+                for c in text {
+                    theirs.push((previous, c));
+                    previous = c;
+                }
+            }
+            theirs.sort_unstable();
+            self.shared_with(theirs, other_len)
+        })
+    }
+
+    fn shared_with(&self, theirs: &[(char, char)], other_len: usize) -> f64 {
         let (mut i, mut j, mut shared) = (0, 0, 0usize);
         while i < self.sorted.len() && j < theirs.len() {
             match self.sorted[i].cmp(&theirs[j]) {
@@ -42,7 +63,7 @@ impl Bigrams {
                 }
             }
         }
-        (2 * shared) as f64 / (self.text.len() + other.len() - 2) as f64
+        (2 * shared) as f64 / (self.text.len() + other_len - 2) as f64
     }
 }
 
