@@ -161,6 +161,7 @@ fn serve(requests: usize) {
                 detected_kind: Some(bulletin::model::SourceKind::Ical),
                 home_link: None,
                 content_key: None,
+                lease_holder: None,
             },
             now,
         )

@@ -363,6 +363,7 @@ fn fail(h: &Harness, id: &str) {
                 detected_kind: None,
                 home_link: None,
                 content_key: None,
+                lease_holder: None,
             },
             now,
         )

@@ -127,6 +127,11 @@ impl Claim {
         }
     }
 
+    /// The store's lease was released with the fetch's write (see `FetchWrite`).
+    pub fn lease_released(&mut self) {
+        self.lease = None;
+    }
+
     /// Releases the store's lease (waiting for it) and the claim.
     pub async fn release(mut self) {
         if let Some(lease) = self.lease.take() {
@@ -145,7 +150,10 @@ impl Claim {
 async fn take(lease: &Lease, id: &str, now: DateTime<Utc>) -> Result<SourceClaim, Refused> {
     let owned = lease.clone();
     let id = id.to_string();
-    let until = now + chrono::TimeDelta::from_std(LEASE).unwrap_or(chrono::TimeDelta::MAX);
+    let until = chrono::TimeDelta::from_std(LEASE)
+        .ok()
+        .and_then(|lease| now.checked_add_signed(lease))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     tokio::task::spawn_blocking(move || owned.store.claim_source(&id, &owned.holder, now, until))
         .await
         .map_err(|panic| Refused::Crashed(panic.to_string()))?

@@ -225,8 +225,9 @@ impl Refresher {
             .next()
     }
 
-    /// Fetches, reads and stores one claimed source.
-    async fn refresh_claimed(&self, source: &Source, state: &SourceState) -> FetchRecord {
+    /// Fetches, reads and stores one claimed source; says whether the record was stored
+    /// (which released the lease).
+    async fn refresh_claimed(&self, source: &Source, state: &SourceState) -> (FetchRecord, bool) {
         #[cfg(test)]
         if self.crash_on.as_deref() == Some(source.id.as_str()) {
             panic!("a test made refreshing `{}` panic", source.id);
@@ -241,14 +242,17 @@ impl Refresher {
         self.store_outcome(outcome, zone, fallback).await
     }
 
+    /// Stores what an attempt gave, releasing the source's lease in the same
+    /// transaction; says whether it was stored (else the lease is still held).
     async fn store_outcome(
         &self,
         outcome: Outcome,
         zone: chrono_tz::Tz,
         fallback: FetchRecord,
-    ) -> FetchRecord {
+    ) -> (FetchRecord, bool) {
         let store = self.store.clone();
         let now = self.context.now();
+        let holder = self.holder.clone();
         let saved = tokio::task::spawn_blocking(move || {
             let write = FetchWrite {
                 record: outcome.record,
@@ -262,14 +266,18 @@ impl Refresher {
                 moved_to: outcome.moved_to,
                 next_attempt_after: outcome.next_attempt_after,
                 content_key: outcome.content_key,
+                lease_holder: Some(holder),
             };
             store.save_fetch(write, now)
         })
         .await;
         match saved {
-            Ok(Ok(record)) => record,
-            Ok(Err(error)) => failed_to_store(fallback, error.to_string()),
-            Err(panic) => failed_to_store(fallback, format!("storing crashed: {panic}")),
+            Ok(Ok(record)) => (record, true),
+            Ok(Err(error)) => (failed_to_store(fallback, error.to_string()), false),
+            Err(panic) => (
+                failed_to_store(fallback, format!("storing crashed: {panic}")),
+                false,
+            ),
         }
     }
 
@@ -350,10 +358,13 @@ impl Refresher {
             }
         }
         let work = AssertUnwindSafe(self.refresh_claimed(&source, &state)).catch_unwind();
-        let record = match claim.renewing(work, self.context.clock).await {
-            Ok(record) => record,
+        let (record, stored) = match claim.renewing(work, self.context.clock).await {
+            Ok(done) => done,
             Err(panic) => self.record_crash(&source, &state, panic).await,
         };
+        if stored {
+            claim.lease_released();
+        }
         claim.release().await;
         Some(record)
     }
@@ -364,7 +375,7 @@ impl Refresher {
         source: &Source,
         state: &SourceState,
         panic: Box<dyn std::any::Any + Send>,
-    ) -> FetchRecord {
+    ) -> (FetchRecord, bool) {
         let message = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

@@ -5,7 +5,7 @@
 //! only until then. Claims change nothing a page shows: the generation does not move.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{Store, StoreError, parse_ts, ts};
 
@@ -32,11 +32,12 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<SourceClaim, StoreError> {
         self.write_reporting("claiming a source", |tx| {
-            let taken = tx.execute(
-                "UPDATE sources SET claimed_by = ?2, claimed_until = ?4
-                 WHERE id = ?1 AND (claimed_until IS NULL OR claimed_until < ?3 OR claimed_by = ?2)",
-                params![id, holder, ts(now), ts(until)],
-            )?;
+            let taken = tx
+                .prepare_cached(
+                    "UPDATE sources SET claimed_by = ?2, claimed_until = ?4
+                     WHERE id = ?1 AND (claimed_until IS NULL OR claimed_until < ?3 OR claimed_by = ?2)",
+                )?
+                .execute(params![id, holder, ts(now), ts(until)])?;
             if taken == 1 {
                 return Ok((SourceClaim::Taken, false));
             }
@@ -61,11 +62,7 @@ impl Store {
     /// Releases `holder`'s lease on source `id` (another holder's is left alone).
     pub fn release_source(&self, id: &str, holder: &str) -> Result<(), StoreError> {
         self.write_reporting("releasing a source", |tx| {
-            tx.execute(
-                "UPDATE sources SET claimed_by = NULL, claimed_until = NULL
-                 WHERE id = ?1 AND claimed_by = ?2",
-                params![id, holder],
-            )?;
+            release(tx, id, holder)?;
             Ok(((), false))
         })
     }
@@ -85,6 +82,17 @@ impl Store {
             found.and_then(|(holder, until)| parse_ts(&until).map(|until| (holder, until)))
         })
     }
+}
+
+/// Releases `holder`'s lease on source `id` inside a transaction of the caller's (a
+/// fetch's write releases the lease it was made under).
+pub(super) fn release(tx: &Transaction, id: &str, holder: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE sources SET claimed_by = NULL, claimed_until = NULL
+         WHERE id = ?1 AND claimed_by = ?2",
+    )?
+    .execute(params![id, holder])?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub struct FetchWrite<'a> {
     /// The key of the document read (see `refresh::key`), kept so the same document
     /// again is known without reading it.
     pub content_key: Option<String>,
+    /// The refresher's lease on the source (`Store::claim_source`), released by this
+    /// write: one transaction for both.
+    pub lease_holder: Option<String>,
 }
 
 impl Store {
@@ -145,6 +148,9 @@ impl Store {
                 )?;
             }
             insert_record(tx, &record)?;
+            if let Some(holder) = &write.lease_holder {
+                super::claims::release(tx, id, holder)?;
+            }
             let changed = record.items_new > 0
                 || record.items_updated > 0
                 || other_changes > 0
