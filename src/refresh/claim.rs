@@ -60,6 +60,7 @@ impl Running {
             running: self.clone(),
             id: id.to_string(),
             lease: None,
+            leased_at: None,
         })
     }
 }
@@ -69,6 +70,8 @@ pub struct Claim {
     running: Running,
     id: String,
     lease: Option<Lease>,
+    /// When the store's lease was last taken or renewed.
+    leased_at: Option<DateTime<Utc>>,
 }
 
 /// The store's lease held for a claim.
@@ -90,9 +93,27 @@ impl Claim {
             store: store.clone(),
             holder: holder.to_string(),
         };
-        match take(&lease, &self.id, now).await? {
+        let claim = take(&lease, &self.id, now).await?;
+        self.took(lease, claim, now)
+    }
+
+    /// Whether the lease was taken recently enough to start refreshing on it (a lease
+    /// taken with the pass's others, before the source got a slot, may be too old).
+    pub fn fresh_lease(&self, now: DateTime<Utc>) -> bool {
+        let since = self.leased_at.and_then(|at| (now - at).to_std().ok());
+        self.lease.is_some() && since.is_some_and(|since| since < RENEW_EVERY)
+    }
+
+    fn took(
+        &mut self,
+        lease: Lease,
+        claim: SourceClaim,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refused> {
+        match claim {
             SourceClaim::Taken => {
                 self.lease = Some(lease);
+                self.leased_at = Some(now);
                 Ok(())
             }
             SourceClaim::HeldBy { holder, until } => Err(Refused::HeldBy { holder, until }),
@@ -146,14 +167,50 @@ impl Claim {
     }
 }
 
+/// Takes the store's leases for a whole pass in one transaction: each claim's answer,
+/// in order. When the store cannot answer, every claim is left without its lease (each
+/// then tries on its own when it gets a slot).
+pub async fn lease_all(
+    claims: &mut [Claim],
+    store: &Store,
+    holder: &str,
+    now: DateTime<Utc>,
+) -> Vec<Result<(), Refused>> {
+    let ids: Vec<String> = claims.iter().map(|c| c.id.clone()).collect();
+    let (owned, who, until) = (store.clone(), holder.to_string(), lease_end(now));
+    let answers = tokio::task::spawn_blocking(move || {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        owned.claim_sources(&ids, &who, now, until)
+    })
+    .await;
+    match answers {
+        Ok(Ok(answers)) if answers.len() == claims.len() => claims
+            .iter_mut()
+            .zip(answers)
+            .map(|(claim, answer)| {
+                let lease = Lease {
+                    store: store.clone(),
+                    holder: holder.to_string(),
+                };
+                claim.took(lease, answer, now)
+            })
+            .collect(),
+        _ => claims.iter().map(|_| Ok(())).collect(),
+    }
+}
+
+fn lease_end(now: DateTime<Utc>) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(LEASE)
+        .ok()
+        .and_then(|lease| now.checked_add_signed(lease))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Claims the source in the store, on the blocking pool.
 async fn take(lease: &Lease, id: &str, now: DateTime<Utc>) -> Result<SourceClaim, Refused> {
     let owned = lease.clone();
     let id = id.to_string();
-    let until = chrono::TimeDelta::from_std(LEASE)
-        .ok()
-        .and_then(|lease| now.checked_add_signed(lease))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let until = lease_end(now);
     tokio::task::spawn_blocking(move || owned.store.claim_source(&id, &owned.holder, now, until))
         .await
         .map_err(|panic| Refused::Crashed(panic.to_string()))?

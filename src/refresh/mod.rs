@@ -295,10 +295,26 @@ impl Refresher {
         progress: impl Fn(&FetchRecord),
     ) -> Vec<FetchRecord> {
         let mut tasks = JoinSet::new();
+        let mut claimed = Vec::new();
+        let mut claims = Vec::new();
         for (source, state) in interleave_hosts(sources) {
-            let Some(claim) = self.running.claim(&source.id) else {
+            if let Some(claim) = self.running.claim(&source.id) {
+                claimed.push((source, state));
+                claims.push(claim);
+            }
+        }
+        // The store's leases for the whole pass in one transaction; a source whose lease
+        // is old by the time it gets a slot takes it again then.
+        let leased =
+            claim::lease_all(&mut claims, &self.store, &self.holder, self.context.now()).await;
+        for (((source, state), claim), leased) in claimed.into_iter().zip(claims).zip(leased) {
+            if let Err(claim::Refused::HeldBy { holder, until }) = leased {
+                tracing::warn!(
+                    source = %source.id, %holder, %until,
+                    "{}: being refreshed by another process; skipped", source.location
+                );
                 continue;
-            };
+            }
             let refresher = self.clone();
             tasks.spawn(async move { refresher.refresh_one(claim, source, state).await });
         }
@@ -330,10 +346,13 @@ impl Refresher {
             .acquire_owned()
             .await
             .expect("never closed");
-        match claim
-            .lease(&self.store, &self.holder, self.context.now())
-            .await
-        {
+        let now = self.context.now();
+        let leased = if claim.fresh_lease(now) {
+            Ok(())
+        } else {
+            claim.lease(&self.store, &self.holder, now).await
+        };
+        match leased {
             Ok(()) => {}
             Err(claim::Refused::HeldBy { holder, until }) => {
                 tracing::warn!(

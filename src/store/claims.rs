@@ -31,31 +31,45 @@ impl Store {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<SourceClaim, StoreError> {
-        self.write_reporting("claiming a source", |tx| {
-            let taken = tx
-                .prepare_cached(
-                    "UPDATE sources SET claimed_by = ?2, claimed_until = ?4
-                     WHERE id = ?1 AND (claimed_until IS NULL OR claimed_until < ?3 OR claimed_by = ?2)",
-                )?
-                .execute(params![id, holder, ts(now), ts(until)])?;
-            if taken == 1 {
-                return Ok((SourceClaim::Taken, false));
+        let mut claims = self.claim_sources(&[id], holder, now, until)?;
+        Ok(claims.pop().unwrap_or(SourceClaim::Taken))
+    }
+
+    /// [`Store::claim_source`] for each of `ids`, in one transaction (a fetch pass claims
+    /// its sources together); the answers in the order of `ids`.
+    pub fn claim_sources(
+        &self,
+        ids: &[&str],
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<SourceClaim>, StoreError> {
+        self.write_reporting("claiming sources", |tx| {
+            let mut take = tx.prepare_cached(
+                "UPDATE sources SET claimed_by = ?2, claimed_until = ?4
+                 WHERE id = ?1 AND (claimed_until IS NULL OR claimed_until < ?3 OR claimed_by = ?2)",
+            )?;
+            let mut holder_of =
+                tx.prepare_cached("SELECT claimed_by, claimed_until FROM sources WHERE id = ?1")?;
+            let (now_text, until_text) = (ts(now), ts(until));
+            let mut claims = Vec::with_capacity(ids.len());
+            for id in ids {
+                if take.execute(params![id, holder, now_text, until_text])? == 1 {
+                    claims.push(SourceClaim::Taken);
+                    continue;
+                }
+                let held: Option<(Option<String>, Option<String>)> = holder_of
+                    .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()?;
+                claims.push(match held {
+                    Some((Some(holder), Some(until))) => SourceClaim::HeldBy {
+                        holder,
+                        until: parse_ts(&until).unwrap_or(now),
+                    },
+                    _ => SourceClaim::Taken,
+                });
             }
-            let held: Option<(Option<String>, Option<String>)> = tx
-                .query_row(
-                    "SELECT claimed_by, claimed_until FROM sources WHERE id = ?1",
-                    [id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()?;
-            let claim = match held {
-                Some((Some(holder), Some(until))) => SourceClaim::HeldBy {
-                    holder,
-                    until: parse_ts(&until).unwrap_or(now),
-                },
-                _ => SourceClaim::Taken,
-            };
-            Ok((claim, false))
+            Ok((claims, false))
         })
     }
 
