@@ -33,6 +33,14 @@ impl Lang {
         }
     }
 
+    /// The other official language: error summaries say what was wrong in both.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Fr,
+            Lang::Fr => Lang::En,
+        }
+    }
+
     pub fn from_code(code: &str) -> Option<Lang> {
         match code.get(..2).map(str::to_ascii_lowercase).as_deref() {
             Some("en") => Some(Lang::En),

@@ -295,6 +295,10 @@ async fn the_form_checks_fields_and_refuses_forged_posts() {
         html.contains("aria-invalid=\"true\" aria-describedby=\"e-url\""),
         "errors sit next to their fields"
     );
+    assert!(
+        html.contains("There is a problem") && html.contains("Il y a un problème"),
+        "a 422 says what was wrong in both languages"
+    );
     assert!(html.contains("value=\"HC\""), "what was typed is kept");
     assert!(
         h.store.registrations("pending").unwrap().is_empty(),
