@@ -22,6 +22,7 @@ use super::query::ViewQuery;
 use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
 use crate::render::ics::{CalendarMeta, TAIL, ZoneSpans, head, render, vevents};
+use crate::store::StoredEvent;
 
 /// Calendar clients poll; intermediaries may keep a copy for a few minutes.
 const CALENDAR_CACHE: &str = "public, max-age=300";
@@ -32,6 +33,8 @@ const UID_DOMAIN: &str = "bulletin";
 pub const DEFAULT_MAX_EVENTS: u32 = 1_000_000;
 /// Events read from the store (and rendered) at once.
 const PAGE_EVENTS: u32 = 1_000;
+/// Pages the store may read ahead of the renderer.
+const PAGES_AHEAD: usize = 2;
 /// The header saying a calendar was cut at the ceiling: "served of total events".
 pub const TRUNCATED_HEADER: &str = "X-Bulletin-Truncated";
 const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
@@ -105,25 +108,34 @@ async fn render_calendar(state: &AppState, query: ViewQuery) -> Result<Rendered,
     let cut_is_ours = query.limit.is_none();
     let filter = query.event_filter(state.timezone, Some(default_from), ceiling);
     let lang = query.lang.unwrap_or(Lang::En);
-    let mut meta = meta(&query, state);
+    let meta = meta(&query, state);
     let store = state.store.clone();
     let dir = state.spool_dir();
     let _turn = body::turn_to_make().await;
-    web::block(move || {
+    // The store reads the next pages on one thread while this one renders: a bounded
+    // queue, so at most a few pages are held at once.
+    let (pages, received) = std::sync::mpsc::sync_channel::<Vec<StoredEvent>>(PAGES_AHEAD);
+    let reading = web::block(move || {
+        store.event_pages(&filter, PAGE_EVENTS, |page| pages.send(page).is_ok())
+    });
+    let rendering = web::block(move || {
         let mut out = SpoolWriter::new(SPOOL_THRESHOLD, dir);
         let mut spans = ZoneSpans::default();
-        let (mut served, mut last_modified, mut failed) = (0u64, None, None);
-        let total = store.event_pages(&filter, PAGE_EVENTS, |page| {
+        let (mut served, mut last_modified) = (0u64, None);
+        for page in received {
             served += page.len() as u64;
             spans.add(&page);
             last_modified = page.iter().map(|e| e.changed).chain(last_modified).max();
-            let written = std::io::Write::write_all(&mut out, vevents(&meta, &page).as_bytes());
-            failed = written.err();
-            failed.is_none()
-        })?;
-        let spooled = failed
-            .map_or_else(|| out.finish(), Err)
-            .map_err(|error| WebError::Internal(format!("cannot spool the calendar: {error}")))?;
+            // A failed write ends the render; the reader stops when the queue closes.
+            std::io::Write::write_all(&mut out, vevents(&meta, &page).as_bytes())?;
+        }
+        Ok::<_, std::io::Error>((out.finish()?, spans, served, last_modified, meta))
+    });
+    let (total, written) = futures_util::future::join(reading, rendering).await;
+    let total = total??;
+    let (spooled, spans, served, last_modified, mut meta) = written?
+        .map_err(|error| WebError::Internal(format!("cannot spool the calendar: {error}")))?;
+    web::block(move || {
         let truncated = (cut_is_ours && total > served).then_some((served, total));
         if let Some((served, total)) = truncated {
             meta.description = format!(

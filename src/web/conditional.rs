@@ -161,7 +161,7 @@ fn slices(body: Body) -> impl futures_util::Stream<Item = Result<Bytes, std::io:
             body.slice_at(offset, SLICE)?
         } else {
             let reader = body.clone();
-            actix_web::web::block(move || reader.slice_at(offset, SLICE * 2))
+            actix_web::web::block(move || reader.slice_at(offset, SLICE))
                 .await
                 .map_err(std::io::Error::other)??
         };
