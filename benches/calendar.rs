@@ -6,17 +6,24 @@
 //!    Europe/London over a year, so across DST changes; about 10% all-day, 5% cancelled;
 //!    English and French text, places, links, one or two listing sources, two tags):
 //!    median and minimum of several renders, output size and bytes per event.
-//! 2. Requests per second for the cached `/events.ics`: 10,000 events stored for one
-//!    source in a fresh SQLite store, the real server (`bulletin::web::server`, 2 workers)
-//!    on a loopback port, one warm-up GET (the first, uncached render), then concurrent
-//!    GETs of the cached body, then concurrent conditional GETs answered with 304.
-//! 3. Peak resident memory (`VmHWM`).
+//! 2. The real server over a store of 100,000 events (10 departments of 10,000), run as a
+//!    child process (this binary with `--serve-child`, 2 workers) so its memory is its
+//!    own: the cold render of the whole calendar (the first GET), then 64 clients at once
+//!    each downloading the whole calendar and a department's, with the server's peak
+//!    resident memory (`VmHWM` of the child), then the rate of cached department
+//!    calendars and of 304s.
+//! 3. When `nginx` is installed: nginx (2 workers, a generated configuration in a
+//!    temporary folder) serving the same department calendar bytes from disk, measured by
+//!    the same load loop, and the ratio of the two rates.
 //!
 //! Run it with `cargo bench --bench calendar`, or `cargo bench --bench calendar -- --quick`
-//! (1,000 and 10,000 events only, 500 requests per load).
+//! (1,000 and 10,000 events only, a 10,000-event store, 500 requests per load).
 
 use std::hint::black_box;
+use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration as StdDuration, Instant};
@@ -33,15 +40,22 @@ use bulletin::render::ics::{CalendarMeta, render};
 use bulletin::store::{EventFilter, FetchWrite, ListedBy, Store, StoredEvent};
 use bulletin::web::{AppState, server};
 
-/// Concurrent client tasks in the request loads.
+/// Concurrent client tasks in the request-rate loads.
 const TASKS: usize = 8;
-/// Events stored for the served calendar.
-const SERVED_EVENTS: usize = 10_000;
+/// Concurrent clients downloading whole calendars while the server's memory is watched.
+const DOWNLOADERS: usize = 64;
+/// Departments (one source each) of the served store.
+const SERVED_DEPARTMENTS: usize = 10;
 /// A load stops here even when it has not made all its requests.
-const LOAD_TIME_LIMIT: StdDuration = StdDuration::from_secs(20);
+const LOAD_TIME_LIMIT: StdDuration = StdDuration::from_secs(30);
 
 fn main() {
-    let quick = std::env::args().skip(1).any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--serve-child") {
+        serve_child(Path::new(&args[at + 1]));
+        return;
+    }
+    let quick = args.iter().skip(1).any(|a| a == "--quick");
     let sizes: &[(usize, usize)] = if quick {
         &[(1_000, 5), (10_000, 5)]
     } else {
@@ -56,7 +70,7 @@ fn main() {
 
     render_times(sizes);
     report_memory("after rendering");
-    serve(requests);
+    serve(if quick { 10_000 } else { 100_000 }, requests);
     report_memory("at the end");
 }
 
@@ -104,108 +118,121 @@ fn render_times(sizes: &[(usize, usize)]) {
     }
 }
 
-/// Part 2: the real server answering `/events.ics` from its render cache.
-fn serve(requests: usize) {
-    let now = Utc::now();
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let store = Store::open(&dir.path().join("bench.db")).expect("open the store");
-    let source = Source {
-        id: "bench-ical".into(),
-        name: "Calendrier des événements / Events calendar".into(),
-        department: "Emploi et Développement social Canada".into(),
-        tags: vec!["gouvernement".into()],
-        kind: Some(SourceKind::Ical),
-        location: Location::File(dir.path().join("events.ics")),
-        schedule: None,
-        timezone: Some(chrono_tz::America::Toronto),
-        selectors: None,
-        events_from_links: false,
-    };
-    store
-        .sync_config_sources(std::slice::from_ref(&source), now)
-        .expect("sync the source");
+/// The child process: the real server on a loopback port over the store at `db`, its
+/// port written on standard output; it runs until killed.
+fn serve_child(db: &Path) {
+    let store = Store::open(db).expect("open the store");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    println!("{}", listener.local_addr().expect("local address").port());
+    let state = AppState::new(store, None, chrono_tz::America::Toronto);
+    actix_web::rt::System::new()
+        .block_on(async move { server(listener, state, 2).expect("start the server").await })
+        .expect("the server ran");
+}
 
-    // Events from tomorrow on, so the default window (30 days back, all upcoming) has them.
+/// A store of `total` upcoming events from [`SERVED_DEPARTMENTS`] sources, one a
+/// department; returns the first department's name.
+fn fill_store(store: &Store, dir: &Path, total: usize) -> String {
+    let now = Utc::now();
     let tomorrow = now.with_timezone(&chrono_tz::America::Toronto).date_naive() + Duration::days(1);
     let mut rng = Rng(42);
-    let events: Vec<Event> = (0..SERVED_EVENTS)
-        .map(|i| event(i, &mut rng, tomorrow, &source.id))
+    let per_source = total / SERVED_DEPARTMENTS;
+    let sources: Vec<Source> = (0..SERVED_DEPARTMENTS)
+        .map(|d| Source {
+            id: format!("dept-{d}"),
+            name: format!("Calendrier des événements / Events calendar {d}"),
+            department: format!("Ministère {d} / Department {d}"),
+            tags: vec!["gouvernement".into()],
+            kind: Some(SourceKind::Ical),
+            location: Location::File(dir.join(format!("events-{d}.ics"))),
+            schedule: None,
+            timezone: Some(chrono_tz::America::Toronto),
+            selectors: None,
+            events_from_links: false,
+        })
         .collect();
-    let record = FetchRecord {
-        source_id: source.id.clone(),
-        url: source.location.to_string(),
-        started: now,
-        duration_ms: 0,
-        parse_ms: 0,
-        http_status: Some(200),
-        bytes: 0,
-        items_found: SERVED_EVENTS as u32,
-        items_new: 0,
-        items_updated: 0,
-        outcome: FetchOutcome::Ok,
-        error: None,
-        warnings: None,
-    };
+    store
+        .sync_config_sources(&sources, now)
+        .expect("sync the sources");
     let clock = Instant::now();
-    let saved = store
-        .save_fetch(
-            FetchWrite {
-                record,
-                posts: &[],
-                events: &events,
-                events_complete: true,
-                zone: chrono_tz::America::Toronto,
-                validators: None,
-                moved_to: None,
-                next_attempt_after: None,
-                detected_kind: Some(bulletin::model::SourceKind::Ical),
-                home_link: None,
-                content_key: None,
-                lease_holder: None,
-            },
-            now,
-        )
-        .expect("store the events");
+    for (d, source) in sources.iter().enumerate() {
+        let events: Vec<Event> = (0..per_source)
+            .map(|i| event(d * per_source + i, &mut rng, tomorrow, &source.id))
+            .collect();
+        let record = FetchRecord {
+            source_id: source.id.clone(),
+            url: source.location.to_string(),
+            started: now,
+            duration_ms: 0,
+            parse_ms: 0,
+            http_status: Some(200),
+            bytes: 0,
+            items_found: per_source as u32,
+            items_new: 0,
+            items_updated: 0,
+            outcome: FetchOutcome::Ok,
+            error: None,
+            warnings: None,
+        };
+        store
+            .save_fetch(
+                FetchWrite {
+                    record,
+                    posts: &[],
+                    events: &events,
+                    events_complete: true,
+                    zone: chrono_tz::America::Toronto,
+                    validators: None,
+                    moved_to: None,
+                    next_attempt_after: None,
+                    detected_kind: Some(SourceKind::Ical),
+                    home_link: None,
+                    content_key: None,
+                    lease_holder: None,
+                },
+                now,
+            )
+            .expect("store the events");
+    }
     println!(
-        "stored {SERVED_EVENTS} events in one fetch in {:.2} s: {} new, {} updated",
-        clock.elapsed().as_secs_f64(),
-        saved.items_new,
-        saved.items_updated
+        "stored {total} events from {SERVED_DEPARTMENTS} sources in {:.1} s",
+        clock.elapsed().as_secs_f64()
     );
-    drop(events);
+    sources[0].department.clone()
+}
+
+/// Part 2: the real server, in a child process, over a store of `total` events.
+fn serve(total: usize, requests: usize) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("bench.db");
+    let store = Store::open(&db).expect("open the store");
+    let department = fill_store(&store, dir.path(), total);
+
+    // What one render would hold if it read every event at once (why the server reads pages).
+    let before = memory("VmRSS", "self").unwrap_or(0);
     let clock = Instant::now();
-    let window = store
+    let all = store
         .events(&EventFilter {
-            from: Some(now - Duration::days(30)),
-            limit: 20_000,
+            limit: u32::MAX,
             ..EventFilter::default()
         })
         .expect("read the events back");
     println!(
-        "store query of the feed's window (what the first GET asks): {} events in {:.1} ms",
-        window.len(),
-        ms(clock.elapsed())
+        "reading all {} events at once (as the server did before pages): {:.0} ms, +{:.0} MiB resident",
+        all.len(),
+        ms(clock.elapsed()),
+        mib(memory("VmRSS", "self").unwrap_or(0).saturating_sub(before))
     );
-    drop(window);
+    drop(all);
+    drop(store);
 
-    // The server runs in its own thread, under its own actix System.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let url = format!(
-        "http://{}/events.ics",
-        listener.local_addr().expect("local address")
+    let child = ServerChild::spawn(&db);
+    let base = format!("http://127.0.0.1:{}", child.port);
+    let full_url = format!("{base}/events.ics");
+    let department_url = format!(
+        "{base}/events.ics?department={}",
+        url::form_urlencoded::byte_serialize(department.as_bytes()).collect::<String>()
     );
-    let state = AppState::new(store.clone(), None, chrono_tz::America::Toronto);
-    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-    let server_thread = std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = server(listener, state, 2).expect("start the server");
-            handle_tx
-                .send(server.handle())
-                .expect("hand over the handle");
-            server.await
-        })
-    });
-    let handle = handle_rx.recv().expect("the server's handle");
 
     bulletin::fetch::install_tls_provider();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -216,52 +243,260 @@ fn serve(requests: usize) {
             .build()
             .expect("HTTP client");
 
-        let clock = Instant::now();
-        let first = client.get(&url).send().await.expect("first GET");
-        let status = first.status();
-        let etag = first
-            .headers()
-            .get(ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .expect("an ETag on /events.ics");
-        let body = first.bytes().await.expect("first body");
-        let first_latency = clock.elapsed();
-        assert_eq!(status, StatusCode::OK, "first GET of /events.ics");
-        let served = count(&body, b"BEGIN:VEVENT\r\n");
+        let (full_etag, full_len) = first_get(&client, &full_url, "whole calendar").await;
+        let (etag, department_len) =
+            first_get(&client, &department_url, "department calendar").await;
         println!(
-            "first GET /events.ics (query, render, transfer): {:.1} ms, {} bytes ({:.1} MiB), \
-             {served} events",
-            ms(first_latency),
-            body.len(),
-            mib(body.len() as u64)
+            "server peak memory after the first renders: {}",
+            child.peak().map_or("unknown".into(), |b| format!("{:.1} MiB", mib(b)))
         );
-        drop(body);
-        report_memory("after the first GET");
 
-        let full = load(&client, &url, requests, None, StatusCode::OK).await;
-        full.print("cached GET /events.ics (200)");
-        report_memory("after the cached GETs");
+        let downloads = downloads(&client, &full_url, &department_url).await;
+        println!(
+            "{DOWNLOADERS} clients at once, each downloading the whole calendar and a \
+             department's: {:.1} s, {:.0} MiB received, {} unexpected; server peak memory \
+             (VmHWM) {}",
+            downloads.wall.as_secs_f64(),
+            mib(downloads.bytes),
+            downloads.unexpected,
+            child.peak().map_or("unknown".into(), |b| format!("{:.1} MiB", mib(b)))
+        );
+        assert_eq!(
+            downloads.bytes,
+            DOWNLOADERS as u64 * (full_len + department_len),
+            "every client got both calendars whole"
+        );
+        drop(full_etag);
+
+        let cached = load(&client, &department_url, requests, None, StatusCode::OK).await;
+        cached.print("cached GET of the department calendar (200)");
         let conditional = load(
             &client,
-            &url,
-            requests,
+            &department_url,
+            requests * 10,
             Some(&etag),
             StatusCode::NOT_MODIFIED,
         )
         .await;
-        conditional.print("conditional GET /events.ics (304)");
+        conditional.print("conditional GET of the department calendar (304)");
 
-        // Idle keep-alive connections would hold up the graceful stop.
-        drop(client);
-        handle.stop(true).await;
-        full.unexpected + conditional.unexpected
+        // The same bytes from nginx, fetched by the same loop.
+        let body = client
+            .get(&department_url)
+            .send()
+            .await
+            .expect("department calendar")
+            .bytes()
+            .await
+            .expect("its body");
+        let mut unexpected = downloads.unexpected + cached.unexpected + conditional.unexpected;
+        match Nginx::start(&body) {
+            Err(why) => println!("nginx comparison skipped: {why}"),
+            Ok(nginx) => {
+                let url = format!("http://127.0.0.1:{}/department.ics", nginx.port);
+                let theirs = load(&client, &url, requests, None, StatusCode::OK).await;
+                theirs.print("nginx serving the same department calendar from disk (200)");
+                let ours = cached.rate();
+                println!(
+                    "cached department calendar: Bulletin {:.0} req/s, nginx {:.0} req/s: {:.2}x nginx's rate",
+                    ours,
+                    theirs.rate(),
+                    ours / theirs.rate()
+                );
+                unexpected += theirs.unexpected;
+            }
+        }
+        unexpected
     });
-    server_thread
-        .join()
-        .expect("server thread")
-        .expect("server ran");
+    child.stop();
     assert_eq!(failures, 0, "some requests failed or got the wrong status");
+}
+
+/// The first GET of `url`: its time (the cold render), size, ETag.
+async fn first_get(client: &reqwest::Client, url: &str, what: &str) -> (String, u64) {
+    let clock = Instant::now();
+    let first = client.get(url).send().await.expect("first GET");
+    assert_eq!(first.status(), StatusCode::OK, "first GET of {url}");
+    let etag = first
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .expect("an ETag");
+    let body = first.bytes().await.expect("first body");
+    let latency = clock.elapsed();
+    println!(
+        "first GET of the {what} (cold: query, render, transfer): {:.0} ms, {} events, {:.1} MiB",
+        ms(latency),
+        count(&body, b"BEGIN:VEVENT\r\n"),
+        mib(body.len() as u64)
+    );
+    (etag, body.len() as u64)
+}
+
+/// [`DOWNLOADERS`] clients at once, each downloading `full` and then `department`.
+async fn downloads(client: &reqwest::Client, full: &str, department: &str) -> Load {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..DOWNLOADERS)
+        .map(|_| {
+            let (client, full, department) =
+                (client.clone(), full.to_string(), department.to_string());
+            tokio::spawn(async move {
+                let (mut bytes, mut unexpected) = (0u64, 0usize);
+                for url in [full, department] {
+                    let (got, ok) = download(&client, &url, None, StatusCode::OK).await;
+                    bytes += got;
+                    unexpected += usize::from(!ok);
+                }
+                (bytes, unexpected)
+            })
+        })
+        .collect();
+    let mut result = Load {
+        done: DOWNLOADERS * 2,
+        wall: StdDuration::ZERO,
+        latencies: Vec::new(),
+        bytes: 0,
+        unexpected: 0,
+    };
+    for task in tasks {
+        let (bytes, unexpected) = task.await.expect("download task");
+        result.bytes += bytes;
+        result.unexpected += unexpected;
+    }
+    result.wall = started.elapsed();
+    result
+}
+
+/// One GET read to its end: the body bytes, and whether it came whole with `expect`.
+async fn download(
+    client: &reqwest::Client,
+    url: &str,
+    etag: Option<&str>,
+    expect: StatusCode,
+) -> (u64, bool) {
+    let mut request = client.get(url);
+    if let Some(etag) = etag {
+        request = request.header(IF_NONE_MATCH, etag);
+    }
+    let mut bytes = 0;
+    match request.send().await {
+        Ok(mut response) => {
+            let status = response.status();
+            loop {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => bytes += chunk.len() as u64,
+                    Ok(None) => return (bytes, status == expect),
+                    Err(_) => return (bytes, false),
+                }
+            }
+        }
+        Err(_) => (bytes, false),
+    }
+}
+
+/// The server child process.
+struct ServerChild {
+    child: Child,
+    port: u16,
+}
+
+impl ServerChild {
+    fn spawn(db: &Path) -> ServerChild {
+        let mut child = Command::new(std::env::current_exe().expect("this benchmark's path"))
+            .arg("--serve-child")
+            .arg(db)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the server process");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("its output"))
+            .read_line(&mut line)
+            .expect("its port");
+        let port = line.trim().parse().expect("a port number");
+        ServerChild { child, port }
+    }
+
+    /// Its peak resident memory so far.
+    fn peak(&self) -> Option<u64> {
+        memory("VmHWM", &self.child.id().to_string())
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// nginx serving one file on a loopback port, from a configuration of our own in a
+/// temporary folder; stopped when dropped.
+struct Nginx {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    fn start(body: &[u8]) -> Result<Nginx, String> {
+        let binary = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .ok_or("nginx is not installed (apt-get install nginx)")?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let root = dir.path().join("www");
+        std::fs::create_dir(&root).map_err(|e| e.to_string())?;
+        std::fs::write(root.join("department.ics"), body).map_err(|e| e.to_string())?;
+        // A free port: bind one, let it go, hand it to nginx.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let d = dir.path().display();
+        let conf = format!(
+            "daemon off;\nworker_processes 2;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 100000;\n\
+               client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n\
+               uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+               types {{ text/calendar ics; }}\n\
+               server {{ listen 127.0.0.1:{port}; root {root}; }}\n}}\n",
+            root = root.display()
+        );
+        let conf_path = dir.path().join("nginx.conf");
+        std::fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
+        let child = Command::new(binary)
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(&conf_path)
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start nginx: {e}"))?;
+        let nginx = Nginx {
+            child,
+            port,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + StdDuration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("nginx did not start listening within 5 s".into());
+            }
+            std::thread::sleep(StdDuration::from_millis(20));
+        }
+        Ok(nginx)
+    }
+}
+
+impl Drop for Nginx {
+    /// SIGTERM, so the master stops its workers too (SIGKILL would orphan them).
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: kill(2) on the id of a child we started and have not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let _ = self.child.wait();
+    }
 }
 
 /// What one request load measured.
@@ -274,6 +509,10 @@ struct Load {
 }
 
 impl Load {
+    fn rate(&self) -> f64 {
+        self.done as f64 / self.wall.as_secs_f64()
+    }
+
     fn print(&self, what: &str) {
         let mut latencies = self.latencies.clone();
         latencies.sort_unstable();
@@ -613,15 +852,18 @@ fn mib(bytes: u64) -> f64 {
 
 fn report_memory(when: &str) {
     println!(
-        "peak memory (VmHWM) {when}: {}",
-        peak_memory().map_or("unknown".into(), |bytes| format!("{:.1} MiB", mib(bytes)))
+        "benchmark process peak memory (VmHWM) {when}: {}",
+        memory("VmHWM", "self").map_or("unknown".into(), |bytes| format!("{:.1} MiB", mib(bytes)))
     );
 }
 
-/// The process's peak resident set in bytes, from `/proc/self/status` (Linux only).
-fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+/// A memory figure (`VmHWM`, `VmRSS`) of a process (`self` or a pid) in bytes, from
+/// `/proc/…/status` (Linux only).
+fn memory(field: &str, process: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    let line = status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }

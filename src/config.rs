@@ -49,6 +49,8 @@ pub struct Settings {
     pub admin_token_env: Option<String>,
     /// How many bytes of rendered feeds, calendars and pages the server keeps.
     pub render_cache_bytes: usize,
+    /// The most events one calendar serves (a safety ceiling; a cut calendar says so).
+    pub calendar_max_events: u32,
     pub fetch: FetchSettings,
     pub events: EventSettings,
 }
@@ -64,6 +66,7 @@ impl Default for Settings {
             base_url: None,
             admin_token_env: None,
             render_cache_bytes: crate::web::DEFAULT_RENDER_CACHE_BYTES,
+            calendar_max_events: crate::web::DEFAULT_CALENDAR_MAX_EVENTS,
             fetch: FetchSettings::default(),
             events: EventSettings::default(),
         }
@@ -108,6 +111,7 @@ struct RawSettings {
     event_window_past_days: Option<Spanned<u64>>,
     event_window_future_days: Option<Spanned<u64>>,
     render_cache_mib: Option<Spanned<u64>>,
+    calendar_max_events: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,6 +239,9 @@ impl Checker<'_> {
             let mib = self.positive(&mib, "settings.render_cache_mib")?;
             settings.render_cache_bytes =
                 usize::try_from(mib.min(64 * 1024)).unwrap_or(usize::MAX) * 1024 * 1024;
+        }
+        if let Some(max) = raw.calendar_max_events {
+            settings.calendar_max_events = self.positive(&max, "settings.calendar_max_events")?;
         }
         settings.allow_private_networks = raw.allow_private_networks.unwrap_or(false);
         let fetch = &mut settings.fetch;

@@ -139,9 +139,50 @@ fn utc_stamp(time: DateTime<Utc>) -> String {
     time.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// Renders a calendar of `events`.
+/// Renders a calendar of `events`: [`head`], [`vevents`] and [`TAIL`] in one.
 pub fn render(meta: &CalendarMeta, events: &[StoredEvent]) -> Vec<u8> {
-    let mut out = Lines(String::with_capacity(1024 + events.len() * 1300));
+    let mut spans = ZoneSpans::default();
+    spans.add(events);
+    let mut out = Lines(head(meta, &spans));
+    out.0.reserve(events.len() * 1300 + TAIL.len());
+    for stored in events {
+        vevent(&mut out, meta, stored);
+    }
+    out.0.push_str(TAIL);
+    out.0.into_bytes()
+}
+
+/// The last line of every calendar.
+pub const TAIL: &str = "END:VCALENDAR\r\n";
+
+/// The time zones a calendar's events are written in, each with the span its events
+/// cover: what [`head`] needs, gathered a chunk of events at a time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZoneSpans(BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)>);
+
+impl ZoneSpans {
+    /// Widens the spans to cover `events`.
+    pub fn add(&mut self, events: &[StoredEvent]) {
+        for stored in events {
+            if let Some(zone) = event_zone(stored) {
+                let start = stored.event.start.instant(zone);
+                let end = stored.event.end.map(|e| e.instant(zone)).unwrap_or(start);
+                let span = self
+                    .0
+                    .entry(zone.name().to_string())
+                    .or_insert((start, end));
+                span.0 = span.0.min(start);
+                span.1 = span.1.max(end);
+            }
+        }
+    }
+}
+
+/// What comes before the events: the calendar's properties and a VTIMEZONE for every
+/// zone of `spans`. A calendar written in parts is `head`, then [`vevents`] of each
+/// chunk of events in order, then [`TAIL`]: the same bytes as [`render`] of them all.
+pub fn head(meta: &CalendarMeta, spans: &ZoneSpans) -> String {
+    let mut out = Lines(String::with_capacity(4096));
     out.raw("BEGIN", "VCALENDAR");
     out.raw("VERSION", "2.0");
     out.raw(
@@ -156,26 +197,19 @@ pub fn render(meta: &CalendarMeta, events: &[StoredEvent]) -> Vec<u8> {
     let refresh = iso_duration(meta.refresh);
     out.raw_with("REFRESH-INTERVAL", &[("VALUE", "DURATION")], &refresh);
     out.raw("X-PUBLISHED-TTL", &refresh);
-
-    // Every zone an event is written in, over the span its events cover.
-    let mut spans: BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
-    for stored in events {
-        if let Some(zone) = event_zone(stored) {
-            let start = stored.event.start.instant(zone);
-            let end = stored.event.end.map(|e| e.instant(zone)).unwrap_or(start);
-            let span = spans.entry(zone.name().to_string()).or_insert((start, end));
-            span.0 = span.0.min(start);
-            span.1 = span.1.max(end);
-        }
-    }
-    for (zone, (from, to)) in &spans {
+    for (zone, (from, to)) in &spans.0 {
         vtimezone(&mut out, zone, *from, *to);
     }
+    out.0
+}
+
+/// The VEVENTs of `events`, in order.
+pub fn vevents(meta: &CalendarMeta, events: &[StoredEvent]) -> String {
+    let mut out = Lines(String::with_capacity(events.len() * 1300));
     for stored in events {
         vevent(&mut out, meta, stored);
     }
-    out.raw("END", "VCALENDAR");
-    out.0.into_bytes()
+    out.0
 }
 
 /// The IANA zone an event's times are written in; `None` writes them in UTC.
@@ -556,6 +590,39 @@ mod tests {
             last_seen: at,
             changed: at,
         }
+    }
+
+    #[test]
+    fn a_calendar_written_in_chunks_is_the_calendar_written_at_once() {
+        let events = vec![
+            stored(
+                "Toronto",
+                EventTime::At("2026-03-05T17:00:00Z".parse().unwrap()),
+                None,
+                Some("America/Toronto"),
+            ),
+            stored(
+                "All day",
+                EventTime::Date("2026-06-01".parse().unwrap()),
+                None,
+                None,
+            ),
+            stored(
+                "London",
+                EventTime::At("2026-11-05T17:00:00Z".parse().unwrap()),
+                Some(EventTime::At("2026-11-05T18:00:00Z".parse().unwrap())),
+                Some("Europe/London"),
+            ),
+        ];
+        let meta = meta();
+        let mut spans = ZoneSpans::default();
+        let mut middle = String::new();
+        for chunk in events.chunks(2) {
+            spans.add(chunk);
+            middle.push_str(&vevents(&meta, chunk));
+        }
+        let chunked = format!("{}{middle}{TAIL}", head(&meta, &spans));
+        assert_eq!(chunked.into_bytes(), render(&meta, &events));
     }
 
     #[test]

@@ -86,73 +86,8 @@ impl Store {
     /// queries whatever the number of events (the events, then all their listings).
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
         self.read("reading events", |conn| {
-            let (clause, mut values) = filter_clause(filter);
-            values.push(Value::Integer(i64::from(filter.limit.max(1))));
-            values.push(Value::Integer(i64::from(filter.offset)));
-            let order = if filter.descending {
-                "e.start_utc DESC, e.id DESC"
-            } else {
-                "e.start_utc, e.id"
-            };
-            let selected =
-                format!("FROM events e WHERE 1 = 1 {clause} ORDER BY {order} LIMIT ? OFFSET ?");
-            let mut events: Vec<(i64, StoredEvent)> = conn
-                .prepare_cached(&format!("SELECT {EVENT_COLUMNS} {selected}"))?
-                .query_map(params_from_iter(values.iter()), event_from_row)?
-                .collect::<rusqlite::Result<_>>()?;
-            if events.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut listings: HashMap<i64, Vec<(ListedBy, String)>> =
-                HashMap::with_capacity(events.len());
-            let mut tags_of: HashMap<String, Vec<String>> = HashMap::new();
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT l.event_id, s.id, s.name, s.department, s.tags, l.source_uid, l.listed,
-                    CASE WHEN l.missing_count = 0 THEN max(l.last_seen_at, coalesce(s.listings_seen_at, ''))
-                         ELSE l.last_seen_at END
-                 FROM event_listings l JOIN sources s ON s.id = l.source_id
-                 WHERE l.event_id IN (SELECT e.id {selected})
-                 ORDER BY l.event_id, l.first_seen_at, s.id"
-            ))?;
-            let mut rows = stmt.query(params_from_iter(values.iter()))?;
-            while let Some(row) = rows.next()? {
-                let source_id: String = row.get(1)?;
-                if !tags_of.contains_key(&source_id) {
-                    tags_of.insert(source_id.clone(), json_list(&row.get::<_, String>(4)?));
-                }
-                let listed_by = ListedBy {
-                    source_id,
-                    source_name: row.get(2)?,
-                    department: row.get(3)?,
-                    source_uid: row.get(5)?,
-                    listed: row.get(6)?,
-                };
-                listings
-                    .entry(row.get(0)?)
-                    .or_default()
-                    .push((listed_by, row.get(7)?));
-            }
-            for (id, stored) in &mut events {
-                let mut tags: Vec<String> = Vec::new();
-                for (listed_by, seen) in listings.remove(id).unwrap_or_default() {
-                    for tag in tags_of.get(&listed_by.source_id).into_iter().flatten() {
-                        if !tags.contains(tag) {
-                            tags.push(tag.clone());
-                        }
-                    }
-                    if let Some(seen) = super::parse_ts(&seen) {
-                        stored.last_seen = stored.last_seen.max(seen);
-                    }
-                    stored.sources.push(listed_by);
-                }
-                for category in &stored.event.categories {
-                    if !tags.iter().any(|t| t.eq_ignore_ascii_case(category)) {
-                        tags.push(category.clone());
-                    }
-                }
-                stored.tags = tags;
-            }
-            Ok(events.into_iter().map(|(_, e)| e).collect())
+            select_events(conn, filter, None)
+                .map(|events| events.into_iter().map(|(_, e)| e).collect())
         })
     }
 
@@ -167,8 +102,89 @@ impl Store {
     }
 }
 
+/// The events matching `filter` (and, when `after` holds the start and row id of an event,
+/// only those after it in start order), each with its store row id and the sources
+/// listing it: two queries whatever the number of events.
+pub(super) fn select_events(
+    conn: &rusqlite::Connection,
+    filter: &EventFilter,
+    after: Option<(&str, i64)>,
+) -> rusqlite::Result<Vec<(i64, StoredEvent)>> {
+    let (mut clause, mut values) = filter_clause(filter);
+    if let Some((start, id)) = after {
+        clause.push_str(" AND e.start_utc >= ? AND (e.start_utc > ? OR e.id > ?)");
+        values.push(Value::Text(start.to_string()));
+        values.push(Value::Text(start.to_string()));
+        values.push(Value::Integer(id));
+    }
+    values.push(Value::Integer(i64::from(filter.limit.max(1))));
+    values.push(Value::Integer(i64::from(filter.offset)));
+    let order = if filter.descending {
+        "e.start_utc DESC, e.id DESC"
+    } else {
+        "e.start_utc, e.id"
+    };
+    let selected = format!("FROM events e WHERE 1 = 1 {clause} ORDER BY {order} LIMIT ? OFFSET ?");
+    let mut events: Vec<(i64, StoredEvent)> = conn
+        .prepare_cached(&format!("SELECT {EVENT_COLUMNS} {selected}"))?
+        .query_map(params_from_iter(values.iter()), event_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    if events.is_empty() {
+        return Ok(events);
+    }
+    let mut listings: HashMap<i64, Vec<(ListedBy, String)>> = HashMap::with_capacity(events.len());
+    let mut tags_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut stmt = conn.prepare_cached(&format!(
+            "SELECT l.event_id, s.id, s.name, s.department, s.tags, l.source_uid, l.listed,
+                CASE WHEN l.missing_count = 0 THEN max(l.last_seen_at, coalesce(s.listings_seen_at, ''))
+                     ELSE l.last_seen_at END
+             FROM event_listings l JOIN sources s ON s.id = l.source_id
+             WHERE l.event_id IN (SELECT e.id {selected})
+             ORDER BY l.event_id, l.first_seen_at, s.id"
+        ))?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    while let Some(row) = rows.next()? {
+        let source_id: String = row.get(1)?;
+        if !tags_of.contains_key(&source_id) {
+            tags_of.insert(source_id.clone(), json_list(&row.get::<_, String>(4)?));
+        }
+        let listed_by = ListedBy {
+            source_id,
+            source_name: row.get(2)?,
+            department: row.get(3)?,
+            source_uid: row.get(5)?,
+            listed: row.get(6)?,
+        };
+        listings
+            .entry(row.get(0)?)
+            .or_default()
+            .push((listed_by, row.get(7)?));
+    }
+    for (id, stored) in &mut events {
+        let mut tags: Vec<String> = Vec::new();
+        for (listed_by, seen) in listings.remove(id).unwrap_or_default() {
+            for tag in tags_of.get(&listed_by.source_id).into_iter().flatten() {
+                if !tags.contains(tag) {
+                    tags.push(tag.clone());
+                }
+            }
+            if let Some(seen) = super::parse_ts(&seen) {
+                stored.last_seen = stored.last_seen.max(seen);
+            }
+            stored.sources.push(listed_by);
+        }
+        for category in &stored.event.categories {
+            if !tags.iter().any(|t| t.eq_ignore_ascii_case(category)) {
+                tags.push(category.clone());
+            }
+        }
+        stored.tags = tags;
+    }
+    Ok(events)
+}
+
 /// The `AND …` conditions of a filter, with their values in order.
-fn filter_clause(filter: &EventFilter) -> (String, Vec<Value>) {
+pub(super) fn filter_clause(filter: &EventFilter) -> (String, Vec<Value>) {
     let mut clause = String::new();
     let mut values: Vec<Value> = Vec::new();
     let mut listed_by = |sql: &str, list: &[String]| {

@@ -15,6 +15,7 @@
 //! refresher at a time across processes (`claims`).
 
 mod claims;
+mod event_pages;
 mod events;
 mod fetches;
 mod fts;

@@ -5,14 +5,19 @@
 //! the operator sets another) is spent. A view costing more than half the budget is
 //! served but not kept, and views keyed by a time the client chose (`from`, `to`) are kept
 //! only when small (a 256th of the budget), so a crawler walking dates cannot fill the
-//! cache with multi-megabyte calendars.
+//! cache with multi-megabyte calendars. Views spooled to disk (`body`: the calendar of a
+//! whole government) cost the memory budget only their in-memory head and tail, and are
+//! kept within a disk budget of their own ([`SPOOL_BUDGET_BYTES`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use lru::LruCache;
+use tokio::sync::OnceCell;
+
+use super::body::{Body, Part, Written};
 
 /// The render cache's budget when the operator sets none: 64 MiB.
 pub const DEFAULT_BUDGET_BYTES: usize = 64 * 1024 * 1024;
@@ -21,17 +26,22 @@ pub const DEFAULT_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 const LARGEST_SHARE: usize = 2;
 /// A view keyed by a client-chosen time is kept only up to `budget / SMALL_SHARE`.
 const SMALL_SHARE: usize = 256;
+/// The temporary disk that spooled views may take (with their compressed forms); one
+/// view may take half.
+pub const SPOOL_BUDGET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 /// A rendered body with its validators, and its compressed forms once asked for.
 #[derive(Debug)]
 pub struct Rendered {
-    pub body: Bytes,
+    pub body: Body,
     pub content_type: &'static str,
     /// The strong validator of the identity body (hex digits; the encodings add a suffix).
     pub etag: String,
     pub last_modified: Option<DateTime<Utc>>,
-    pub(super) gzip: OnceLock<Bytes>,
-    pub(super) brotli: OnceLock<Bytes>,
+    /// When the view was cut at a ceiling, how (sent as a header with every answer).
+    pub truncated: Option<String>,
+    pub(super) gzip: OnceCell<Body>,
+    pub(super) brotli: OnceCell<Body>,
 }
 
 impl Rendered {
@@ -41,24 +51,79 @@ impl Rendered {
         last_modified: Option<DateTime<Utc>>,
     ) -> Rendered {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(&body);
-        let etag: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        Rendered {
-            body: body.into(),
-            content_type,
-            etag,
-            last_modified,
-            gzip: OnceLock::new(),
-            brotli: OnceLock::new(),
+        let etag = hex(&Sha256::digest(&body));
+        Rendered::with_etag(Body::Memory(body.into()), etag, content_type, last_modified)
+    }
+
+    /// `head`, then what `middle` wrote, then `tail`: one body in memory when `middle`
+    /// stayed there (the same validator as [`Rendered::new`] of the whole), else the file
+    /// between the two, its validator a digest of the parts.
+    pub fn assembled(
+        head: String,
+        middle: Written,
+        tail: &'static str,
+        content_type: &'static str,
+        last_modified: Option<DateTime<Utc>>,
+    ) -> Rendered {
+        use sha2::{Digest, Sha256};
+        match middle {
+            Written::Memory(middle) => {
+                let mut body = head.into_bytes();
+                body.reserve_exact(middle.len() + tail.len());
+                body.extend_from_slice(&middle);
+                drop(middle);
+                body.extend_from_slice(tail.as_bytes());
+                Rendered::new(body, content_type, last_modified)
+            }
+            Written::File(spool, digest) => {
+                let mut whole = Sha256::new();
+                whole.update(head.as_bytes());
+                whole.update(digest);
+                whole.update(tail.as_bytes());
+                let etag = hex(&whole.finalize());
+                let parts = vec![
+                    Part::Memory(head.into()),
+                    Part::File(Arc::new(spool)),
+                    Part::Memory(Bytes::from_static(tail.as_bytes())),
+                ];
+                Rendered::with_etag(Body::Parts(parts.into()), etag, content_type, last_modified)
+            }
         }
     }
 
-    /// What keeping this view costs: the identity body, and as much again for the
-    /// compressed forms it may gain (text compresses to well under half, so this bounds
-    /// both together).
-    pub fn cost(&self) -> usize {
-        self.body.len() * 2
+    fn with_etag(
+        body: Body,
+        etag: String,
+        content_type: &'static str,
+        last_modified: Option<DateTime<Utc>>,
+    ) -> Rendered {
+        Rendered {
+            body,
+            content_type,
+            etag,
+            last_modified,
+            truncated: None,
+            gzip: OnceCell::new(),
+            brotli: OnceCell::new(),
+        }
     }
+
+    /// What keeping this view costs in memory: the identity body's bytes in memory, and as
+    /// much again for the compressed forms it may gain (text compresses to well under
+    /// half, so this bounds both together).
+    pub fn cost(&self) -> usize {
+        self.body.memory() * 2
+    }
+
+    /// What keeping it costs on disk, its compressed forms counted the same way.
+    pub fn disk_cost(&self) -> u64 {
+        self.body.disk() * 2
+    }
+}
+
+/// The first 16 bytes of a digest in hex.
+fn hex(digest: &[u8]) -> String {
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// How long a view may be kept.
@@ -74,6 +139,7 @@ struct Entries {
     generation: u64,
     views: LruCache<String, Arc<Rendered>>,
     bytes: usize,
+    disk: u64,
 }
 
 pub struct RenderCache {
@@ -98,6 +164,7 @@ impl RenderCache {
                 generation: 0,
                 views: LruCache::unbounded(),
                 bytes: 0,
+                disk: 0,
             }),
             flights: Mutex::default(),
         }
@@ -166,11 +233,11 @@ impl RenderCache {
         Ok(rendered)
     }
 
-    /// The most a view may cost and still be kept.
-    fn limit(&self, keep: Keep) -> usize {
+    /// The most a view may cost, in memory and on disk, and still be kept.
+    fn limit(&self, keep: Keep) -> (usize, u64) {
         match keep {
-            Keep::View => self.budget / LARGEST_SHARE,
-            Keep::OnlySmall => self.budget / SMALL_SHARE,
+            Keep::View => (self.budget / LARGEST_SHARE, SPOOL_BUDGET_BYTES / 2),
+            Keep::OnlySmall => (self.budget / SMALL_SHARE, 0),
         }
     }
 
@@ -179,6 +246,7 @@ impl RenderCache {
     /// is not kept, and never sends the cache back to an older generation.
     pub fn put(&self, generation: u64, key: String, keep: Keep, rendered: Arc<Rendered>) {
         let cost = rendered.cost() + key.len();
+        let disk = rendered.disk_cost();
         let mut inner = self.lock();
         if generation < inner.generation {
             return;
@@ -186,21 +254,28 @@ impl RenderCache {
         if inner.generation != generation {
             inner.views.clear();
             inner.bytes = 0;
+            inner.disk = 0;
             inner.generation = generation;
         }
         if let Some(old) = inner.views.pop(&key) {
             inner.bytes -= old.cost() + key.len();
+            inner.disk -= old.disk_cost();
         }
-        if cost > self.limit(keep) {
+        let (most, most_disk) = self.limit(keep);
+        if cost > most || disk > most_disk {
             return;
         }
-        while inner.bytes + cost > self.budget {
+        while inner.bytes + cost > self.budget || inner.disk + disk > SPOOL_BUDGET_BYTES {
             match inner.views.pop_lru() {
-                Some((old_key, old)) => inner.bytes -= old.cost() + old_key.len(),
+                Some((old_key, old)) => {
+                    inner.bytes -= old.cost() + old_key.len();
+                    inner.disk -= old.disk_cost();
+                }
                 None => break,
             }
         }
         inner.bytes += cost;
+        inner.disk += disk;
         inner.views.put(key, rendered);
     }
 }

@@ -1,6 +1,12 @@
 //! The merged calendar: `/events.ics` (filtered like every listing) and one event as
 //! `/events/{uid}.ics`. Rendered once per view until the store changes; validators and
 //! 304s as for the feeds; compressed only when the client asks.
+//!
+//! Every event the filters and window select is served: a calendar is read from the
+//! store a page at a time and rendered page by page on the blocking pool (two at once,
+//! server-wide), its body spooled to disk once large, so its size never decides the
+//! server's memory. Only the operator's ceiling (`calendar_max_events`) cuts one, and a
+//! cut calendar says so in its description and in an `X-Bulletin-Truncated` header.
 
 use std::sync::Arc;
 
@@ -8,20 +14,29 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 
+use super::body::{self, SPOOL_THRESHOLD, SpoolWriter};
 use super::cache::{Keep, Rendered};
 use super::conditional::{self, Vary};
 use super::error::Problem;
 use super::query::ViewQuery;
 use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
-use crate::render::ics::{CalendarMeta, render};
+use crate::render::ics::{CalendarMeta, TAIL, ZoneSpans, head, render, vevents};
+use crate::store::StoredEvent;
 
 /// Calendar clients poll; intermediaries may keep a copy for a few minutes.
 const CALENDAR_CACHE: &str = "public, max-age=300";
 /// The right-hand side of every event UID: fixed, so UIDs survive a change of host name.
 const UID_DOMAIN: &str = "bulletin";
-/// The most events one calendar carries; the window keeps real feeds far below it.
-const MAX_EVENTS: u32 = 20_000;
+/// The most events one calendar carries unless the operator says otherwise: a safety
+/// ceiling far above any real window.
+pub const DEFAULT_MAX_EVENTS: u32 = 1_000_000;
+/// Events read from the store (and rendered) at once.
+const PAGE_EVENTS: u32 = 1_000;
+/// Pages the store may read ahead of the renderer.
+const PAGES_AHEAD: usize = 2;
+/// The header saying a calendar was cut at the ceiling: "served of total events".
+pub const TRUNCATED_HEADER: &str = "X-Bulletin-Truncated";
 const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
 
 fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
@@ -45,7 +60,14 @@ fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
 }
 
 async fn respond(req: &HttpRequest, rendered: Arc<Rendered>, filename: &str) -> HttpResponse {
+    let truncated = rendered.truncated.clone();
     let mut response = conditional::respond(req, rendered, CALENDAR_CACHE, Vary::Encoding).await;
+    if let Some(value) = truncated.and_then(|t| header::HeaderValue::from_str(&t).ok()) {
+        response.headers_mut().insert(
+            header::HeaderName::from_static("x-bulletin-truncated"),
+            value,
+        );
+    }
     if let Ok(value) = header::HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
         response
             .headers_mut()
@@ -70,21 +92,71 @@ pub async fn events_ics(
     };
     let rendered = state
         .cache
-        .get_or_render(generation, key, keep, || async {
-            let now = state.clock.now();
-            let default_from = now
-                .checked_sub_signed(Duration::days(state.calendar_past_days))
-                .unwrap_or(now);
-            let filter = query.event_filter(state.timezone, Some(default_from), MAX_EVENTS);
-            let store = state.store.clone();
-            let events = web::block(move || store.events(&filter)).await??;
-            let last_modified = events.iter().map(|e| e.changed).max();
-            let meta = meta(&query, &state);
-            let body = web::block(move || render(&meta, &events)).await?;
-            Ok::<_, WebError>(Rendered::new(body, CONTENT_TYPE, last_modified))
-        })
+        .get_or_render(generation, key, keep, || render_calendar(&state, query))
         .await?;
     Ok(respond(&req, rendered, "bulletin-events.ics").await)
+}
+
+/// The calendar `query` selects, read and rendered a page of events at a time.
+async fn render_calendar(state: &AppState, query: ViewQuery) -> Result<Rendered, WebError> {
+    let now = state.clock.now();
+    let default_from = now
+        .checked_sub_signed(Duration::days(state.calendar_past_days))
+        .unwrap_or(now);
+    let ceiling = state.calendar_max_events.max(1);
+    // A `limit=` the client asked for is a choice, not a cut.
+    let cut_is_ours = query.limit.is_none();
+    let filter = query.event_filter(state.timezone, Some(default_from), ceiling);
+    let lang = query.lang.unwrap_or(Lang::En);
+    let meta = meta(&query, state);
+    let store = state.store.clone();
+    let dir = state.spool_dir();
+    let _turn = body::turn_to_make().await;
+    // The store reads the next pages on one thread while this one renders: a bounded
+    // queue, so at most a few pages are held at once.
+    let (pages, received) = std::sync::mpsc::sync_channel::<Vec<StoredEvent>>(PAGES_AHEAD);
+    let reading = web::block(move || {
+        store.event_pages(&filter, PAGE_EVENTS, |page| pages.send(page).is_ok())
+    });
+    let rendering = web::block(move || {
+        let mut out = SpoolWriter::new(SPOOL_THRESHOLD, dir);
+        let mut spans = ZoneSpans::default();
+        let (mut served, mut last_modified) = (0u64, None);
+        for page in received {
+            served += page.len() as u64;
+            spans.add(&page);
+            last_modified = page.iter().map(|e| e.changed).chain(last_modified).max();
+            // A failed write ends the render; the reader stops when the queue closes.
+            std::io::Write::write_all(&mut out, vevents(&meta, &page).as_bytes())?;
+        }
+        Ok::<_, std::io::Error>((out.finish()?, spans, served, last_modified, meta))
+    });
+    let (total, written) = futures_util::future::join(reading, rendering).await;
+    let total = total??;
+    let (spooled, spans, served, last_modified, mut meta) = written?
+        .map_err(|error| WebError::Internal(format!("cannot spool the calendar: {error}")))?;
+    web::block(move || {
+        let truncated = (cut_is_ours && total > served).then_some((served, total));
+        if let Some((served, total)) = truncated {
+            meta.description = format!(
+                "{} {}",
+                meta.description,
+                lang.t("calendar.truncated")
+                    .replace("{served}", &served.to_string())
+                    .replace("{total}", &total.to_string())
+            );
+        }
+        let mut rendered = Rendered::assembled(
+            head(&meta, &spans),
+            spooled,
+            TAIL,
+            CONTENT_TYPE,
+            last_modified,
+        );
+        rendered.truncated = truncated.map(|(served, total)| format!("{served} of {total} events"));
+        Ok(rendered)
+    })
+    .await?
 }
 
 /// 404 for an unknown event, in both languages.

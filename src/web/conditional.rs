@@ -4,8 +4,11 @@
 //! Compression happens here, not in a middleware, because each encoding is its own
 //! representation with its own validator (RFC 9110 §8.8.3): the identity body's ETag is
 //! its digest, the gzip body's the digest with `-gz`, the brotli body's with `-br`.
-//! Compressed forms are made once per rendered view (on the blocking pool when large) and
-//! kept beside it. Every answer carries exactly one `Vary` header.
+//! Compressed forms are made once per rendered view (on the blocking pool when large, one
+//! request making it while the others wait) and kept beside it. Every answer carries
+//! exactly one `Vary` header. Bodies larger than a slice are sent as a stream of slices
+//! of the one shared copy (files read on the blocking pool), never copied whole per
+//! response.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -16,6 +19,7 @@ use actix_web::http::header::{
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 
+use super::body::{self, Body, Part, SLICE, SPOOL_THRESHOLD, SpoolWriter, Written};
 use super::cache::Rendered;
 
 /// Bodies larger than this are compressed on the blocking pool, not on a worker.
@@ -107,80 +111,120 @@ pub async fn respond(
     cache_control: &'static str,
     vary: Vary,
 ) -> HttpResponse {
-    let coding = Coding::negotiate(req);
-    let etag = coding.etag(&rendered);
-    let fresh = fresh(req, &rendered, &etag);
+    let mut coding = Coding::negotiate(req);
+    let fresh = fresh(req, &rendered, &coding.etag(&rendered));
+    let mut body = None;
+    if !fresh {
+        body = Some(match encoded(rendered.clone(), coding).await {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::error!(%error, "cannot compress a response; sending it uncompressed");
+                coding = Coding::Identity;
+                rendered.body.clone()
+            }
+        });
+    }
     let mut builder = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     builder
-        .insert_header(header::ETag(etag))
+        .insert_header(header::ETag(coding.etag(&rendered)))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, vary.value()));
     if let Some(modified) = rendered.last_modified {
         let date = HttpDate::from(std::time::SystemTime::from(modified));
         builder.insert_header(header::LastModified(date));
     }
-    if fresh {
+    let Some(body) = body else {
         return builder.finish();
-    }
+    };
     if let Some(name) = coding.header() {
         builder.insert_header((header::CONTENT_ENCODING, name));
     }
-    let body = encoded(rendered.clone(), coding).await;
-    builder.content_type(rendered.content_type).body(body)
+    builder.content_type(rendered.content_type);
+    match body {
+        Body::Memory(bytes) if bytes.len() <= SLICE => builder.body(bytes),
+        body => {
+            let len = body.len();
+            builder.body(actix_web::body::SizedStream::new(len, slices(body)))
+        }
+    }
 }
 
-/// The body of `rendered` in `coding`, compressed the first time it is asked for.
-async fn encoded(rendered: Arc<Rendered>, coding: Coding) -> Bytes {
+/// `body` a slice at a time: memory slices share the body's bytes, file slices are read
+/// on the blocking pool.
+fn slices(body: Body) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + 'static {
+    futures_util::stream::try_unfold((body, 0u64), |(body, offset)| async move {
+        let slice = if body.in_memory_at(offset) {
+            body.slice_at(offset, SLICE)?
+        } else {
+            let reader = body.clone();
+            actix_web::web::block(move || reader.slice_at(offset, SLICE))
+                .await
+                .map_err(std::io::Error::other)??
+        };
+        if slice.is_empty() {
+            return Ok(None);
+        }
+        let next = offset + slice.len() as u64;
+        Ok(Some((slice, (body, next))))
+    })
+}
+
+/// The body of `rendered` in `coding`, compressed the first time it is asked for (once:
+/// simultaneous requests wait for the first).
+async fn encoded(rendered: Arc<Rendered>, coding: Coding) -> std::io::Result<Body> {
     let slot = match coding {
-        Coding::Identity => return rendered.body.clone(),
+        Coding::Identity => return Ok(rendered.body.clone()),
         Coding::Gzip => &rendered.gzip,
         Coding::Brotli => &rendered.brotli,
     };
     if let Some(body) = slot.get() {
-        return body.clone();
+        return Ok(body.clone());
     }
-    if rendered.body.len() <= COMPRESS_INLINE_MAX {
-        return slot
-            .get_or_init(|| compress(coding, &rendered.body))
-            .clone();
-    }
-    let worker = rendered.clone();
-    let made = actix_web::web::block(move || compress(coding, &worker.body)).await;
-    match made {
-        Ok(body) => slot.get_or_init(|| body).clone(),
-        // The blocking pool is gone (shutting down): compress here rather than fail.
-        Err(_) => slot
-            .get_or_init(|| compress(coding, &rendered.body))
-            .clone(),
-    }
+    let small = matches!(&rendered.body, Body::Memory(b) if b.len() <= COMPRESS_INLINE_MAX);
+    let made = slot
+        .get_or_try_init(|| async {
+            if small {
+                return compress(coding, &rendered.body);
+            }
+            let _turn = body::turn_to_make().await;
+            let worker = rendered.clone();
+            actix_web::web::block(move || compress(coding, &worker.body))
+                .await
+                .map_err(std::io::Error::other)?
+        })
+        .await?;
+    Ok(made.clone())
 }
 
 /// `body` compressed with `coding` (gzip at the default level, brotli at quality 5:
-/// each view is compressed once, so a little more effort than a per-request encoder pays).
-fn compress(coding: Coding, body: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(body.len() / 4);
-    match coding {
-        Coding::Identity => return Bytes::copy_from_slice(body),
+/// each view is compressed once, so a little more effort than a per-request encoder pays),
+/// spooled beside the body when it comes out large. Blocking when `body` is spooled.
+fn compress(coding: Coding, body: &Body) -> std::io::Result<Body> {
+    let dir = body
+        .spool_dir()
+        .cloned()
+        .unwrap_or_else(|| std::env::temp_dir().into());
+    let out = SpoolWriter::new(SPOOL_THRESHOLD, dir);
+    let out = match coding {
+        Coding::Identity => return Ok(body.clone()),
         Coding::Gzip => {
-            let mut encoder =
-                flate2::write::GzEncoder::new(&mut out, flate2::Compression::default());
-            encoder
-                .write_all(body)
-                .and_then(|()| encoder.finish().map(|_| ()))
-                .expect("writing to memory cannot fail");
+            let mut encoder = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+            body.for_each_chunk(|chunk| encoder.write_all(chunk))?;
+            encoder.finish()?
         }
         Coding::Brotli => {
-            let mut encoder = brotli::CompressorWriter::new(&mut out, 16 * 1024, 5, 22);
-            encoder
-                .write_all(body)
-                .expect("writing to memory cannot fail");
-            // Taking the writer back finishes the stream.
-            encoder.into_inner();
+            let mut encoder = brotli::CompressorWriter::new(out, 16 * 1024, 5, 22);
+            body.for_each_chunk(|chunk| encoder.write_all(chunk))?;
+            // Taking the writer back finishes the stream (a failed write stays in `out`).
+            encoder.into_inner()
         }
-    }
-    out.into()
+    };
+    Ok(match out.finish()? {
+        Written::Memory(bytes) => Body::Memory(bytes.into()),
+        Written::File(spool, _) => Body::Parts(vec![Part::File(Arc::new(spool))].into()),
+    })
 }

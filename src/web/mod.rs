@@ -5,6 +5,7 @@
 //! on a fixed port.
 
 mod api;
+mod body;
 mod cache;
 mod calendar;
 mod conditional;
@@ -27,6 +28,7 @@ use chrono_tz::Tz;
 use url::Url;
 
 pub use cache::DEFAULT_BUDGET_BYTES as DEFAULT_RENDER_CACHE_BYTES;
+pub use calendar::{DEFAULT_MAX_EVENTS as DEFAULT_CALENDAR_MAX_EVENTS, TRUNCATED_HEADER};
 pub use error::{Problem, WebError};
 
 use crate::clock::Clock;
@@ -46,6 +48,8 @@ pub struct AppState {
     pub timezone: Tz,
     /// How many days of past events calendars keep, so finished events do not vanish mid-day.
     pub calendar_past_days: i64,
+    /// The most events one calendar serves; a calendar cut here says so.
+    pub calendar_max_events: u32,
     /// The schedule of sources without their own, for "next fetch".
     pub default_schedule: crate::schedule::Schedule,
     /// What registration and moderation need; without it, both are turned off.
@@ -78,6 +82,7 @@ impl AppState {
             base_url,
             timezone,
             calendar_past_days: 30,
+            calendar_max_events: DEFAULT_CALENDAR_MAX_EVENTS,
             default_schedule: crate::schedule::Schedule::parse(crate::schedule::DEFAULT)
                 .expect("the default schedule is valid"),
             registration: None,
@@ -93,6 +98,17 @@ impl AppState {
     /// Bounds the render cache to `bytes` (default [`DEFAULT_RENDER_CACHE_BYTES`]).
     pub fn set_render_cache_bytes(&mut self, bytes: usize) {
         self.cache = cache::RenderCache::new(bytes);
+    }
+
+    /// Where bodies too large for memory are spooled: beside the database, which is on
+    /// a disk the operator chose (the temporary folder may be memory).
+    fn spool_dir(&self) -> std::sync::Arc<std::path::Path> {
+        self.store
+            .path()
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .into()
     }
 
     /// What the render cache holds now, in bytes (for operators and tests).

@@ -190,3 +190,28 @@ pub fn ical_unescape(value: &str) -> String {
     }
     out
 }
+
+impl Site {
+    /// Starts the server with its state adjusted by `adjust` first (settings under test).
+    pub fn start_with(store: &Store, adjust: impl FnOnce(&mut bulletin::web::AppState)) -> Site {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let mut state =
+            bulletin::web::AppState::new(store.clone(), None, chrono_tz::America::Toronto);
+        adjust(&mut state);
+        bulletin::fetch::install_tls_provider();
+        let server = bulletin::web::server(listener, state, 1).expect("server");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        let client = reqwest::Client::builder()
+            .no_gzip()
+            .no_brotli()
+            .build()
+            .expect("client");
+        Site {
+            base,
+            client,
+            handle,
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! `/events.ics` serves every event its filters and window select: only the operator's
+//! `calendar_max_events` cuts a calendar, and a cut calendar says so — in its
+//! X-WR-CALDESC, in the calendar's language, and in an `X-Bulletin-Truncated` header.
+//! The store hands large views over page by page, from one snapshot.
+
+mod common;
+
+use bulletin::model::{
+    Event, EventStatus, EventTime, FetchOutcome, FetchRecord, Location, Source, SourceKind,
+};
+use bulletin::store::{EventFilter, FetchWrite, Store};
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+
+use common::Site;
+
+/// A store holding `n` upcoming events of one source, an hour apart from tomorrow.
+fn store_with(n: usize) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("ceiling.db")).unwrap();
+    let now = Utc::now();
+    let source = Source {
+        id: "many".into(),
+        name: "Many events".into(),
+        department: "Statistics Canada".into(),
+        tags: vec![],
+        kind: Some(SourceKind::Ical),
+        location: Location::File(dir.path().join("many.ics")),
+        schedule: None,
+        timezone: Some(chrono_tz::America::Toronto),
+        selectors: None,
+        events_from_links: false,
+    };
+    store
+        .sync_config_sources(std::slice::from_ref(&source), now)
+        .unwrap();
+    let first = now + Duration::days(1);
+    let events: Vec<Event> = (0..n)
+        .map(|i| Event {
+            source_id: source.id.clone(),
+            uid: format!("event-{i}@example.gc.ca"),
+            series_uid: None,
+            title: format!("Briefing number {i}"),
+            description_text: Some(format!("The {i}th briefing.")),
+            description_html: None,
+            start: EventTime::At(first + Duration::hours(i as i64)),
+            end: Some(EventTime::At(
+                first + Duration::hours(i as i64) + Duration::minutes(30),
+            )),
+            timezone: Some("America/Toronto".into()),
+            location_name: None,
+            location_address: None,
+            online_url: None,
+            url: None,
+            organiser: None,
+            language: None,
+            status: EventStatus::Confirmed,
+            categories: vec![],
+        })
+        .collect();
+    let record = FetchRecord {
+        source_id: source.id.clone(),
+        url: source.location.to_string(),
+        started: now,
+        duration_ms: 0,
+        parse_ms: 0,
+        http_status: Some(200),
+        bytes: 0,
+        items_found: n as u32,
+        items_new: 0,
+        items_updated: 0,
+        outcome: FetchOutcome::Ok,
+        error: None,
+        warnings: None,
+    };
+    store
+        .save_fetch(
+            FetchWrite {
+                record,
+                posts: &[],
+                events: &events,
+                events_complete: true,
+                zone: chrono_tz::America::Toronto,
+                validators: None,
+                moved_to: None,
+                next_attempt_after: None,
+                detected_kind: Some(SourceKind::Ical),
+                home_link: None,
+                content_key: None,
+                lease_holder: None,
+            },
+            now,
+        )
+        .unwrap();
+    (dir, store)
+}
+
+async fn calendar(site: &Site, path: &str) -> (Option<String>, String) {
+    let response = site.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let header = response
+        .headers()
+        .get(bulletin::web::TRUNCATED_HEADER)
+        .map(|v| v.to_str().unwrap().to_string());
+    (header, response.text().await.unwrap())
+}
+
+fn unfolded(text: &str) -> String {
+    text.replace("\r\n ", "")
+}
+
+#[actix_web::test]
+async fn a_calendar_over_the_ceiling_says_it_was_cut() {
+    let (_dir, store) = store_with(30);
+    let site = Site::start_with(&store, |state| state.calendar_max_events = 20);
+
+    let (header, body) = calendar(&site, "/events.ics").await;
+    assert_eq!(header.as_deref(), Some("20 of 30 events"));
+    assert_eq!(body.matches("BEGIN:VEVENT\r\n").count(), 20);
+    let body = unfolded(&body);
+    assert!(
+        body.contains("X-WR-CALDESC:Events from across government\\, merged by Bulletin. Cut at 20 of 30 events by this server's ceiling"),
+        "{body}"
+    );
+
+    let (header, body) = calendar(&site, "/events.ics?lang=fr").await;
+    assert_eq!(header.as_deref(), Some("20 of 30 events"));
+    assert!(
+        unfolded(&body).contains("Coupé à 20 événements sur 30 par le plafond de ce serveur"),
+        "{body}"
+    );
+
+    // A limit the client chose is not a cut.
+    let (header, body) = calendar(&site, "/events.ics?limit=5").await;
+    assert_eq!(header, None);
+    assert_eq!(body.matches("BEGIN:VEVENT\r\n").count(), 5);
+    assert!(!body.contains("Cut at"));
+}
+
+#[actix_web::test]
+async fn a_calendar_within_the_ceiling_serves_everything_and_says_nothing() {
+    let (_dir, store) = store_with(30);
+    let site = Site::start_with(&store, |state| state.calendar_max_events = 30);
+    let (header, body) = calendar(&site, "/events.ics").await;
+    assert_eq!(header, None);
+    assert_eq!(body.matches("BEGIN:VEVENT\r\n").count(), 30);
+    assert!(!body.contains("Cut at"), "{body}");
+    let (header, body) = calendar(&site, "/events.ics?lang=fr").await;
+    assert_eq!(header, None);
+    assert!(!body.contains("Coupé"), "{body}");
+}
+
+#[test]
+fn pages_hand_over_every_event_once_in_start_order() {
+    let (_dir, store) = store_with(25);
+    let every = EventFilter {
+        limit: 1_000,
+        ..EventFilter::default()
+    };
+    let all = store.events(&every).unwrap();
+    assert_eq!(all.len(), 25);
+    let mut paged = Vec::new();
+    let total = store
+        .event_pages(&every, 4, |page| {
+            assert!(page.len() <= 4);
+            paged.extend(page);
+            true
+        })
+        .unwrap();
+    assert_eq!(total, 25);
+    assert_eq!(paged, all, "the same events, in the same order");
+
+    let first_ten = EventFilter {
+        limit: 10,
+        ..EventFilter::default()
+    };
+    let mut cut = Vec::new();
+    let total = store
+        .event_pages(&first_ten, 4, |page| {
+            cut.extend(page);
+            true
+        })
+        .unwrap();
+    assert_eq!(total, 25, "the count ignores the limit");
+    assert_eq!(cut, all[..10]);
+    assert_eq!(store.count_events(&first_ten).unwrap(), 25);
+}
