@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
-    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 
 /// Elements may nest at most this deep (Chromium's HTML parser caps its tree at 512).
@@ -36,23 +36,37 @@ pub enum TooComplex {
 pub struct Shape {
     pub depth: usize,
     pub elements: usize,
+    /// Whether a start tag met the scan's question (see [`check_fragment_asking`]).
+    pub asked_found: bool,
 }
 
 /// Checks a whole document.
 pub fn check(html: &str) -> Result<Shape, TooComplex> {
-    scan(html)
+    scan(html, None)
 }
 
 /// Checks a fragment (a feed entry's content, a description); the same limits.
 pub fn check_fragment(html: &str) -> Result<Shape, TooComplex> {
+    check_fragment_asking(html, &|_| false)
+}
+
+/// [`check_fragment`], also asking of every start tag whether it is one the caller looks
+/// for (in the same pass, so the caller need not build a tree to find out).
+pub fn check_fragment_asking(
+    html: &str,
+    question: &dyn Fn(&Tag) -> bool,
+) -> Result<Shape, TooComplex> {
     if !html.contains('<') {
         return Ok(Shape::default());
     }
-    scan(html)
+    scan(html, Some(question))
 }
 
-fn scan(html: &str) -> Result<Shape, TooComplex> {
-    let sink = Sink::default();
+fn scan(html: &str, question: Option<&dyn Fn(&Tag) -> bool>) -> Result<Shape, TooComplex> {
+    let sink = Sink {
+        state: RefCell::default(),
+        question,
+    };
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(html));
@@ -64,13 +78,14 @@ fn scan(html: &str) -> Result<Shape, TooComplex> {
         None => Ok(Shape {
             depth: state.max_depth,
             elements: state.elements,
+            asked_found: state.asked_found,
         }),
     }
 }
 
-#[derive(Default)]
-struct Sink {
+struct Sink<'q> {
     state: RefCell<State>,
+    question: Option<&'q dyn Fn(&Tag) -> bool>,
 }
 
 #[derive(Default)]
@@ -80,6 +95,7 @@ struct State {
     foreign: usize,
     max_depth: usize,
     elements: usize,
+    asked_found: bool,
     failure: Option<TooComplex>,
 }
 
@@ -101,7 +117,7 @@ const OPTIONAL_END: &[&[&str]] = &[
     &["rb", "rt", "rtc", "rp"],
 ];
 
-impl TokenSink for Sink {
+impl TokenSink for Sink<'_> {
     type Handle = ();
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
@@ -116,6 +132,9 @@ impl TokenSink for Sink {
         match tag.kind {
             TagKind::StartTag => {
                 state.elements += 1;
+                if !state.asked_found && self.question.is_some_and(|asks| asks(&tag)) {
+                    state.asked_found = true;
+                }
                 if state.elements > MAX_ELEMENTS {
                     state.failure = Some(TooComplex::TooManyElements);
                     return TokenSinkResult::Continue;

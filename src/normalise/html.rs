@@ -33,8 +33,18 @@ pub fn sanitise_html(html: &str, base: Option<&Url>) -> String {
 /// [`sanitise_html`], refusing markup too deep or too large to build a tree from (it is
 /// left out, not read for minutes).
 pub fn try_sanitise_html(html: &str, base: Option<&Url>) -> Result<String, TooComplex> {
-    crate::markup::shape::check_fragment(html)?;
-    let html: Cow<str> = if html.contains("<img") || html.contains("<IMG") {
+    // One tokenizer pass checks the shape and looks for tracking pixels, so the tree
+    // that removes them is built only where there is one.
+    let shape = crate::markup::shape::check_fragment_asking(html, &|tag| {
+        &*tag.name == "img"
+            && is_pixel(|name| {
+                tag.attrs
+                    .iter()
+                    .find(|a| &*a.name.local == name)
+                    .map(|a| &*a.value)
+            })
+    })?;
+    let html: Cow<str> = if shape.asked_found {
         Cow::Owned(without_tracking_pixels(html))
     } else {
         Cow::Borrowed(html)
@@ -94,19 +104,38 @@ fn without_tracking_pixels(html: &str) -> String {
 }
 
 fn is_tracking_pixel(img: &scraper::node::Element) -> bool {
+    is_pixel(|name| img.attr(name))
+}
+
+/// Whether an image with these attributes is a tracking pixel: at most 1×1, or served by
+/// a known tracker.
+fn is_pixel<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> bool {
     let tiny = |name: &str| {
-        img.attr(name)
+        attr(name)
             .map(|v| v.trim().trim_end_matches("px"))
             .and_then(|v| v.parse::<u32>().ok())
             .is_some_and(|v| v <= 1)
     };
-    let src = img.attr("src").unwrap_or_default();
+    let src = attr("src").unwrap_or_default();
     (tiny("width") && tiny("height")) || TRACKERS.iter().any(|t| src.contains(t))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tracking_pixels_are_found_in_the_shape_pass_and_removed() {
+        let html = r#"<p>Hi</p><IMG HEIGHT="1px" src="https://x.example/t.gif" Width=1><img src="https://x.example/a.png" width="640" height="1">"#;
+        let clean = sanitise_html(html, None);
+        assert!(!clean.contains("t.gif"), "{clean}");
+        assert!(
+            clean.contains("a.png"),
+            "a one-pixel-high banner is not a pixel: {clean}"
+        );
+        let tracked = r#"<img src="https://pixel.wp.com/g.gif?blog=1" alt="">"#;
+        assert!(!sanitise_html(tracked, None).contains("pixel.wp.com"));
+    }
 
     #[test]
     fn the_markup_posts_use_is_kept() {
