@@ -5,7 +5,7 @@
 //! only until then. Claims change nothing a page shows: the generation does not move.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Store, StoreError, parse_ts, ts};
 
@@ -100,7 +100,7 @@ impl Store {
 
 /// Releases `holder`'s lease on source `id` inside a transaction of the caller's (a
 /// fetch's write releases the lease it was made under).
-pub(super) fn release(tx: &Transaction, id: &str, holder: &str) -> rusqlite::Result<()> {
+pub(super) fn release(tx: &Connection, id: &str, holder: &str) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE sources SET claimed_by = NULL, claimed_until = NULL
          WHERE id = ?1 AND claimed_by = ?2",

@@ -2,7 +2,7 @@
 //! all in one transaction, so a fetch is stored whole or not at all.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::posts::upsert_post;
 use super::{Store, StoreError, ts, ts_column};
@@ -175,7 +175,7 @@ impl Store {
     }
 }
 
-fn reset_failures(tx: &Transaction, id: &str) -> rusqlite::Result<()> {
+fn reset_failures(tx: &Connection, id: &str) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE sources SET consecutive_failures = 0, next_attempt_after = NULL
          WHERE id = ?1 AND (consecutive_failures != 0 OR next_attempt_after IS NOT NULL)",
@@ -187,7 +187,7 @@ fn reset_failures(tx: &Transaction, id: &str) -> rusqlite::Result<()> {
 /// How many items the source's last reading gave, if it was read before: a reading
 /// that found nothing new and as many items is `unchanged` (not a first reading of an
 /// empty document, nor a document that lost its entries).
-fn items_last_read(tx: &Transaction, id: &str) -> rusqlite::Result<Option<u32>> {
+fn items_last_read(tx: &Connection, id: &str) -> rusqlite::Result<Option<u32>> {
     tx.prepare_cached(
         "SELECT last_items FROM sources WHERE id = ?1
            AND EXISTS (SELECT 1 FROM fetches WHERE source_id = ?1 AND outcome IN ('ok', 'unchanged'))",
@@ -198,7 +198,7 @@ fn items_last_read(tx: &Transaction, id: &str) -> rusqlite::Result<Option<u32>> 
 
 /// The warnings of the latest reading of the source, which a record that read nothing
 /// new stands on.
-fn standing_warnings(tx: &Transaction, id: &str) -> rusqlite::Result<Option<String>> {
+fn standing_warnings(tx: &Connection, id: &str) -> rusqlite::Result<Option<String>> {
     Ok(tx
         .prepare_cached(
             "SELECT warnings FROM fetches WHERE source_id = ?1 AND outcome = 'ok'
@@ -209,7 +209,7 @@ fn standing_warnings(tx: &Transaction, id: &str) -> rusqlite::Result<Option<Stri
         .flatten())
 }
 
-fn insert_record(tx: &Transaction, r: &FetchRecord) -> rusqlite::Result<()> {
+fn insert_record(tx: &Connection, r: &FetchRecord) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO fetches (source_id, url, started_at, duration_ms, parse_ms, http_status, bytes,
             items_found, items_new, items_updated, outcome, error, warnings)

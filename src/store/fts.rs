@@ -4,10 +4,10 @@
 //! savepoint once it has been written in a transaction, so indexing row by row (as a
 //! trigger does) writes one small segment per row and leaves the index to merge them.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 /// Indexes the events inserted with these ids.
-pub(super) fn index_new_events(tx: &Transaction, ids: &[i64]) -> rusqlite::Result<()> {
+pub(super) fn index_new_events(tx: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
     index(
         tx,
         ids,
@@ -18,7 +18,7 @@ pub(super) fn index_new_events(tx: &Transaction, ids: &[i64]) -> rusqlite::Resul
 }
 
 /// Indexes the posts inserted with these ids.
-pub(super) fn index_new_posts(tx: &Transaction, ids: &[i64]) -> rusqlite::Result<()> {
+pub(super) fn index_new_posts(tx: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
     index(
         tx,
         ids,
@@ -28,7 +28,7 @@ pub(super) fn index_new_posts(tx: &Transaction, ids: &[i64]) -> rusqlite::Result
     )
 }
 
-fn index(tx: &Transaction, ids: &[i64], sql: &str) -> rusqlite::Result<()> {
+fn index(tx: &Connection, ids: &[i64], sql: &str) -> rusqlite::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }

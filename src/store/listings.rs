@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::events::{EventCounts, MISSING_FETCHES_BEFORE_UNLISTED};
@@ -76,7 +76,7 @@ pub(super) fn prepare<'a>(source_id: &str, events: &'a [Event], zone: Tz) -> Vec
 }
 
 pub(super) fn save_events(
-    tx: &Transaction,
+    tx: &Connection,
     source_id: &str,
     prepared: &[Prepared<'_>],
     complete: bool,
@@ -176,7 +176,7 @@ pub(super) fn save_events(
 /// missing from it were missing from the last one, so they move on towards "no longer
 /// listed" as they would with any reading; nothing else is written.
 pub(super) fn same_reading_again(
-    tx: &Transaction,
+    tx: &Connection,
     source_id: &str,
     zone: Tz,
     now: DateTime<Utc>,
@@ -219,7 +219,7 @@ pub(super) fn same_reading_again(
 /// move towards "no longer listed"; returns how many got there. Each keeps, as its last
 /// seen time, the source's reading before this one.
 fn count_absent(
-    tx: &Transaction,
+    tx: &Connection,
     source_id: &str,
     seen: &HashSet<&str>,
     now: DateTime<Utc>,
@@ -265,7 +265,7 @@ fn count_absent(
 /// listings of one source are two events, whatever their titles), at the same start,
 /// and alike by [`dedup::Probe::score`]. Candidates come from the index on (start, title
 /// key) alone; only one whose title agrees is checked against its listings and read whole.
-fn find_match(tx: &Transaction, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Result<Option<i64>> {
+fn find_match(tx: &Connection, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Result<Option<i64>> {
     let (event, probe) = (listing.event, &listing.probe);
     let start = event.start.instant(zone);
     let mut keys = tx.prepare_cached(
@@ -320,7 +320,7 @@ fn find_match(tx: &Transaction, listing: &Prepared<'_>, zone: Tz) -> rusqlite::R
 
 /// A new event, listed by one source: written whole, once (its merge is itself).
 fn insert_event(
-    tx: &Transaction,
+    tx: &Connection,
     source_id: &str,
     listing: &Prepared<'_>,
     now: DateTime<Utc>,
@@ -428,7 +428,7 @@ enum Remerged {
 
 /// Recomputes an event from its listings and writes what differs.
 fn remerge(
-    tx: &Transaction,
+    tx: &Connection,
     event_id: i64,
     zone: Tz,
     now: DateTime<Utc>,

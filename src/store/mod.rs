@@ -25,6 +25,7 @@ mod posts;
 mod registrations;
 mod secrets;
 mod sources;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -52,6 +53,12 @@ pub enum StoreError {
         doing: &'static str,
         source: rusqlite::Error,
     },
+    #[error("database {path}: {doing}: the transaction it was part of was not committed: {why}")]
+    Commit {
+        path: String,
+        doing: &'static str,
+        why: String,
+    },
     #[error("database {path}: migrating the schema: {source}")]
     Migration {
         path: String,
@@ -75,7 +82,7 @@ pub struct Store {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: writer::Writer,
     readers: Mutex<Readers>,
     /// Signalled when a reader comes back to the pool.
     reader_returned: Condvar,
@@ -146,7 +153,7 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                writer: Mutex::new(writer),
+                writer: writer::Writer::new(writer),
                 readers: Mutex::new(Readers::default()),
                 reader_returned: Condvar::new(),
                 generation: AtomicU64::new(generation),
@@ -205,11 +212,12 @@ impl Store {
         }
     }
 
-    /// Runs `f` inside one write transaction; commits when it returns Ok.
+    /// Runs `f` inside a write transaction; it is committed when `f` returns Ok (with
+    /// other writes waiting at the time: see `store::writer`).
     fn write<T>(
         &self,
         doing: &'static str,
-        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         self.write_reporting(doing, |tx| f(tx).map(|value| (value, true)))
     }
@@ -220,34 +228,21 @@ impl Store {
     fn write_reporting<T>(
         &self,
         doing: &'static str,
-        f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<(T, bool)>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<(T, bool)>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let result = (|| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (value, changed) = f(&tx)?;
-            // The counter moves in the same transaction as the change, so no reader (in
-            // this process or another) sees the data without the new generation.
-            let generation = if changed {
-                Some(tx.query_row(
-                    "UPDATE changes SET generation = generation + 1 WHERE id = 1 RETURNING generation",
-                    [],
-                    |row| row.get::<_, i64>(0),
-                )?)
-            } else {
-                None
-            };
-            tx.commit()?;
-            Ok((value, generation))
-        })();
-        match result {
+        match self.inner.writer.write(f) {
             Ok((value, generation)) => {
                 if let Some(generation) = generation {
-                    self.saw_generation(generation as u64);
+                    self.saw_generation(generation);
                 }
                 Ok(value)
             }
-            Err(error) => Err(self.error(doing)(error)),
+            Err(writer::WriteError::Sqlite(error)) => Err(self.error(doing)(error)),
+            Err(writer::WriteError::Commit(why)) => Err(StoreError::Commit {
+                path: self.inner.path.display().to_string(),
+                doing,
+                why,
+            }),
         }
     }
 

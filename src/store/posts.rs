@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError, json_list, ts, ts_column};
@@ -30,7 +30,7 @@ pub(super) enum Upsert {
 
 /// Inserts a post, or updates it in place when any of its fields changed.
 pub(super) fn upsert_post(
-    tx: &Transaction,
+    tx: &Connection,
     post: &Post,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Upsert> {

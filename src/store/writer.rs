@@ -1,0 +1,289 @@
+//! The process's one writer connection, with group commit. Writes queue for the writer;
+//! one that finishes while others are waiting leaves the transaction open for them, and
+//! the last of the group (or the one that reaches [`MAX_WRITES`] or [`MAX_OPEN`]) commits
+//! for all. Each write runs inside a savepoint of its own, so one that fails is rolled
+//! back alone; every write of a group returns only once the group's commit succeeded, and
+//! fails if it did not. A fetch pass of a thousand sources thus commits a few dozen
+//! times instead of a thousand (each commit appends to the WAL and flushes the FTS5
+//! segments written since the last one).
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+/// The most writes one transaction carries.
+const MAX_WRITES: u32 = 64;
+/// The longest a transaction stays open for writes that are waiting.
+const MAX_OPEN: Duration = Duration::from_millis(100);
+/// Commit outcomes remembered for the writes that wait on them.
+const REMEMBERED: usize = 256;
+
+/// Why a write did not take effect.
+#[derive(Debug)]
+pub(super) enum WriteError {
+    /// The write itself failed (and was rolled back alone).
+    Sqlite(rusqlite::Error),
+    /// The write succeeded but its group's commit did not: nothing of it was kept.
+    Commit(String),
+}
+
+pub(super) struct Writer {
+    state: Mutex<State>,
+    /// Writes waiting for `state`: while there are any, a finished write leaves the
+    /// transaction open for them.
+    waiting: AtomicUsize,
+    commits: Mutex<Commits>,
+    committed: Condvar,
+}
+
+struct State {
+    conn: Connection,
+    open: Option<Group>,
+    last_epoch: u64,
+}
+
+/// The writes in the open transaction.
+struct Group {
+    epoch: u64,
+    writes: u32,
+    opened: Instant,
+    /// The change counter as the group's last changing write left it.
+    generation: Option<u64>,
+}
+
+/// How groups ended: the newest finished epoch, and recent outcomes (the counter
+/// committed, or why the commit failed).
+#[derive(Default)]
+struct Commits {
+    done: u64,
+    outcomes: VecDeque<(u64, Result<Option<u64>, String>)>,
+}
+
+impl Writer {
+    pub(super) fn new(conn: Connection) -> Writer {
+        Writer {
+            state: Mutex::new(State {
+                conn,
+                open: None,
+                last_epoch: 0,
+            }),
+            waiting: AtomicUsize::new(0),
+            commits: Mutex::new(Commits::default()),
+            committed: Condvar::new(),
+        }
+    }
+
+    /// Runs `f` in the writer's transaction; `f` says whether it changed anything a page
+    /// or feed shows, and then the change counter moves in the same transaction. Returns
+    /// `f`'s value once it is committed, with the counter as committed when it moved.
+    pub(super) fn write<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<(T, bool)>,
+    ) -> Result<(T, Option<u64>), WriteError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let State {
+            conn,
+            open,
+            last_epoch,
+        } = &mut *state;
+        if open.is_none() {
+            conn.execute_batch("BEGIN IMMEDIATE")
+                .map_err(WriteError::Sqlite)?;
+            *last_epoch += 1;
+            *open = Some(Group {
+                epoch: *last_epoch,
+                writes: 0,
+                opened: Instant::now(),
+                generation: None,
+            });
+        }
+        let group = open.as_mut().expect("opened above");
+        let epoch = group.epoch;
+        let result = run_in_savepoint(conn, group, f);
+        group.writes += 1;
+        if conn.is_autocommit() {
+            // SQLite ended the transaction itself (a statement's error rolled it back):
+            // the group's earlier writes went with it.
+            *open = None;
+            let lost = "the transaction was rolled back by an error in a write beside it";
+            self.finish(epoch, Err(lost.to_string()));
+            drop(state);
+            return match result {
+                Ok(_) => Err(WriteError::Commit(lost.to_string())),
+                Err(error) => Err(WriteError::Sqlite(error)),
+            };
+        }
+        let others_waiting = self.waiting.load(Ordering::SeqCst) > 0;
+        if others_waiting && group.writes < MAX_WRITES && group.opened.elapsed() < MAX_OPEN {
+            drop(state);
+            let outcome = self.wait_for(epoch);
+            return combine(result, outcome);
+        }
+        let outcome = match conn.execute_batch("COMMIT") {
+            Ok(()) => Ok(group.generation),
+            Err(error) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(error.to_string())
+            }
+        };
+        *open = None;
+        self.finish(epoch, outcome.clone());
+        drop(state);
+        combine(result, outcome)
+    }
+
+    /// Records how group `epoch` ended and wakes the writes waiting on it.
+    fn finish(&self, epoch: u64, outcome: Result<Option<u64>, String>) {
+        let mut commits = self.commits.lock().unwrap_or_else(|e| e.into_inner());
+        commits.done = epoch;
+        commits.outcomes.push_back((epoch, outcome));
+        while commits.outcomes.len() > REMEMBERED {
+            commits.outcomes.pop_front();
+        }
+        self.committed.notify_all();
+    }
+
+    /// Waits until group `epoch` ended, and says how.
+    fn wait_for(&self, epoch: u64) -> Result<Option<u64>, String> {
+        let mut commits = self.commits.lock().unwrap_or_else(|e| e.into_inner());
+        while commits.done < epoch {
+            commits = self
+                .committed
+                .wait(commits)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        commits
+            .outcomes
+            .iter()
+            .find(|(e, _)| *e == epoch)
+            .map(|(_, outcome)| outcome.clone())
+            .unwrap_or_else(|| Err("the outcome of the commit was not kept".into()))
+    }
+}
+
+/// Runs one write inside a savepoint of the open transaction; a write that fails is rolled
+/// back alone.
+fn run_in_savepoint<T>(
+    conn: &Connection,
+    group: &mut Group,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<(T, bool)>,
+) -> rusqlite::Result<T> {
+    conn.execute_batch("SAVEPOINT write")?;
+    let done = f(conn).and_then(|(value, changed)| {
+        // The counter moves in the same transaction as the change, so no reader (in
+        // this process or another) sees the data without the new generation.
+        let generation = if changed {
+            Some(conn.query_row(
+                "UPDATE changes SET generation = generation + 1 WHERE id = 1 RETURNING generation",
+                [],
+                |row| row.get::<_, i64>(0),
+            )?)
+        } else {
+            None
+        };
+        conn.execute_batch("RELEASE write")?;
+        Ok((value, generation))
+    });
+    match done {
+        Ok((value, generation)) => {
+            if let Some(generation) = generation {
+                group.generation = Some(generation as u64);
+            }
+            Ok(value)
+        }
+        Err(error) => {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK TO write; RELEASE write");
+            }
+            Err(error)
+        }
+    }
+}
+
+fn combine<T>(
+    result: rusqlite::Result<T>,
+    outcome: Result<Option<u64>, String>,
+) -> Result<(T, Option<u64>), WriteError> {
+    match (result, outcome) {
+        (Err(error), _) => Err(WriteError::Sqlite(error)),
+        (Ok(_), Err(why)) => Err(WriteError::Commit(why)),
+        (Ok(value), Ok(generation)) => Ok((value, generation)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn writer() -> (tempfile::TempDir, Arc<Writer>) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("w.db")).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE changes (id INTEGER PRIMARY KEY, generation INTEGER NOT NULL);
+             INSERT INTO changes VALUES (1, 0);
+             CREATE TABLE t (v INTEGER UNIQUE);",
+        )
+        .unwrap();
+        (dir, Arc::new(Writer::new(conn)))
+    }
+
+    #[test]
+    fn concurrent_writes_share_commits_and_a_failing_one_is_rolled_back_alone() {
+        let (dir, writer) = writer();
+        // A zero first, so every later zero is a duplicate that fails.
+        writer
+            .write(|conn| {
+                conn.execute("INSERT INTO t (v) VALUES (0)", [])?;
+                Ok(((), true))
+            })
+            .unwrap();
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let writer = writer.clone();
+                std::thread::spawn(move || {
+                    let mut kept = 0;
+                    for i in 0..50 {
+                        let v = if i % 10 == 9 { 0 } else { t * 1000 + i + 1 };
+                        let written = writer.write(|conn| {
+                            conn.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
+                            Ok(((), true))
+                        });
+                        match written {
+                            Ok(_) => kept += 1,
+                            Err(WriteError::Sqlite(_)) => assert_eq!(v, 0, "only duplicates fail"),
+                            Err(WriteError::Commit(why)) => panic!("a commit failed: {why}"),
+                        }
+                    }
+                    kept
+                })
+            })
+            .collect();
+        let kept: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(kept, 8 * 45);
+        let check = Connection::open(dir.path().join("w.db")).unwrap();
+        let rows: i64 = check
+            .query_row("SELECT count(*) FROM t WHERE v > 0", [], |r| r.get(0))
+            .unwrap();
+        let rows = rows as usize;
+        assert_eq!(
+            rows, kept,
+            "every write that returned Ok is stored, no other"
+        );
+        let generation: i64 = check
+            .query_row("SELECT generation FROM changes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            generation as usize,
+            kept + 1,
+            "the counter moved once per write kept"
+        );
+        assert!(check.is_autocommit());
+    }
+}
