@@ -196,6 +196,7 @@ async fn run(calendars: usize, events: usize) {
         }
     };
 
+    let before_pipeline = common::resident_memory();
     println!("pass 1, everything new:");
     let (first, first_wall) = pass("pass 1").await;
     let baseline = run_baseline(
@@ -228,7 +229,7 @@ async fn run(calendars: usize, events: usize) {
 
     println!(
         "peak memory (VmHWM): {}; database {:.1} MiB (+ {:.1} MiB WAL)",
-        peak_memory_text(),
+        peak_memory_text(before_pipeline),
         mib(file_size(store.path())),
         mib(file_size(&store.path().with_extension("db-wal")))
     );

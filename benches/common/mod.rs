@@ -110,13 +110,30 @@ pub fn file_size(path: &Path) -> u64 {
 
 /// The process's peak resident set in bytes, from `/proc/self/status` (Linux only).
 pub fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    status_kib("VmHWM:").map(|kib| kib * 1024)
 }
 
-/// Peak memory in words.
-pub fn peak_memory_text() -> String {
-    peak_memory().map_or("unknown".into(), |bytes| format!("{:.1} MiB", mib(bytes)))
+/// The process's resident set now, in bytes.
+pub fn resident_memory() -> Option<u64> {
+    status_kib("VmRSS:").map(|kib| kib * 1024)
+}
+
+fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Peak memory in words, with what the process held before the pipeline ran (the
+/// generated documents and the server that serves them), so the pipeline's own share
+/// shows.
+pub fn peak_memory_text(before_pipeline: Option<u64>) -> String {
+    let words =
+        |bytes: Option<u64>| bytes.map_or("unknown".into(), |b| format!("{:.1} MiB", mib(b)));
+    format!(
+        "{} for the whole process, {} of it held before the first pass (the generated \
+         documents and the server serving them)",
+        words(peak_memory()),
+        words(before_pipeline)
+    )
 }
