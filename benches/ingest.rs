@@ -33,27 +33,9 @@ use bulletin::store::Store;
 use common::{HOSTS, file_size, mib, peak_memory_text, run_baseline};
 
 fn main() {
-    let (feeds, items) = parse_args();
+    let (feeds, items) = common::two_numbers(("feeds", 1000), ("items", 20));
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(run(feeds, items));
-}
-
-/// `--feeds N` and `--items N`; anything else (cargo's `--bench`) is ignored.
-fn parse_args() -> (usize, usize) {
-    let (mut feeds, mut items) = (1000, 20);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let target = match arg.as_str() {
-            "--feeds" => &mut feeds,
-            "--items" => &mut items,
-            _ => continue,
-        };
-        *target = args
-            .next()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{arg} needs a number"));
-    }
-    (feeds, items)
 }
 
 /// The generated feeds and what the server answered.

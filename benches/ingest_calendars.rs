@@ -35,27 +35,9 @@ use bulletin::store::Store;
 use common::{Baseline, HOSTS, file_size, mib, peak_memory_text, run_baseline};
 
 fn main() {
-    let (calendars, events) = parse_args();
+    let (calendars, events) = common::two_numbers(("calendars", 100), ("events", 1000));
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(run(calendars, events));
-}
-
-/// `--calendars N` and `--events N`; anything else (cargo's `--bench`) is ignored.
-fn parse_args() -> (usize, usize) {
-    let (mut calendars, mut events) = (100, 1000);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let target = match arg.as_str() {
-            "--calendars" => &mut calendars,
-            "--events" => &mut events,
-            _ => continue,
-        };
-        *target = args
-            .next()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{arg} needs a number"));
-    }
-    (calendars, events)
 }
 
 /// The generated calendars and how the server answers.

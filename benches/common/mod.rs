@@ -25,6 +25,25 @@ pub fn loopback_listeners() -> Vec<(Ipv4Addr, u16, TcpListener)> {
         .collect()
 }
 
+/// Two numeric options (`--NAME N`) with their defaults; any other argument (cargo's
+/// `--bench`) is ignored.
+pub fn two_numbers(first: (&str, usize), second: (&str, usize)) -> (usize, usize) {
+    let (mut a, mut b) = (first.1, second.1);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let target = match arg.strip_prefix("--") {
+            Some(name) if name == first.0 => &mut a,
+            Some(name) if name == second.0 => &mut b,
+            _ => continue,
+        };
+        *target = args
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{arg} needs a number"));
+    }
+    (a, b)
+}
+
 /// What the Python baseline gave.
 pub enum Baseline {
     /// Its wall time in seconds and the items it wrote.
