@@ -162,13 +162,7 @@ pub(super) fn save_events(
     if complete {
         counts.unlisted = count_absent(tx, source_id, &seen, now, &mut touched)?;
     }
-    for event_id in touched {
-        match remerge(tx, event_id, zone, now)? {
-            Remerged::Same => {}
-            Remerged::Rewritten => counts.rewritten += 1,
-            Remerged::Revised => counts.updated += 1,
-        }
-    }
+    remerge_all(tx, touched, zone, now, &mut counts)?;
     Ok(counts)
 }
 
@@ -205,13 +199,7 @@ pub(super) fn same_reading_again(
             touched.insert(event_id);
         }
     }
-    for event_id in touched {
-        match remerge(tx, event_id, zone, now)? {
-            Remerged::Same => {}
-            Remerged::Rewritten => counts.rewritten += 1,
-            Remerged::Revised => counts.updated += 1,
-        }
-    }
+    remerge_all(tx, touched, zone, now, &mut counts)?;
     Ok(counts)
 }
 
@@ -424,6 +412,24 @@ enum Remerged {
     Rewritten,
     /// What a calendar shows changed: the revision went up.
     Revised,
+}
+
+/// Merges each touched event again, counting what that did.
+fn remerge_all(
+    tx: &Connection,
+    touched: BTreeSet<i64>,
+    zone: Tz,
+    now: DateTime<Utc>,
+    counts: &mut EventCounts,
+) -> rusqlite::Result<()> {
+    for event_id in touched {
+        match remerge(tx, event_id, zone, now)? {
+            Remerged::Same => {}
+            Remerged::Rewritten => counts.rewritten += 1,
+            Remerged::Revised => counts.updated += 1,
+        }
+    }
+    Ok(())
 }
 
 /// Recomputes an event from its listings and writes what differs.
