@@ -17,7 +17,9 @@
 //!    the same load loop, and the ratio of the two rates.
 //!
 //! Run it with `cargo bench --bench calendar`, or `cargo bench --bench calendar -- --quick`
-//! (1,000 and 10,000 events only, a 10,000-event store, 500 requests per load).
+//! (1,000 and 10,000 events only, a 10,000-event store, 500 requests per load), or with
+//! `-- --read-store FILE` to time only the store's reads of every event, three times, over
+//! an existing database (to profile them).
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
@@ -53,6 +55,14 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--serve-child") {
         serve_child(Path::new(&args[at + 1]));
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--read-store") {
+        // Only the store reads, over an existing database (for profiling them).
+        let store = Store::open(Path::new(&args[at + 1])).expect("open the store");
+        for _ in 0..3 {
+            read_store(&store);
+        }
         return;
     }
     let quick = args.iter().skip(1).any(|a| a == "--quick");
@@ -201,14 +211,10 @@ fn fill_store(store: &Store, dir: &Path, total: usize) -> String {
     sources[0].department.clone()
 }
 
-/// Part 2: the real server, in a child process, over a store of `total` events.
-fn serve(total: usize, requests: usize) {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let db = dir.path().join("bench.db");
-    let store = Store::open(&db).expect("open the store");
-    let department = fill_store(&store, dir.path(), total);
-
-    // What one render would hold if it read every event at once (why the server reads pages).
+/// Reading every event of `store`: at once (what one render would hold if it read every
+/// event at once, why the server reads pages), then page by page as the server's
+/// calendar does (pages of 1,000 from one snapshot, in its window: the last 30 days on).
+fn read_store(store: &Store) {
     let before = memory("VmRSS", "self").unwrap_or(0);
     let clock = Instant::now();
     let all = store
@@ -224,6 +230,39 @@ fn serve(total: usize, requests: usize) {
         mib(memory("VmRSS", "self").unwrap_or(0).saturating_sub(before))
     );
     drop(all);
+    let clock = Instant::now();
+    let (mut read, mut pages) = (0usize, 0usize);
+    let total = store
+        .event_pages(
+            &EventFilter {
+                from: Some(Utc::now() - Duration::days(30)),
+                limit: u32::MAX,
+                ..EventFilter::default()
+            },
+            1_000,
+            |page| {
+                read += page.len();
+                pages += 1;
+                black_box(page);
+                true
+            },
+        )
+        .expect("read the events page by page");
+    println!(
+        "reading all {read} of {total} events page by page (as the server's calendar does, \
+         {pages} pages of 1,000): {:.0} ms",
+        ms(clock.elapsed())
+    );
+}
+
+/// Part 2: the real server, in a child process, over a store of `total` events.
+fn serve(total: usize, requests: usize) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let db = dir.path().join("bench.db");
+    let store = Store::open(&db).expect("open the store");
+    let department = fill_store(&store, dir.path(), total);
+
+    read_store(&store);
     drop(store);
 
     let child = ServerChild::spawn(&db);

@@ -5,7 +5,7 @@
 
 use rusqlite::params_from_iter;
 
-use super::events::{EventFilter, StoredEvent, filter_clause, select_events};
+use super::events::{EventFilter, EventKey, StoredEvent, filter_clause, select_events};
 use super::{Store, StoreError};
 
 impl Store {
@@ -24,7 +24,7 @@ impl Store {
             let snapshot = conn.unchecked_transaction()?;
             let total = count(&snapshot, filter)?;
             let mut remaining = filter.limit.max(1);
-            let mut key: Option<(String, i64)> = None;
+            let mut key: Option<EventKey> = None;
             let mut offset = filter.offset;
             while remaining > 0 {
                 let this_page = EventFilter {
@@ -38,13 +38,10 @@ impl Store {
                     &this_page,
                     key.as_ref().map(|(s, id)| (s.as_str(), *id)),
                 )?;
-                let Some(&(last, _)) = events.last() else {
+                let Some((last, _)) = events.last() else {
                     break;
                 };
-                let start: String = snapshot
-                    .prepare_cached("SELECT start_utc FROM events WHERE id = ?")?
-                    .query_row([last], |row| row.get(0))?;
-                key = Some((start, last));
+                key = Some(last.clone());
                 offset = 0;
                 remaining -= u32::try_from(events.len())
                     .unwrap_or(remaining)

@@ -79,7 +79,10 @@ pub struct EventCounts {
 
 const EVENT_COLUMNS: &str = "e.uid, e.series_uid, e.title, e.description_text, e.description_html, e.start_at, e.end_at, \
      e.timezone, e.location_name, e.location_address, e.online_url, e.url, e.organiser, e.language, e.status, \
-     e.categories, e.listed, e.revision, e.provenance, e.first_seen_at, e.last_seen_at, e.changed_at, e.id";
+     e.categories, e.listed, e.revision, e.provenance, e.first_seen_at, e.last_seen_at, e.changed_at, e.id, e.start_utc";
+
+/// Where an event stands in start order: its start instant as stored, and its row id.
+pub(super) type EventKey = (String, i64);
 
 impl Store {
     /// Events matching `filter`, by start time, each with the sources listing it: two
@@ -103,13 +106,14 @@ impl Store {
 }
 
 /// The events matching `filter` (and, when `after` holds the start and row id of an event,
-/// only those after it in start order), each with its store row id and the sources
-/// listing it: two queries whatever the number of events.
+/// only those after it in start order), each with its key (stored start, row id) and the
+/// sources listing it: two queries whatever the number of events, the second reading
+/// the listings of exactly the ids the first returned.
 pub(super) fn select_events(
     conn: &rusqlite::Connection,
     filter: &EventFilter,
     after: Option<(&str, i64)>,
-) -> rusqlite::Result<Vec<(i64, StoredEvent)>> {
+) -> rusqlite::Result<Vec<(EventKey, StoredEvent)>> {
     let (mut clause, mut values) = filter_clause(filter);
     if let Some((start, id)) = after {
         clause.push_str(" AND e.start_utc >= ? AND (e.start_utc > ? OR e.id > ?)");
@@ -125,24 +129,35 @@ pub(super) fn select_events(
         "e.start_utc, e.id"
     };
     let selected = format!("FROM events e WHERE 1 = 1 {clause} ORDER BY {order} LIMIT ? OFFSET ?");
-    let mut events: Vec<(i64, StoredEvent)> = conn
+    let mut events: Vec<(EventKey, StoredEvent)> = conn
         .prepare_cached(&format!("SELECT {EVENT_COLUMNS} {selected}"))?
         .query_map(params_from_iter(values.iter()), event_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     if events.is_empty() {
         return Ok(events);
     }
+    // The listings of these ids, named as a JSON array: one statement prepared once,
+    // instead of running the events' selection (its filters, order and limit) again.
+    let mut ids = String::with_capacity(events.len() * 8 + 2);
+    ids.push('[');
+    for (i, ((_, id), _)) in events.iter().enumerate() {
+        if i > 0 {
+            ids.push(',');
+        }
+        ids.push_str(&id.to_string());
+    }
+    ids.push(']');
     let mut listings: HashMap<i64, Vec<(ListedBy, String)>> = HashMap::with_capacity(events.len());
     let mut tags_of: HashMap<String, Vec<String>> = HashMap::new();
-    let mut stmt = conn.prepare_cached(&format!(
-            "SELECT l.event_id, s.id, s.name, s.department, s.tags, l.source_uid, l.listed,
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.event_id, s.id, s.name, s.department, s.tags, l.source_uid, l.listed,
                 CASE WHEN l.missing_count = 0 THEN max(l.last_seen_at, coalesce(s.listings_seen_at, ''))
                      ELSE l.last_seen_at END
              FROM event_listings l JOIN sources s ON s.id = l.source_id
-             WHERE l.event_id IN (SELECT e.id {selected})
-             ORDER BY l.event_id, l.first_seen_at, s.id"
-        ))?;
-    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+             WHERE l.event_id IN (SELECT value FROM json_each(?1))
+             ORDER BY l.event_id, l.first_seen_at, s.id",
+    )?;
+    let mut rows = stmt.query([ids])?;
     while let Some(row) = rows.next()? {
         let source_id: String = row.get(1)?;
         if !tags_of.contains_key(&source_id) {
@@ -160,7 +175,7 @@ pub(super) fn select_events(
             .or_default()
             .push((listed_by, row.get(7)?));
     }
-    for (id, stored) in &mut events {
+    for ((_, id), stored) in &mut events {
         let mut tags: Vec<String> = Vec::new();
         for (listed_by, seen) in listings.remove(id).unwrap_or_default() {
             for tag in tags_of.get(&listed_by.source_id).into_iter().flatten() {
@@ -229,7 +244,7 @@ pub(super) fn filter_clause(filter: &EventFilter) -> (String, Vec<Value>) {
     (clause, values)
 }
 
-fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(i64, StoredEvent)> {
+fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEvent)> {
     let text_time = |index: usize| -> rusqlite::Result<Option<EventTime>> {
         let text: Option<String> = row.get(index)?;
         Ok(text.as_deref().and_then(EventTime::from_text))
@@ -258,7 +273,7 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(i64, StoredEvent)> {
         categories: json_list(&row.get::<_, String>(15)?),
     };
     Ok((
-        row.get(22)?,
+        (row.get(23)?, row.get(22)?),
         StoredEvent {
             uid: event.uid.clone(),
             event,

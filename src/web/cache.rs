@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use actix_web::http::header::{HeaderValue, HttpDate, TryIntoHeaderValue};
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use lru::LruCache;
@@ -42,6 +43,34 @@ pub struct Rendered {
     pub truncated: Option<String>,
     pub(super) gzip: OnceCell<Body>,
     pub(super) brotli: OnceCell<Body>,
+    /// The validators as header values, made once per view rather than per answer.
+    pub(super) headers: Validators,
+}
+
+/// A view's validators written out once: the quoted strong ETag of each encoding
+/// (identity, gzip, brotli: what `ETag` sends and what an `If-None-Match` naming exactly
+/// this copy holds) and the `Last-Modified` date.
+#[derive(Debug)]
+pub(super) struct Validators {
+    pub etags: [HeaderValue; 3],
+    pub last_modified: Option<HeaderValue>,
+}
+
+impl Validators {
+    fn new(etag: &str, last_modified: Option<DateTime<Utc>>) -> Validators {
+        let quoted = |suffix: &str| {
+            HeaderValue::from_str(&format!("\"{etag}{suffix}\""))
+                .expect("hex digits make a header value")
+        };
+        Validators {
+            etags: [quoted(""), quoted("-gz"), quoted("-br")],
+            last_modified: last_modified.and_then(|modified| {
+                HttpDate::from(std::time::SystemTime::from(modified))
+                    .try_into_value()
+                    .ok()
+            }),
+        }
+    }
 }
 
 impl Rendered {
@@ -98,6 +127,7 @@ impl Rendered {
         last_modified: Option<DateTime<Utc>>,
     ) -> Rendered {
         Rendered {
+            headers: Validators::new(&etag, last_modified),
             body,
             content_type,
             etag,

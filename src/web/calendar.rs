@@ -59,20 +59,30 @@ fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
     }
 }
 
-async fn respond(req: &HttpRequest, rendered: Arc<Rendered>, filename: &str) -> HttpResponse {
-    let truncated = rendered.truncated.clone();
+/// The `Content-Disposition` of `/events.ics`, written once.
+const CALENDAR_DISPOSITION: &str = "inline; filename=\"bulletin-events.ics\"";
+
+/// The answer for `rendered`, with its `Content-Disposition` value (`inline` and the
+/// file name) and the truncation header when it was cut.
+async fn respond(
+    req: &HttpRequest,
+    rendered: Arc<Rendered>,
+    disposition: header::HeaderValue,
+) -> HttpResponse {
+    let truncated = rendered
+        .truncated
+        .as_deref()
+        .and_then(|t| header::HeaderValue::from_str(t).ok());
     let mut response = conditional::respond(req, rendered, CALENDAR_CACHE, Vary::Encoding).await;
-    if let Some(value) = truncated.and_then(|t| header::HeaderValue::from_str(&t).ok()) {
+    if let Some(value) = truncated {
         response.headers_mut().insert(
             header::HeaderName::from_static("x-bulletin-truncated"),
             value,
         );
     }
-    if let Ok(value) = header::HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
+    response
+        .headers_mut()
+        .insert(header::CONTENT_DISPOSITION, disposition);
     response
 }
 
@@ -94,7 +104,8 @@ pub async fn events_ics(
         .cache
         .get_or_render(generation, key, keep, || render_calendar(&state, query))
         .await?;
-    Ok(respond(&req, rendered, "bulletin-events.ics").await)
+    let disposition = header::HeaderValue::from_static(CALENDAR_DISPOSITION);
+    Ok(respond(&req, rendered, disposition).await)
 }
 
 /// The calendar `query` selects, read and rendered a page of events at a time.
@@ -191,5 +202,8 @@ pub async fn event_ics(
     meta.name = event.event.title.clone();
     let body = render(&meta, std::slice::from_ref(&event));
     let rendered = Arc::new(Rendered::new(body, CONTENT_TYPE, Some(event.changed)));
-    Ok(respond(&req, rendered, &format!("{uid}.ics")).await)
+    // The uid is ASCII letters and digits, so the value is always a valid header.
+    let disposition = header::HeaderValue::from_str(&format!("inline; filename=\"{uid}.ics\""))
+        .map_err(|error| WebError::Internal(format!("content disposition: {error}")))?;
+    Ok(respond(&req, rendered, disposition).await)
 }

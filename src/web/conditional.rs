@@ -14,7 +14,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use actix_web::http::header::{
-    self, AcceptEncoding, Encoding, EntityTag, Header, HttpDate, IfModifiedSince, IfNoneMatch,
+    self, AcceptEncoding, Encoding, EntityTag, Header, HeaderValue, IfModifiedSince, IfNoneMatch,
 };
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
@@ -38,6 +38,11 @@ pub enum Coding {
 impl Coding {
     /// The coding the client prefers among the ones served (identity when it names none).
     pub fn negotiate(req: &HttpRequest) -> Coding {
+        // No Accept-Encoding: any coding is acceptable, and identity is what we send
+        // (what the negotiation below answers too, without building its sets).
+        if !req.headers().contains_key(header::ACCEPT_ENCODING) {
+            return Coding::Identity;
+        }
         let Ok(accept) = AcceptEncoding::parse(req) else {
             return Coding::Identity;
         };
@@ -55,6 +60,15 @@ impl Coding {
             Coding::Gzip => format!("{}-gz", rendered.etag),
             Coding::Brotli => format!("{}-br", rendered.etag),
         })
+    }
+
+    /// The `ETag` header value of `rendered` in this coding (written once per view).
+    fn etag_header(self, rendered: &Rendered) -> &HeaderValue {
+        &rendered.headers.etags[match self {
+            Coding::Identity => 0,
+            Coding::Gzip => 1,
+            Coding::Brotli => 2,
+        }]
     }
 
     fn header(self) -> Option<&'static str> {
@@ -82,11 +96,20 @@ impl Vary {
     }
 }
 
-/// Whether the client's copy (named by its validators) is the one `etag` names.
-fn fresh(req: &HttpRequest, rendered: &Rendered, etag: &EntityTag) -> bool {
+/// Whether the client's copy (named by its validators) is `rendered` in `coding`.
+fn fresh(req: &HttpRequest, rendered: &Rendered, coding: Coding) -> bool {
+    // What a client revalidating its copy sends: one If-None-Match naming exactly that
+    // tag. Compared as bytes; any other form is parsed below.
+    let mut tags = req.headers().get_all(header::IF_NONE_MATCH);
+    if let (Some(only), None) = (tags.next(), tags.next())
+        && only == coding.etag_header(rendered)
+    {
+        return true;
+    }
+    let etag = coding.etag(rendered);
     match IfNoneMatch::parse(req) {
         Ok(IfNoneMatch::Any) => true,
-        Ok(IfNoneMatch::Items(tags)) if !tags.is_empty() => tags.iter().any(|t| t.weak_eq(etag)),
+        Ok(IfNoneMatch::Items(tags)) if !tags.is_empty() => tags.iter().any(|t| t.weak_eq(&etag)),
         _ => match (IfModifiedSince::parse(req), rendered.last_modified) {
             (Ok(IfModifiedSince(since)), Some(modified)) => {
                 let since = std::time::SystemTime::from(since);
@@ -112,7 +135,7 @@ pub async fn respond(
     vary: Vary,
 ) -> HttpResponse {
     let mut coding = Coding::negotiate(req);
-    let fresh = fresh(req, &rendered, &coding.etag(&rendered));
+    let fresh = fresh(req, &rendered, coding);
     let mut body = None;
     if !fresh {
         body = Some(match encoded(rendered.clone(), coding).await {
@@ -129,13 +152,13 @@ pub async fn respond(
     } else {
         HttpResponse::Ok()
     };
+    // Header values made once per view: an answer copies them, it does not format them.
     builder
-        .insert_header(header::ETag(coding.etag(&rendered)))
+        .insert_header((header::ETAG, coding.etag_header(&rendered).clone()))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, vary.value()));
-    if let Some(modified) = rendered.last_modified {
-        let date = HttpDate::from(std::time::SystemTime::from(modified));
-        builder.insert_header(header::LastModified(date));
+    if let Some(modified) = &rendered.headers.last_modified {
+        builder.insert_header((header::LAST_MODIFIED, modified.clone()));
     }
     let Some(body) = body else {
         return builder.finish();

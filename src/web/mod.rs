@@ -34,6 +34,9 @@ pub use error::{Problem, WebError};
 use crate::clock::Clock;
 use crate::store::Store;
 
+/// The log target of the access log (one line per request).
+const ACCESS_LOG: &str = "bulletin::web";
+
 /// How many registration previews run at once, server-wide.
 pub const MAX_PREVIEWS: usize = 2;
 /// How long a preview waits for one of those before the form answers 429.
@@ -183,6 +186,10 @@ pub fn server(
     let server = actix_server::Server::build()
         .listen("bulletin", listener, move || {
             let data = data.clone();
+            // The access log is formatted only when someone receives it: with no logger
+            // (or one filtering these lines out) every request would format a line, its
+            // peer address and request line included, to throw it away.
+            let access_log = log::log_enabled!(target: ACCESS_LOG, log::Level::Info);
             // No Compress middleware: `conditional` encodes, with an ETag per encoding.
             let app = App::new()
                 .app_data(data)
@@ -198,9 +205,10 @@ pub fn server(
                              frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
                         )),
                 )
-                .wrap(
-                    middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("bulletin::web"),
-                )
+                .wrap(middleware::Condition::new(
+                    access_log,
+                    middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target(ACCESS_LOG),
+                ))
                 .configure(configure);
             let app = map_config(app, |_| actix_web::dev::AppConfig::default())
                 .map_err(|error: actix_web::Error| error.error_response());
