@@ -17,9 +17,10 @@
 //!    the same load loop, and the ratio of the two rates.
 //!
 //! Run it with `cargo bench --bench calendar`, or `cargo bench --bench calendar -- --quick`
-//! (1,000 and 10,000 events only, a 10,000-event store, 500 requests per load), or with
-//! `-- --read-store FILE` to time only the store's reads of every event, three times, over
-//! an existing database (to profile them).
+//! (1,000 and 10,000 events only, a 10,000-event store, 500 requests per load),
+//! `-- --render-only` (part 1 alone, with 100,000 events), or `-- --read-store FILE` to
+//! time only the store's reads of every event, three times, over an existing database
+//! (to profile them).
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
@@ -66,6 +67,7 @@ fn main() {
         return;
     }
     let quick = args.iter().skip(1).any(|a| a == "--quick");
+    let render_only = args.iter().skip(1).any(|a| a == "--render-only");
     let sizes: &[(usize, usize)] = if quick {
         &[(1_000, 5), (10_000, 5)]
     } else {
@@ -80,6 +82,9 @@ fn main() {
 
     render_times(sizes);
     report_memory("after rendering");
+    if render_only {
+        return;
+    }
     serve(if quick { 10_000 } else { 100_000 }, requests);
     report_memory("at the end");
 }

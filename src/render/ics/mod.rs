@@ -1,0 +1,492 @@
+//! The merged calendar as iCalendar (RFC 5545), for Outlook, Google, Apple and Thunderbird
+//! subscriptions.
+//!
+//! Content lines are written by `line.rs` straight into the calendar's text, TEXT escaped
+//! as the icalendar crate's `Property` escapes it and folded by us at 75 octets (the
+//! crate's folding runs one octet over and cuts next to white space). The document's shape
+//! is ours too, because the crate's component writer invents a random UID and the current
+//! time for any component without them and writes no VTIMEZONE; ours come from the
+//! time-zone database (`zone.rs`) for the span the feed covers.
+//!
+//! Recurring series are published as their expanded occurrences, each with its own stable
+//! UID: Bulletin stores occurrences (a series from an .ics source, events from pages and
+//! merges from several sources all end up as dated events), so one model serves every
+//! source and a moved or cancelled occurrence is simply an event with its own SEQUENCE.
+
+mod line;
+mod zone;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use crate::model::{EventStatus, EventTime};
+use crate::store::StoredEvent;
+
+pub use line::fold_into;
+use line::{Lines, Value};
+
+/// What a calendar says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarMeta {
+    pub name: String,
+    pub description: String,
+    /// The zone readers' clients should show it in (X-WR-TIMEZONE).
+    pub timezone: Tz,
+    /// How often clients should poll.
+    pub refresh: Duration,
+    /// The right-hand side of every UID (`uid@domain`): the service's host.
+    pub uid_domain: String,
+}
+
+/// Escapes one value of a TEXT list (CATEGORIES), which the crate writes as given.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.replace("\r\n", "\n").replace('\r', "\n").chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Octets reserved per event: a little more than a typical VEVENT.
+const EVENT_CAPACITY: usize = 1300;
+
+/// Renders a calendar of `events`: [`head`], [`vevents`] and [`TAIL`] in one.
+pub fn render(meta: &CalendarMeta, events: &[StoredEvent]) -> Vec<u8> {
+    let mut spans = ZoneSpans::default();
+    spans.add(events);
+    let head = head(meta, &spans);
+    let mut out = Lines::with_capacity(head.len() + events.len() * EVENT_CAPACITY + TAIL.len());
+    out.push_lines(&head);
+    for stored in events {
+        vevent(&mut out, meta, stored);
+    }
+    out.push_lines(TAIL);
+    out.into_string().into_bytes()
+}
+
+/// The last line of every calendar.
+pub const TAIL: &str = "END:VCALENDAR\r\n";
+
+/// The time zones a calendar's events are written in, each with the span its events
+/// cover: what [`head`] needs, gathered a chunk of events at a time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZoneSpans(BTreeMap<String, (DateTime<Utc>, DateTime<Utc>)>);
+
+impl ZoneSpans {
+    /// Widens the spans to cover `events`.
+    pub fn add(&mut self, events: &[StoredEvent]) {
+        for stored in events {
+            if let Some(zone) = event_zone(stored) {
+                let start = stored.event.start.instant(zone);
+                let end = stored.event.end.map(|e| e.instant(zone)).unwrap_or(start);
+                match self.0.get_mut(zone.name()) {
+                    Some(span) => {
+                        span.0 = span.0.min(start);
+                        span.1 = span.1.max(end);
+                    }
+                    None => {
+                        self.0.insert(zone.name().to_string(), (start, end));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What comes before the events: the calendar's properties and a VTIMEZONE for every
+/// zone of `spans`. A calendar written in parts is `head`, then [`vevents`] of each
+/// chunk of events in order, then [`TAIL`]: the same bytes as [`render`] of them all.
+pub fn head(meta: &CalendarMeta, spans: &ZoneSpans) -> String {
+    let mut out = Lines::with_capacity(4096);
+    out.raw("BEGIN", "VCALENDAR");
+    out.raw("VERSION", "2.0");
+    let prodid = format!("-//Bulletin//Bulletin {}//EN", env!("CARGO_PKG_VERSION"));
+    out.escaped("PRODID", &[&prodid]);
+    out.raw("CALSCALE", "GREGORIAN");
+    out.raw("METHOD", "PUBLISH");
+    out.text("X-WR-CALNAME", &meta.name);
+    out.text("X-WR-CALDESC", &meta.description);
+    out.escaped("X-WR-TIMEZONE", &[meta.timezone.name()]);
+    let refresh = iso_duration(meta.refresh);
+    out.raw_with("REFRESH-INTERVAL", Some(("VALUE", "DURATION")), &refresh);
+    out.escaped("X-PUBLISHED-TTL", &[&refresh]);
+    for (zone, (from, to)) in &spans.0 {
+        zone::vtimezone(&mut out, zone, *from, *to);
+    }
+    out.into_string()
+}
+
+/// The VEVENTs of `events`, in order.
+pub fn vevents(meta: &CalendarMeta, events: &[StoredEvent]) -> String {
+    let mut out = Lines::with_capacity(events.len() * EVENT_CAPACITY);
+    for stored in events {
+        vevent(&mut out, meta, stored);
+    }
+    out.into_string()
+}
+
+/// The IANA zone an event's times are written in; `None` writes them in UTC.
+fn event_zone(stored: &StoredEvent) -> Option<Tz> {
+    if stored.event.all_day() {
+        return None;
+    }
+    stored
+        .event
+        .timezone
+        .as_deref()
+        .and_then(|z| z.parse().ok())
+}
+
+fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
+    let e = &stored.event;
+    out.raw("BEGIN", "VEVENT");
+    out.escaped("UID", &[&stored.uid, "@", &meta.uid_domain]);
+    out.line("DTSTAMP", None, |v| v.utc(stored.changed));
+    out.line("CREATED", None, |v| v.utc(stored.first_seen));
+    out.line("LAST-MODIFIED", None, |v| v.utc(stored.changed));
+    out.line("SEQUENCE", None, |v| v.number(stored.revision));
+    let zone = event_zone(stored);
+    time_property(out, "DTSTART", e.start, zone);
+    if let Some(end) = e.end {
+        time_property(out, "DTEND", end, zone);
+    }
+    out.line("SUMMARY", None, |v| {
+        if e.status == EventStatus::Postponed {
+            v.text("Postponed: ");
+        }
+        v.text(&e.title);
+    });
+    out.line("DESCRIPTION", None, |v| description(v, stored));
+    location(out, stored);
+    if let Some(url) = e.url.as_deref().or(e.online_url.as_deref()) {
+        out.raw_with("URL", Some(("VALUE", "URI")), url);
+    }
+    categories(out, stored);
+    let status = match (stored.listed, e.status) {
+        (false, _) | (_, EventStatus::Cancelled) => "CANCELLED",
+        (_, EventStatus::Tentative | EventStatus::Postponed) => "TENTATIVE",
+        (_, EventStatus::Confirmed) => "CONFIRMED",
+    };
+    out.raw("STATUS", status);
+    out.raw("CLASS", "PUBLIC");
+    out.raw("TRANSP", if e.all_day() { "TRANSPARENT" } else { "OPAQUE" });
+    out.raw("END", "VEVENT");
+}
+
+fn time_property(out: &mut Lines, key: &str, time: EventTime, zone: Option<Tz>) {
+    match (time, zone) {
+        (EventTime::Date(date), _) => out.line(key, Some(("VALUE", "DATE")), |v| v.date(date)),
+        (EventTime::At(at), Some(zone)) => {
+            let local = at.with_timezone(&zone).naive_local();
+            out.line(key, Some(("TZID", zone.name())), |v| v.local(local));
+        }
+        (EventTime::At(at), None) => out.line(key, None, |v| v.utc(at)),
+    }
+}
+
+/// The description a calendar shows: the event's text, who lists it, and links back, in
+/// paragraphs.
+fn description(v: &mut Value, stored: &StoredEvent) {
+    let e = &stored.event;
+    let mut first = true;
+    let mut paragraph = |v: &mut Value| {
+        if !std::mem::take(&mut first) {
+            v.text("\n\n");
+        }
+    };
+    if !stored.listed {
+        paragraph(v);
+        v.text("No longer listed by its source.");
+    }
+    if let Some(text) = e.description_text.as_deref().filter(|t| !t.is_empty()) {
+        paragraph(v);
+        v.text(text);
+    }
+    if let Some(online) = e.online_url.as_deref() {
+        paragraph(v);
+        v.text("Online: ");
+        v.text(online);
+    }
+    if !stored.sources.is_empty() {
+        paragraph(v);
+        v.text("Listed by: ");
+        for (i, s) in stored.sources.iter().enumerate() {
+            if i > 0 {
+                v.text("; ");
+            }
+            if !s.department.is_empty() {
+                v.text(&s.department);
+                v.text(" — ");
+            }
+            v.text(&s.source_name);
+        }
+    }
+    if let Some(url) = e.url.as_deref() {
+        paragraph(v);
+        v.text("Details: ");
+        v.text(url);
+    }
+}
+
+/// LOCATION: the place's name and address (one when it holds the other), else the
+/// online link; none when there is neither.
+fn location(out: &mut Lines, stored: &StoredEvent) {
+    let e = &stored.event;
+    let name = e.location_name.as_deref().filter(|p| !p.is_empty());
+    let address = e.location_address.as_deref().filter(|p| !p.is_empty());
+    let parts: (&str, Option<&str>) = match (name, address) {
+        (Some(name), Some(address)) if address.contains(name) => (address, None),
+        (Some(name), Some(address)) if name.contains(address) => (name, None),
+        (Some(name), Some(address)) => (name, Some(address)),
+        (Some(one), None) | (None, Some(one)) => (one, None),
+        (None, None) => match e.online_url.as_deref() {
+            Some(online) if !online.is_empty() => (online, None),
+            _ => return,
+        },
+    };
+    out.line("LOCATION", None, |v| {
+        v.text(parts.0);
+        if let Some(address) = parts.1 {
+            v.text(", ");
+            v.text(address);
+        }
+    });
+}
+
+/// CATEGORIES: the event's tags and its listers' departments, sorted, each once.
+fn categories(out: &mut Lines, stored: &StoredEvent) {
+    let mut list: Vec<&str> = stored.tags.iter().map(String::as_str).collect();
+    list.extend(
+        stored
+            .sources
+            .iter()
+            .map(|s| s.department.as_str())
+            .filter(|d| !d.is_empty()),
+    );
+    if list.is_empty() {
+        return;
+    }
+    list.sort_unstable();
+    list.dedup();
+    // A TEXT list: each value escaped on its own (as `escape_text`), commas between.
+    out.line("CATEGORIES", None, |v| {
+        for (i, category) in list.iter().enumerate() {
+            if i > 0 {
+                v.raw(",");
+            }
+            v.text(category);
+        }
+    });
+}
+
+/// `PT1H`, `P1D`.
+fn iso_duration(duration: Duration) -> String {
+    let seconds = duration.num_seconds().max(60);
+    if seconds % 86_400 == 0 {
+        format!("P{}D", seconds / 86_400)
+    } else if seconds % 3600 == 0 {
+        format!("PT{}H", seconds / 3600)
+    } else {
+        format!("PT{}M", seconds / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Event;
+    use crate::store::ListedBy;
+    use chrono::NaiveDate;
+
+    fn meta() -> CalendarMeta {
+        CalendarMeta {
+            name: "Bulletin, all events".into(),
+            description: "Events from across government".into(),
+            timezone: chrono_tz::America::Toronto,
+            refresh: Duration::hours(1),
+            uid_domain: "bulletin.example.gc.ca".into(),
+        }
+    }
+
+    fn stored(
+        title: &str,
+        start: EventTime,
+        end: Option<EventTime>,
+        zone: Option<&str>,
+    ) -> StoredEvent {
+        let at = "2026-11-01T12:00:00Z".parse().unwrap();
+        StoredEvent {
+            uid: "0123abcd".into(),
+            event: Event {
+                source_id: String::new(),
+                uid: "x".into(),
+                series_uid: None,
+                title: title.into(),
+                description_text: Some(
+                    "Bring lunch; all welcome, really.\nSecond line \\ backslash".into(),
+                ),
+                description_html: None,
+                start,
+                end,
+                timezone: zone.map(str::to_string),
+                location_name: Some("Room 101".into()),
+                location_address: Some("90 Elgin St, Ottawa".into()),
+                online_url: None,
+                url: Some("https://events.example.gc.ca/en/lunch.html".into()),
+                organiser: None,
+                language: None,
+                status: EventStatus::Confirmed,
+                categories: vec![],
+            },
+            listed: true,
+            revision: 2,
+            sources: vec![ListedBy {
+                source_id: "dept".into(),
+                source_name: "Departmental events".into(),
+                department: "Health Canada".into(),
+                source_uid: "x".into(),
+                listed: true,
+            }],
+            tags: vec!["lunch-and-learn".into()],
+            provenance: Default::default(),
+            first_seen: at,
+            last_seen: at,
+            changed: at,
+        }
+    }
+
+    #[test]
+    fn a_calendar_written_in_chunks_is_the_calendar_written_at_once() {
+        let events = vec![
+            stored(
+                "Toronto",
+                EventTime::At("2026-03-05T17:00:00Z".parse().unwrap()),
+                None,
+                Some("America/Toronto"),
+            ),
+            stored(
+                "All day",
+                EventTime::Date("2026-06-01".parse().unwrap()),
+                None,
+                None,
+            ),
+            stored(
+                "London",
+                EventTime::At("2026-11-05T17:00:00Z".parse().unwrap()),
+                Some(EventTime::At("2026-11-05T18:00:00Z".parse().unwrap())),
+                Some("Europe/London"),
+            ),
+        ];
+        let meta = meta();
+        let mut spans = ZoneSpans::default();
+        let mut middle = String::new();
+        for chunk in events.chunks(2) {
+            spans.add(chunk);
+            middle.push_str(&vevents(&meta, chunk));
+        }
+        let chunked = format!("{}{middle}{TAIL}", head(&meta, &spans));
+        assert_eq!(chunked.into_bytes(), render(&meta, &events));
+    }
+
+    #[test]
+    fn a_timed_event_in_toronto() {
+        let event = stored(
+            "Lunch, and learn",
+            EventTime::At("2026-11-05T17:00:00Z".parse().unwrap()),
+            Some(EventTime::At("2026-11-05T18:00:00Z".parse().unwrap())),
+            Some("America/Toronto"),
+        );
+        let text = String::from_utf8(render(&meta(), &[event])).unwrap();
+        assert!(
+            text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Bulletin//Bulletin ")
+        );
+        for line in [
+            "METHOD:PUBLISH",
+            "X-WR-CALNAME:Bulletin\\, all events",
+            "X-WR-TIMEZONE:America/Toronto",
+            "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+            "X-PUBLISHED-TTL:PT1H",
+            "BEGIN:VTIMEZONE\r\nTZID:America/Toronto",
+            "BEGIN:DAYLIGHT\r\nDTSTART:20260308T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT",
+            "BEGIN:STANDARD\r\nDTSTART:20261101T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST",
+            "UID:0123abcd@bulletin.example.gc.ca",
+            "SEQUENCE:2",
+            "DTSTART;TZID=America/Toronto:20261105T120000",
+            "DTEND;TZID=America/Toronto:20261105T130000",
+            "SUMMARY:Lunch\\, and learn",
+            "LOCATION:Room 101\\, 90 Elgin St\\, Ottawa",
+            "CATEGORIES:Health Canada,lunch-and-learn",
+            "STATUS:CONFIRMED",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in\n{text}");
+        }
+        assert!(
+            text.contains(
+                "DESCRIPTION:Bring lunch\\; all welcome\\, really.\\nSecond line \\\\ backslash"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"));
+        assert!(!text.replace("\r\n", "").contains('\n'), "CRLF only");
+    }
+
+    #[test]
+    fn all_day_events_use_dates_and_utc_events_need_no_zone() {
+        let all_day = stored(
+            "Holiday",
+            EventTime::Date(NaiveDate::from_ymd_opt(2026, 12, 11).unwrap()),
+            Some(EventTime::Date(
+                NaiveDate::from_ymd_opt(2026, 12, 12).unwrap(),
+            )),
+            None,
+        );
+        let utc = stored(
+            "Webinar",
+            EventTime::At("2026-11-20T17:00:00Z".parse().unwrap()),
+            None,
+            None,
+        );
+        let text = String::from_utf8(render(&meta(), &[all_day, utc])).unwrap();
+        assert!(text.contains("DTSTART;VALUE=DATE:20261211\r\nDTEND;VALUE=DATE:20261212"));
+        assert!(text.contains("DTSTART:20261120T170000Z"));
+        assert!(
+            !text.contains("BEGIN:VTIMEZONE"),
+            "no zone used, none defined"
+        );
+    }
+
+    #[test]
+    fn cancelled_and_unlisted_events_say_so() {
+        let mut cancelled = stored(
+            "Gone",
+            EventTime::At("2026-11-20T17:00:00Z".parse().unwrap()),
+            None,
+            None,
+        );
+        cancelled.listed = false;
+        let text = String::from_utf8(render(&meta(), &[cancelled])).unwrap();
+        assert!(text.contains("STATUS:CANCELLED"));
+        assert!(text.contains("DESCRIPTION:No longer listed by its source."));
+    }
+
+    #[test]
+    fn a_zone_without_changes_gets_one_observance() {
+        let event = stored(
+            "Regina",
+            EventTime::At("2026-11-20T17:00:00Z".parse().unwrap()),
+            None,
+            Some("America/Regina"),
+        );
+        let text = String::from_utf8(render(&meta(), &[event])).unwrap();
+        assert!(text.contains("BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:-0600\r\nTZOFFSETTO:-0600\r\nTZNAME:CST\r\nEND:STANDARD"), "{text}");
+    }
+}
