@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 /// The most writes one transaction carries.
-const MAX_WRITES: u32 = 64;
+const MAX_WRITES: u32 = 16;
 /// The longest a transaction stays open for writes that are waiting.
-const MAX_OPEN: Duration = Duration::from_millis(100);
+const MAX_OPEN: Duration = Duration::from_millis(10);
 /// Commit outcomes remembered for the writes that wait on them.
 const REMEMBERED: usize = 256;
 
