@@ -3,9 +3,10 @@
 //! the last of the group (or the one that reaches [`MAX_WRITES`] or [`MAX_OPEN`]) commits
 //! for all. Each write runs inside a savepoint of its own, so one that fails is rolled
 //! back alone; every write of a group returns only once the group's commit succeeded, and
-//! fails if it did not. A fetch pass of a thousand sources thus commits a few dozen
-//! times instead of a thousand (each commit appends to the WAL and flushes the FTS5
-//! segments written since the last one).
+//! fails if it did not. A busy fetch pass thus commits up to [`MAX_WRITES`] times less
+//! often (each commit appends to the WAL and flushes the FTS5 segments written since the
+//! last one); groups stay small and short so that a write waiting for its group's commit
+//! does not hold its refresh slot for long.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
