@@ -257,7 +257,7 @@ fn find_match(tx: &Connection, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Re
     let (event, probe) = (listing.event, &listing.probe);
     let start = event.start.instant(zone);
     let mut keys = tx.prepare_cached(
-        "SELECT id, title_key FROM events INDEXED BY events_by_start_key
+        "SELECT id, title_key FROM events INDEXED BY events_by_start
          WHERE start_utc BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
     let mut rows = keys.query(params![
