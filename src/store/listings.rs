@@ -251,7 +251,7 @@ fn count_absent(
 
 /// An existing event the listing is the same event as: listed by another source (two
 /// listings of one source are two events, whatever their titles), at the same start,
-/// and alike by [`dedup::Probe::score`]. Candidates come from the index on (start, title
+/// and alike by [`dedup::Probe::score`]. Candidates come from the index on (start, row id, title
 /// key) alone; only one whose title agrees is checked against its listings and read whole.
 fn find_match(tx: &Connection, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Result<Option<i64>> {
     let (event, probe) = (listing.event, &listing.probe);
