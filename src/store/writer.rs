@@ -105,7 +105,22 @@ impl Writer {
         }
         let group = open.as_mut().expect("opened above");
         let epoch = group.epoch;
-        let result = run_in_savepoint(conn, group, f);
+        // A write that panics is rolled back alone like one that fails, and the group is
+        // still committed or handed on before the panic goes on up: otherwise the writes
+        // waiting on this group would wait for ever, or commit half of this one.
+        let mut panicked = None;
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_in_savepoint(conn, group, f)
+        })) {
+            Ok(result) => result,
+            Err(payload) => {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK TO write; RELEASE write");
+                }
+                panicked = Some(payload);
+                Err(rusqlite::Error::InvalidQuery)
+            }
+        };
         group.writes += 1;
         if conn.is_autocommit() {
             // SQLite ended the transaction itself (a statement's error rolled it back):
@@ -114,6 +129,9 @@ impl Writer {
             let lost = "the transaction was rolled back by an error in a write beside it";
             self.finish(epoch, Err(lost.to_string()));
             drop(state);
+            if let Some(payload) = panicked {
+                std::panic::resume_unwind(payload);
+            }
             return match result {
                 Ok(_) => Err(WriteError::Commit(lost.to_string())),
                 Err(error) => Err(WriteError::Sqlite(error)),
@@ -122,6 +140,9 @@ impl Writer {
         let others_waiting = self.waiting.load(Ordering::SeqCst) > 0;
         if others_waiting && group.writes < MAX_WRITES && group.opened.elapsed() < MAX_OPEN {
             drop(state);
+            if let Some(payload) = panicked {
+                std::panic::resume_unwind(payload);
+            }
             let outcome = self.wait_for(epoch);
             return combine(result, outcome);
         }
@@ -135,6 +156,9 @@ impl Writer {
         *open = None;
         self.finish(epoch, outcome.clone());
         drop(state);
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
+        }
         combine(result, outcome)
     }
 
@@ -286,5 +310,44 @@ mod tests {
             "the counter moved once per write kept"
         );
         assert!(check.is_autocommit());
+    }
+
+    #[test]
+    fn a_write_that_panics_is_rolled_back_alone_and_no_one_waits_for_it() {
+        let (dir, writer) = writer();
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let writer = writer.clone();
+                std::thread::spawn(move || {
+                    for i in 0..40 {
+                        let v = t * 1000 + i + 1;
+                        let panics = i % 8 == 7;
+                        let written =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                writer.write(|conn| {
+                                    conn.execute("INSERT INTO t (v) VALUES (?1)", [v])?;
+                                    if panics {
+                                        panic!("a write panicked after its insert");
+                                    }
+                                    Ok(((), true))
+                                })
+                            }));
+                        assert_eq!(written.is_err(), panics);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let check = Connection::open(dir.path().join("w.db")).unwrap();
+        let rows: i64 = check
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            rows,
+            4 * 35,
+            "the panicking writes' inserts were rolled back"
+        );
     }
 }
