@@ -249,13 +249,15 @@ fn parse_props(
         return Vec::new();
     }
     let mut block =
-        String::with_capacity(lines.iter().map(|(_, l)| l.len() + 1).sum::<usize>() + 32);
-    block.push_str("BEGIN:X\n");
+        String::with_capacity(lines.iter().map(|(_, l)| l.len() + 2).sum::<usize>() + 32);
+    // CRLF, as the RFC writes it: the crate finds a value's end by looking for "\r\n"
+    // first, so with bare LF it would scan the rest of the block for every property.
+    block.push_str("BEGIN:X\r\n");
     for (_, line) in lines {
         block.push_str(line);
-        block.push('\n');
+        block.push_str("\r\n");
     }
-    block.push_str("END:X\n");
+    block.push_str("END:X\r\n");
     if let Some(props) = crate_props(&block, lines) {
         return props;
     }
@@ -263,7 +265,7 @@ fn parse_props(
     for (number, line) in lines {
         let one = |text: &str| {
             crate_props(
-                &format!("BEGIN:X\n{text}\nEND:X\n"),
+                &format!("BEGIN:X\r\n{text}\r\nEND:X\r\n"),
                 &[(*number, String::new())],
             )
         };
