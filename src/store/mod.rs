@@ -14,6 +14,7 @@
 //! approval) has committed, within [`WATCH_INTERVAL`]. Sources are leased to one
 //! refresher at a time across processes (`claims`).
 
+mod checkpoint;
 mod claims;
 mod event_pages;
 mod events;
@@ -83,6 +84,7 @@ pub struct Store {
 struct Inner {
     path: PathBuf,
     writer: writer::Writer,
+    checkpoints: Arc<checkpoint::Checkpointer>,
     readers: Mutex<Readers>,
     /// Signalled when a reader comes back to the pool.
     reader_returned: Condvar,
@@ -102,9 +104,6 @@ struct Readers {
 /// The writer's page cache, in KiB (SQLite's negative `cache_size`): 16 MiB at most,
 /// taken only as pages are read.
 const WRITER_CACHE_KIB: i64 = -16 * 1024;
-
-/// WAL pages written before the writer checkpoints (4 KiB pages: 64 MiB).
-const WAL_CHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// The most reader connections open at once; a read beyond them waits.
 pub const MAX_READERS: usize = 8;
@@ -131,16 +130,8 @@ impl Store {
                 doing: "opening",
                 source,
             })?;
-        // Checkpoint after 64 MiB of WAL rather than SQLite's 4 MiB: a fetch pass rewrites
-        // the same index pages many times, and each checkpoint copies them to the database
-        // again (a fifth of a large calendar ingest went to checkpoints at the default).
-        writer
-            .pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
-            .map_err(|source| StoreError::Sqlite {
-                path: display.clone(),
-                doing: "opening",
-                source,
-            })?;
+        // Checkpoints run beside the writes, on a thread of their own (`store::checkpoint`).
+        checkpoint::install(&writer);
         migrations::apply(&mut writer).map_err(|source| StoreError::Migration {
             path: display.clone(),
             source,
@@ -150,10 +141,12 @@ impl Store {
             doing: "reading the change counter",
             source,
         })?;
+        let checkpoints = checkpoint::Checkpointer::new(path);
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                writer: writer::Writer::new(writer),
+                writer: writer::Writer::new(writer).with_checkpoints(checkpoints.clone()),
+                checkpoints,
                 readers: Mutex::new(Readers::default()),
                 reader_returned: Condvar::new(),
                 generation: AtomicU64::new(generation),
@@ -305,6 +298,12 @@ impl Store {
 struct PooledReader<'a> {
     inner: &'a Inner,
     conn: Option<Connection>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.checkpoints.close();
+    }
 }
 
 impl Drop for PooledReader<'_> {

@@ -10,15 +10,20 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+use super::checkpoint::{self, Checkpointer};
+
 /// The most writes one transaction carries.
 const MAX_WRITES: u32 = 16;
-/// The longest a transaction stays open for writes that are waiting.
-const MAX_OPEN: Duration = Duration::from_millis(10);
+/// The longest a transaction stays open for writes that are waiting. Each commit writes
+/// every page the group changed to the WAL, and a large fetch changes pages of every
+/// index; writes of a thousand events each (~0.1 s) share a commit only when a group may
+/// stay open this long.
+const MAX_OPEN: Duration = Duration::from_millis(1000);
 /// Commit outcomes remembered for the writes that wait on them.
 const REMEMBERED: usize = 256;
 
@@ -38,6 +43,8 @@ pub(super) struct Writer {
     waiting: AtomicUsize,
     commits: Mutex<Commits>,
     committed: Condvar,
+    /// Woken when a commit leaves the WAL long (see `store::checkpoint`).
+    checkpoints: Option<Arc<Checkpointer>>,
 }
 
 struct State {
@@ -74,7 +81,14 @@ impl Writer {
             waiting: AtomicUsize::new(0),
             commits: Mutex::new(Commits::default()),
             committed: Condvar::new(),
+            checkpoints: None,
         }
+    }
+
+    /// A writer whose long WAL is checkpointed by `checkpoints`' thread.
+    pub(super) fn with_checkpoints(mut self, checkpoints: Arc<Checkpointer>) -> Writer {
+        self.checkpoints = Some(checkpoints);
+        self
     }
 
     /// Runs `f` in the writer's transaction; `f` says whether it changed anything a page
@@ -147,7 +161,14 @@ impl Writer {
             return combine(result, outcome);
         }
         let outcome = match conn.execute_batch("COMMIT") {
-            Ok(()) => Ok(group.generation),
+            Ok(()) => {
+                if let Some(checkpoints) = &self.checkpoints
+                    && checkpoint::frames_after_last_commit() >= checkpoint::SOON_FRAMES
+                {
+                    checkpoints.request();
+                }
+                Ok(group.generation)
+            }
             Err(error) => {
                 let _ = conn.execute_batch("ROLLBACK");
                 Err(error.to_string())
