@@ -84,10 +84,14 @@ pub(super) fn upsert_post(
             sort_at,
         ],
     )?;
-    let id: i64 = tx
-        .prepare_cached("SELECT id FROM posts WHERE source_id = ?1 AND entry_id = ?2")?
-        .query_row(params![post.source_id, post.entry_id], |row| row.get(0))?;
-    super::translations::pair_post(tx, id, post)?;
+    // A new row's id is the last inserted; an updated one's is looked up.
+    let id: i64 = match existing {
+        None => tx.last_insert_rowid(),
+        Some(_) => tx
+            .prepare_cached("SELECT id FROM posts WHERE source_id = ?1 AND entry_id = ?2")?
+            .query_row(params![post.source_id, post.entry_id], |row| row.get(0))?,
+    };
+    super::translations::pair_post(tx, id, post, existing.is_none())?;
     Ok(if existing.is_some() {
         Upsert::Updated
     } else {

@@ -152,9 +152,11 @@ pub(super) fn note_alternates(
 /// Keeps a post's translation links and pairs it with a post it translates or that
 /// translates it (one whose link it names, or that names its link): the first stored of
 /// them stays the original, the others point at it.
-pub(super) fn pair_post(tx: &Connection, id: i64, post: &Post) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM post_alternates WHERE post_id = ?1")?
-        .execute([id])?;
+pub(super) fn pair_post(tx: &Connection, id: i64, post: &Post, new: bool) -> rusqlite::Result<()> {
+    if !new {
+        tx.prepare_cached("DELETE FROM post_alternates WHERE post_id = ?1")?
+            .execute([id])?;
+    }
     for translation in &post.translations {
         tx.prepare_cached(
             "INSERT OR IGNORE INTO post_alternates (post_id, url, language) VALUES (?1, ?2, ?3)",
