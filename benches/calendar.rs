@@ -97,6 +97,7 @@ fn render_times(sizes: &[(usize, usize)]) {
         timezone: chrono_tz::America::Toronto,
         refresh: Duration::hours(1),
         uid_domain: "bulletin".into(),
+        language: bulletin::i18n::Lang::En,
     };
     let first_day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date");
     for &(n, runs) in sizes {
@@ -164,6 +165,8 @@ fn fill_store(store: &Store, dir: &Path, total: usize) -> String {
             timezone: Some(chrono_tz::America::Toronto),
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         })
         .collect();
     store
@@ -202,6 +205,7 @@ fn fill_store(store: &Store, dir: &Path, total: usize) -> String {
                     next_attempt_after: None,
                     detected_kind: Some(SourceKind::Ical),
                     home_link: None,
+                    alternates: &[],
                     content_key: None,
                     lease_holder: None,
                 },
@@ -835,6 +839,7 @@ fn event(i: usize, rng: &mut Rng, first_day: NaiveDate, source_id: &str) -> Even
             rng.pick(&TAGS[..4]).to_string(),
             rng.pick(&TAGS[4..]).to_string(),
         ],
+        translations: Vec::new(),
     }
 }
 
@@ -872,6 +877,7 @@ fn stored_event(i: usize, rng: &mut Rng, first_day: NaiveDate) -> StoredEvent {
         sources,
         tags,
         provenance: Default::default(),
+        versions: Vec::new(),
         first_seen,
         last_seen: changed,
         changed,

@@ -139,6 +139,8 @@ async fn run(feeds: usize, items: usize) {
             timezone: None,
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         })
         .collect();
     let dir = tempfile::tempdir().expect("temporary folder");

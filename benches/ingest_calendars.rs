@@ -137,6 +137,8 @@ async fn run(calendars: usize, events: usize) {
             timezone: Some(chrono_tz::America::Toronto),
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         })
         .collect();
     let dir = tempfile::tempdir().expect("temporary folder");

@@ -450,6 +450,8 @@ pub fn add_source(
         timezone: None,
         selectors: None,
         events_from_links: false,
+        language: None,
+        translation_of: None,
     };
     store.register_source(&source, contact, Clock::system().now())?;
     if approve {

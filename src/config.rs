@@ -130,6 +130,8 @@ struct RawSource {
     timezone: Option<Spanned<String>>,
     selectors: Option<Spanned<RawSelectors>>,
     events_from_links: Option<bool>,
+    language: Option<Spanned<String>>,
+    translation_of: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,11 +165,18 @@ impl Config {
         let checker = Checker { text, name };
         let settings = checker.settings(raw.settings, base)?;
         let mut sources: Vec<Source> = Vec::with_capacity(raw.sources.len());
-        for raw_source in raw.sources {
+        let mut pairs = Vec::new();
+        for mut raw_source in raw.sources {
+            if let Some(other) = raw_source.translation_of.take() {
+                pairs.push((sources.len(), other));
+            }
             let source = checker.source(raw_source, base)?;
             sources.push(source);
         }
         checker.unique_ids(&sources, text)?;
+        for (index, other) in pairs {
+            checker.translation_of(&mut sources, index, other)?;
+        }
         Ok(Config { settings, sources })
     }
 }
@@ -370,6 +379,21 @@ impl Checker<'_> {
             }
             None => None,
         };
+        let language = match &raw.language {
+            Some(tag) => Some(crate::normalise::language::code(tag.get_ref()).ok_or_else(
+                || {
+                    self.invalid(
+                        tag,
+                        &field("language"),
+                        format!(
+                            "`{}` is not a language code such as en or fr",
+                            tag.get_ref()
+                        ),
+                    )
+                },
+            )?),
+            None => None,
+        };
         Ok(Source {
             id: raw.id.into_inner(),
             name: raw.name.into_inner().trim().to_string(),
@@ -386,7 +410,52 @@ impl Checker<'_> {
             timezone,
             selectors,
             events_from_links: raw.events_from_links.unwrap_or(false),
+            language,
+            translation_of: None,
         })
+    }
+
+    /// Checks and sets `sources[index].translation_of`: another source of the file, each
+    /// saying its language, and not the same one.
+    fn translation_of(
+        &self,
+        sources: &mut [Source],
+        index: usize,
+        other: Spanned<String>,
+    ) -> Result<(), ConfigError> {
+        let source = &sources[index];
+        let field = format!("sources[{}].translation_of", source.id);
+        let Some(target) = sources.iter().find(|s| s.id == *other.get_ref()) else {
+            return Err(self.invalid(
+                &other,
+                &field,
+                format!(
+                    "`{}` is not the id of a source in this file",
+                    other.get_ref()
+                ),
+            ));
+        };
+        let problem = match (&source.language, &target.language) {
+            _ if target.id == source.id => Some("a source cannot be its own translation".into()),
+            (None, _) => Some(format!(
+                "give this source its `language` (en, fr…) so its events can be paired with `{}`'s",
+                target.id
+            )),
+            (_, None) => Some(format!(
+                "`{}` has no `language`; give both sources theirs",
+                target.id
+            )),
+            (Some(mine), Some(theirs)) if mine == theirs => Some(format!(
+                "`{}` is in the same language ({mine}); a translation is in another",
+                target.id
+            )),
+            _ => None,
+        };
+        if let Some(message) = problem {
+            return Err(self.invalid(&other, &field, message));
+        }
+        sources[index].translation_of = Some(other.into_inner());
+        Ok(())
     }
 
     fn unique_ids(&self, sources: &[Source], text: &str) -> Result<(), ConfigError> {
@@ -527,6 +596,33 @@ mod tests {
     fn events_from_links_is_read() {
         let text = "[[sources]]\nid = \"b\"\nname = \"B\"\nurl = \"https://b.example/feed\"\nevents_from_links = true\n";
         assert!(parse(text).unwrap().sources[0].events_from_links);
+    }
+
+    #[test]
+    fn language_and_translation_of_are_read_and_checked() {
+        let text = "[[sources]]\nid = \"cal-en\"\nname = \"E\"\nurl = \"https://a.example/en.ics\"\nlanguage = \"en-CA\"\n\n[[sources]]\nid = \"cal-fr\"\nname = \"F\"\nurl = \"https://a.example/fr.ics\"\nlanguage = \"fr\"\ntranslation_of = \"cal-en\"\n";
+        let config = parse(text).unwrap();
+        assert_eq!(config.sources[0].language.as_deref(), Some("en"));
+        assert_eq!(config.sources[1].translation_of.as_deref(), Some("cal-en"));
+        let unknown = text.replace("translation_of = \"cal-en\"", "translation_of = \"cal-xx\"");
+        assert_eq!(
+            parse(&unknown).unwrap_err().to_string(),
+            "sources.toml:12: `sources[cal-fr].translation_of`: `cal-xx` is not the id of a source in this file"
+        );
+        let same = text.replace("language = \"fr\"", "language = \"en\"");
+        assert!(
+            parse(&same)
+                .unwrap_err()
+                .to_string()
+                .contains("same language")
+        );
+        let bad = text.replace("language = \"fr\"", "language = \"French!\"");
+        assert!(
+            parse(&bad)
+                .unwrap_err()
+                .to_string()
+                .starts_with("sources.toml:11: `sources[cal-fr].language`")
+        );
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::clock::Clock;
 use crate::extract::html::PageEvent;
 use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
-use crate::model::{Event, FetchedDocument, Location, Post, Source, SourceKind, Validators};
+use crate::model::{
+    Event, FetchedDocument, Location, Post, Source, SourceKind, Translation, Validators,
+};
 use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
 use crate::normalise::page::{PageSource, choose, complete_from_detail, events_from_page};
 use crate::normalise::{self, calendar_links_from_feed};
@@ -40,6 +42,9 @@ pub struct Harvest {
     pub feed_links: Vec<String>,
     /// A feed's own home page, absolute.
     pub home_link: Option<String>,
+    /// For pages: the page in other languages (its `hreflang` alternates and language
+    /// toggle), absolute; a source whose page links another source's pairs with it.
+    pub alternates: Vec<Translation>,
 }
 
 /// A linked document that may complete the harvest.
@@ -129,7 +134,22 @@ pub fn harvest_within(
     let kind = extract::detect(source.kind, document);
     let mut harvest = harvest_as(kind, source, document, context, &mut budget)?;
     harvest.kind = Some(kind);
+    label(source, &mut harvest.events, &mut harvest.posts);
     Ok(harvest)
+}
+
+/// The operator's word on a source's language (`language = "fr"`) is the language of
+/// everything it gives, whatever its documents declare.
+fn label(source: &Source, events: &mut [Event], posts: &mut [Post]) {
+    let Some(language) = &source.language else {
+        return;
+    };
+    for event in events {
+        event.language = Some(language.clone());
+    }
+    for post in posts {
+        post.language = Some(language.clone());
+    }
 }
 
 fn harvest_as(
@@ -201,7 +221,7 @@ fn harvest_as(
                 }
             }
             Extracted::Page(page) => {
-                let context = page_source(source, context, &document.url, page.language.as_deref());
+                let context = page_source(source, context, &document.url, &page);
                 let (method, read) = choose(&context, &page);
                 let mut warnings = read.warnings;
                 warnings.extend(page.warnings.iter().cloned());
@@ -234,6 +254,7 @@ fn harvest_as(
                     warnings,
                     methods: Some(methods),
                     best_method: method.map(|m| m.name()),
+                    alternates: context.alternates.clone(),
                     follow,
                     feed_links: page
                         .feed_links
@@ -271,10 +292,13 @@ fn page_source<'a>(
     source: &'a Source,
     context: &Context,
     url: &'a str,
-    language: Option<&'a str>,
+    page: &'a extract::PageDocument,
 ) -> PageSource<'a> {
     let zone = source.timezone.unwrap_or(context.display_zone);
+    // The operator's word on the source's language wins over the page's.
+    let language = source.language.as_deref().or(page.language.as_deref());
     PageSource {
+        alternates: crate::normalise::page::alternates(url, language, &page.alternates),
         source_id: &source.id,
         page_url: url,
         page_language: language,
@@ -379,6 +403,7 @@ pub async fn follow_links(
                 .push(format!("reading the calendar attachments crashed: {panic}")),
         }
     }
+    label(source, &mut harvest.events, &mut harvest.posts);
 }
 
 /// Several calendars of one source read as one: their events (a series and its
@@ -417,7 +442,7 @@ fn read_followed(
                     .best()
                     .and_then(|(_, events)| events.first().cloned())?;
                 let completed = complete_from_detail(&listing, &detail);
-                let context = page_source(source, context, &document.url, page.language.as_deref());
+                let context = page_source(source, context, &document.url, &page);
                 Some(events_from_page(&context, &[completed]))
             });
             match read {
@@ -427,7 +452,7 @@ fn read_followed(
         }
         FollowUp::EventPage { url } => match page() {
             Ok(page) => {
-                let context = page_source(source, context, &document.url, page.language.as_deref());
+                let context = page_source(source, context, &document.url, &page);
                 match choose(&context, &page) {
                     (Some(_), read) => {
                         events.extend(read.events);

@@ -89,6 +89,22 @@ pub struct Source {
     /// For feeds: read the events on the pages the entries link to (an events blog whose
     /// posts each describe one event). Off by default: it costs a fetch per entry.
     pub events_from_links: bool,
+    /// The language the source publishes in (`en`, `fr`), when the operator says so; it
+    /// wins over what the documents declare.
+    pub language: Option<String>,
+    /// The id of the source this one is the other-language version of (a department's
+    /// French calendar names its English one): their events are paired by time and place.
+    pub translation_of: Option<String>,
+}
+
+/// Another language's version of a page, post or event, as a document links to it
+/// (`<link rel="alternate" hreflang>`, a language toggle, schema.org `workTranslation`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Translation {
+    /// A language code (`en`, `fr`), or empty when the link did not say.
+    pub language: String,
+    /// Absolute.
+    pub url: String,
 }
 
 /// Validators remembered from the previous fetch, sent back for a conditional GET.
@@ -134,6 +150,8 @@ pub struct Post {
     pub content_html: Option<String>,
     pub language: Option<String>,
     pub categories: Vec<String>,
+    /// The entry's versions in other languages, as the feed links them.
+    pub translations: Vec<Translation>,
 }
 
 /// A post as the store holds it, with what readers of the merged feeds need to know.
@@ -145,6 +163,20 @@ pub struct StoredPost {
     pub first_seen: DateTime<Utc>,
     /// When the stored row last changed (insert or edit).
     pub changed: DateTime<Utc>,
+    /// The same post in other languages, from the feeds that publish them (paired by the
+    /// feeds' `hreflang` links): shown once, with a link to each.
+    pub versions: Vec<PostVersion>,
+}
+
+/// Another language's version of a stored post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostVersion {
+    pub language: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub summary_html: Option<String>,
+    pub source_id: String,
+    pub source_name: String,
 }
 
 impl StoredPost {
@@ -347,6 +379,30 @@ pub struct Event {
     pub language: Option<String>,
     pub status: EventStatus,
     pub categories: Vec<String>,
+    /// The event's own pages in other languages, as its page links them (the language
+    /// toggle, `hreflang` alternates, schema.org `workTranslation`/`translationOfWork`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub translations: Vec<Translation>,
+}
+
+/// One language's version of a merged event, other than the version it leads with: what
+/// its listings in that language say.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventVersion {
+    /// A language code (`en`, `fr`).
+    pub language: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_text: Option<String>,
+    /// Sanitised HTML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_html: Option<String>,
+    /// The event's own page in that language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The sources whose listings give this version, first lister first.
+    #[serde(default)]
+    pub sources: Vec<String>,
 }
 
 impl Event {

@@ -47,6 +47,8 @@ async fn read(fetcher: &Fetcher, url: &Url, context: &Context) -> Result<Preview
         timezone: None,
         selectors: None,
         events_from_links: false,
+        language: None,
+        translation_of: None,
     };
     match attempt(fetcher, &source, &SourceState::default(), context).await {
         Attempt::Found { url, harvest, .. } => Ok(Preview {

@@ -46,12 +46,14 @@ fn event(
             language: None,
             status: EventStatus::Confirmed,
             categories: vec![],
+            translations: vec![],
         },
         listed: true,
         revision: 0,
         sources: vec![listed("Health Canada", "HC events")],
         tags: vec!["lunch-and-learn".into()],
         provenance: Default::default(),
+        versions: Vec::new(),
         first_seen: seen,
         last_seen: seen,
         changed: seen,
@@ -143,6 +145,7 @@ fn a_fixed_store_renders_to_the_golden_file() {
         timezone: chrono_tz::America::Toronto,
         refresh: chrono::Duration::hours(1),
         uid_domain: "bulletin".into(),
+        language: bulletin::i18n::Lang::En,
     };
     let bytes = render(&meta, &fixed_store());
     let text = String::from_utf8(bytes)

@@ -34,6 +34,7 @@ fn event(title: &str, description: &str) -> StoredEvent {
             language: None,
             status: EventStatus::Confirmed,
             categories: vec![],
+            translations: vec![],
         },
         listed: true,
         revision: 0,
@@ -46,6 +47,7 @@ fn event(title: &str, description: &str) -> StoredEvent {
         }],
         tags: vec![],
         provenance: Default::default(),
+        versions: Vec::new(),
         first_seen: at,
         last_seen: at,
         changed: at,
@@ -59,6 +61,7 @@ fn meta() -> CalendarMeta {
         timezone: chrono_tz::America::Toronto,
         refresh: chrono::Duration::hours(1),
         uid_domain: "bulletin".into(),
+        language: bulletin::i18n::Lang::En,
     }
 }
 

@@ -30,6 +30,8 @@ fn store_with(n: usize) -> (tempfile::TempDir, Store) {
         timezone: Some(chrono_tz::America::Toronto),
         selectors: None,
         events_from_links: false,
+        language: None,
+        translation_of: None,
     };
     store
         .sync_config_sources(std::slice::from_ref(&source), now)
@@ -56,6 +58,7 @@ fn store_with(n: usize) -> (tempfile::TempDir, Store) {
             language: None,
             status: EventStatus::Confirmed,
             categories: vec![],
+            translations: vec![],
         })
         .collect();
     let record = FetchRecord {
@@ -86,6 +89,7 @@ fn store_with(n: usize) -> (tempfile::TempDir, Store) {
                 next_attempt_after: None,
                 detected_kind: Some(SourceKind::Ical),
                 home_link: None,
+                alternates: &[],
                 content_key: None,
                 lease_holder: None,
             },

@@ -362,6 +362,7 @@ fn fail(h: &Harness, id: &str) {
                 next_attempt_after: None,
                 detected_kind: None,
                 home_link: None,
+                alternates: &[],
                 content_key: None,
                 lease_holder: None,
             },

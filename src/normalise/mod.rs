@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod dates;
 pub mod dedup;
 mod html;
+pub mod language;
 pub mod page;
 pub mod recurrence;
 pub mod zones;
@@ -180,6 +181,16 @@ fn post_from_entry(
             .clone()
             .or_else(|| feed_language.map(str::to_string)),
         categories: entry.categories.clone(),
+        translations: entry
+            .translations
+            .iter()
+            .filter_map(|(tag, href)| {
+                Some(crate::model::Translation {
+                    language: language::code(tag)?,
+                    url: resolve(href, base.as_ref())?,
+                })
+            })
+            .collect(),
     };
     (post, refused)
 }
@@ -329,6 +340,7 @@ mod tests {
             language: None,
             categories: vec![],
             calendar_links: vec![],
+            translations: vec![],
         }
     }
 

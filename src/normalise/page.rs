@@ -14,11 +14,13 @@ use chrono_tz::Tz;
 use url::Url;
 
 use super::dates::{When, parse_markup, parse_text, written_date};
+use super::dedup::language::same_page;
+use super::language;
 use super::zones::local_to_utc;
 use super::{clean_text, derived_id, find_online_link, plain_text, resolve, sanitise_html};
 use crate::extract::html::{DateStyle, Method, PageDocument, PageEvent};
 use crate::markup::TextBody;
-use crate::model::{Event, EventStatus, EventTime};
+use crate::model::{Event, EventStatus, EventTime, Translation};
 
 /// Context for one page.
 pub struct PageSource<'a> {
@@ -31,6 +33,43 @@ pub struct PageSource<'a> {
     pub date_format: Option<&'a str>,
     /// Dates without a year are placed on or after this day.
     pub today: NaiveDate,
+    /// The page in other languages (see [`alternates`]): the translations of the event
+    /// of a page that describes one.
+    pub alternates: Vec<Translation>,
+}
+
+/// A page's links to itself in other languages, made absolute against the page, with
+/// their language codes; links in the page's own language and to the page itself are
+/// not translations.
+pub fn alternates(
+    page_url: &str,
+    page_language: Option<&str>,
+    found: &[(String, String)],
+) -> Vec<Translation> {
+    let base = Url::parse(page_url).ok();
+    let own = page_language.and_then(language::code);
+    let mut out: Vec<Translation> = Vec::new();
+    for (tag, href) in found {
+        let Some(code) = language::code(tag) else {
+            continue;
+        };
+        let Some(url) = resolve(href, base.as_ref()) else {
+            continue;
+        };
+        if Some(&code) == own.as_ref() || same_page(&url, page_url) {
+            continue;
+        }
+        if !out
+            .iter()
+            .any(|t| t.language == code && same_page(&t.url, &url))
+        {
+            out.push(Translation {
+                language: code,
+                url,
+            });
+        }
+    }
+    out
 }
 
 /// A page's events, read.
@@ -65,6 +104,17 @@ pub fn events_from_page(context: &PageSource<'_>, found: &[PageEvent]) -> PageEv
                     }
                     _ => out.warnings.push(warning),
                 }
+            }
+        }
+    }
+    // A page that describes one event is that event's page: its language toggle and
+    // alternates link the event's translations.
+    if let [event] = out.events.as_mut_slice()
+        && found.len() == 1
+    {
+        for alternate in &context.alternates {
+            if !event.translations.contains(alternate) {
+                event.translations.push(alternate.clone());
             }
         }
     }
@@ -125,6 +175,9 @@ pub fn complete_from_detail(listing: &PageEvent, detail: &PageEvent) -> PageEven
         attendance_mode,
         id
     );
+    if out.translations.is_empty() {
+        out.translations = detail.translations.clone();
+    }
     out
 }
 
@@ -227,6 +280,16 @@ fn event(context: &PageSource<'_>, base: Option<&Url>, found: &PageEvent) -> Res
             .or_else(|| context.page_language.map(str::to_string)),
         status,
         categories: found.categories.clone(),
+        translations: found
+            .translations
+            .iter()
+            .filter_map(|(tag, href)| {
+                Some(Translation {
+                    language: tag.as_deref().and_then(language::code).unwrap_or_default(),
+                    url: page_link(href, base)?,
+                })
+            })
+            .collect(),
     })
 }
 
@@ -335,6 +398,7 @@ mod tests {
             zone: chrono_tz::America::Toronto,
             date_format: None,
             today: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+            alternates: Vec::new(),
         }
     }
 

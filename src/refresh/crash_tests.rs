@@ -19,6 +19,8 @@ fn file_source(id: &str, path: &std::path::Path) -> Source {
         timezone: None,
         selectors: None,
         events_from_links: false,
+        language: None,
+        translation_of: None,
     }
 }
 

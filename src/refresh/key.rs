@@ -14,7 +14,7 @@ use crate::model::{Source, SourceKind};
 
 /// Changes whenever a change to Bulletin's readers should make every document be read
 /// again, even within one released version.
-const READERS_REVISION: u32 = 1;
+const READERS_REVISION: u32 = 2;
 
 /// What reading a source's document depends on, as a short digest; `kind` is what the
 /// document is (or, before it came, what it was last time).
@@ -43,6 +43,7 @@ pub fn reading(source: &Source, kind: Option<SourceKind>, context: &Context) -> 
     } else {
         ""
     });
+    part(source.language.as_deref().unwrap_or_default());
     part(&format!("{:?}", context.events));
     if depends_on_the_day(source, kind) {
         part(&day(now).to_string());
@@ -94,6 +95,8 @@ mod tests {
             timezone: None,
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         }
     }
 

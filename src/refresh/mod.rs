@@ -261,6 +261,7 @@ impl Refresher {
                 events_complete: outcome.harvest.events_complete,
                 detected_kind: outcome.harvest.kind,
                 home_link: outcome.harvest.home_link.clone(),
+                alternates: &outcome.harvest.alternates,
                 zone,
                 validators: outcome.validators,
                 moved_to: outcome.moved_to,
@@ -645,6 +646,8 @@ mod tests {
             timezone: None,
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         };
         (source, SourceState::default())
     }

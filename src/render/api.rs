@@ -34,6 +34,57 @@ struct ApiEvent<'a> {
     sources: Vec<ApiSourceRef<'a>>,
     page: String,
     ics: String,
+    /// The language of `title`, `description` and `url` (the version the event leads
+    /// with), when known.
+    language: Option<String>,
+    /// Every language's version, the one above first.
+    versions: Vec<ApiVersion<'a>>,
+}
+
+#[derive(Serialize)]
+struct ApiVersion<'a> {
+    language: Option<String>,
+    title: &'a str,
+    description: Option<&'a str>,
+    url: Option<&'a str>,
+    /// The ids of the sources giving this version.
+    sources: Vec<&'a str>,
+}
+
+/// The lead version and the others, each with the sources that give it.
+fn versions(s: &StoredEvent) -> Vec<ApiVersion<'_>> {
+    let elsewhere: Vec<&str> = s
+        .versions
+        .iter()
+        .flat_map(|v| v.sources.iter().map(String::as_str))
+        .collect();
+    let mut out = vec![ApiVersion {
+        language: lead_language(s),
+        title: &s.event.title,
+        description: s.event.description_text.as_deref(),
+        url: s.event.url.as_deref(),
+        sources: s
+            .sources
+            .iter()
+            .map(|l| l.source_id.as_str())
+            .filter(|id| !elsewhere.contains(id))
+            .collect(),
+    }];
+    out.extend(s.versions.iter().map(|v| ApiVersion {
+        language: Some(v.language.clone()),
+        title: &v.title,
+        description: v.description_text.as_deref(),
+        url: v.url.as_deref(),
+        sources: v.sources.iter().map(String::as_str).collect(),
+    }));
+    out
+}
+
+fn lead_language(s: &StoredEvent) -> Option<String> {
+    s.event
+        .language
+        .as_deref()
+        .and_then(crate::normalise::language::code)
 }
 
 pub fn events(events: &[StoredEvent]) -> Vec<u8> {
@@ -66,6 +117,8 @@ pub fn events(events: &[StoredEvent]) -> Vec<u8> {
                 .collect(),
             page: crate::web::routes::event_page(&s.uid),
             ics: crate::web::routes::event_ics(&s.uid),
+            language: lead_language(s),
+            versions: versions(s),
         })
         .collect();
     serde_json::to_vec_pretty(&serde_json::json!({ "events": items }))
@@ -82,6 +135,17 @@ struct ApiPost<'a> {
     updated: String,
     summary_html: Option<&'a str>,
     source: ApiSourceRef<'a>,
+    language: Option<&'a str>,
+    /// The same post in other languages.
+    versions: Vec<ApiPostVersion<'a>>,
+}
+
+#[derive(Serialize)]
+struct ApiPostVersion<'a> {
+    language: &'a str,
+    title: &'a str,
+    link: Option<&'a str>,
+    source: &'a str,
 }
 
 pub fn posts(posts: &[StoredPost]) -> Vec<u8> {
@@ -100,6 +164,17 @@ pub fn posts(posts: &[StoredPost]) -> Vec<u8> {
                 name: &p.source_name,
                 department: &p.department,
             },
+            language: p.post.language.as_deref(),
+            versions: p
+                .versions
+                .iter()
+                .map(|v| ApiPostVersion {
+                    language: &v.language,
+                    title: &v.title,
+                    link: v.link.as_deref(),
+                    source: &v.source_id,
+                })
+                .collect(),
         })
         .collect();
     serde_json::to_vec_pretty(&serde_json::json!({ "posts": items }))

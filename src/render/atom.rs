@@ -48,10 +48,19 @@ fn entry(stored: &StoredPost) -> Entry {
             name: xml_safe(post.author.as_deref().unwrap_or(&stored.source_name)).into_owned(),
             ..Person::default()
         }],
+        // The post's page, then its pages in other languages (RFC 4287 §4.2.7.4).
         links: post
             .link
             .iter()
             .map(|href| link(href, "alternate", "text/html"))
+            .chain(stored.versions.iter().filter_map(|v| {
+                let href = v.link.as_deref()?;
+                Some(Link {
+                    hreflang: Some(v.language.clone()).filter(|l| !l.is_empty()),
+                    title: Some(xml_safe(&v.title).into_owned()),
+                    ..link(href, "alternate", "text/html")
+                })
+            }))
             .collect(),
         summary: post.summary_html.as_deref().map(html),
         content: post.content_html.as_deref().map(|body| Content {

@@ -176,6 +176,7 @@ mod tests {
             language: None,
             status: EventStatus::Confirmed,
             categories: vec![],
+            translations: vec![],
         };
         let links = add_to_calendar("http://127.0.0.1:8080/", "abc", &event);
         assert_eq!(links.ics, "http://127.0.0.1:8080/events/abc.ics");

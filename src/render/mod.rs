@@ -13,6 +13,7 @@ pub mod links;
 pub mod opml;
 pub mod rss;
 pub mod summary;
+pub mod versions;
 
 use std::borrow::Cow;
 
@@ -102,11 +103,13 @@ pub(crate) mod fixtures {
                     content_html: Some("<p>Full <strong>content</strong> \u{1}here</p>".into()),
                     language: Some("en-GB".into()),
                     categories: vec!["design".into()],
+                    translations: vec![],
                 },
                 source_name: "GDS blog".into(),
                 department: "Cabinet Office (UK)".into(),
                 first_seen: at(3, 16),
                 changed: at(3, 16),
+                versions: vec![],
             },
             StoredPost {
                 post: Post {
@@ -121,11 +124,13 @@ pub(crate) mod fixtures {
                     content_html: None,
                     language: Some("fr-CA".into()),
                     categories: vec![],
+                    translations: vec![],
                 },
                 source_name: "Service numérique canadien".into(),
                 department: "Treasury Board Secretariat".into(),
                 first_seen: at(2, 9),
                 changed: at(2, 9),
+                versions: vec![],
             },
         ]
     }

@@ -93,6 +93,8 @@ mod tests {
             timezone: None,
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         }
     }
 

@@ -131,6 +131,8 @@ mod tests {
             timezone: None,
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         };
         let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
         let later = now + chrono::TimeDelta::minutes(10);

@@ -9,7 +9,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::{Store, StoreError, json_list, ts, ts_column};
-use crate::model::{Event, EventStatus, EventTime};
+use crate::model::{Event, EventStatus, EventTime, EventVersion};
 
 /// After this many successful fetches without it, a future event is no longer listed.
 pub const MISSING_FETCHES_BEFORE_UNLISTED: i64 = 3;
@@ -27,6 +27,9 @@ pub struct StoredEvent {
     /// The sources' tags and the event's own categories.
     pub tags: Vec<String>,
     pub provenance: BTreeMap<String, String>,
+    /// The event in other languages than `event.language`, each from its listings in that
+    /// language (a department's French calendar beside its English one).
+    pub versions: Vec<EventVersion>,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub changed: DateTime<Utc>,
@@ -79,7 +82,8 @@ pub struct EventCounts {
 
 const EVENT_COLUMNS: &str = "e.uid, e.series_uid, e.title, e.description_text, e.description_html, e.start_at, e.end_at, \
      e.timezone, e.location_name, e.location_address, e.online_url, e.url, e.organiser, e.language, e.status, \
-     e.categories, e.listed, e.revision, e.provenance, e.first_seen_at, e.last_seen_at, e.changed_at, e.id, e.start_utc";
+     e.categories, e.listed, e.revision, e.provenance, e.first_seen_at, e.last_seen_at, e.changed_at, e.id, e.start_utc, \
+     e.versions";
 
 /// Where an event stands in start order: its start instant as stored, and its row id.
 pub(super) type EventKey = (String, i64);
@@ -271,7 +275,9 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEven
         language: row.get(13)?,
         status: EventStatus::parse(&status).unwrap_or(EventStatus::Confirmed),
         categories: json_list(&row.get::<_, String>(15)?),
+        translations: Vec::new(),
     };
+    let versions: Option<String> = row.get(24)?;
     Ok((
         (row.get(23)?, row.get(22)?),
         StoredEvent {
@@ -282,6 +288,10 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEven
             sources: Vec::new(),
             tags: Vec::new(),
             provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+            versions: versions
+                .as_deref()
+                .map(crate::normalise::dedup::language::stored_versions)
+                .unwrap_or_default(),
             first_seen: ts_column(row, 19)?.unwrap_or_default(),
             last_seen: ts_column(row, 20)?.unwrap_or_default(),
             changed: ts_column(row, 21)?.unwrap_or_default(),

@@ -32,6 +32,9 @@ pub struct FetchWrite<'a> {
     pub detected_kind: Option<SourceKind>,
     /// A feed's home page (successful fetches).
     pub home_link: Option<String>,
+    /// A page's links to its versions in other languages (successful fetches): a source
+    /// whose page links another source's pairs their events (`store::translations`).
+    pub alternates: &'a [crate::model::Translation],
     /// The key of the document read (see `refresh::key`), kept so the same document
     /// again is known without reading it.
     pub content_key: Option<String>,
@@ -76,6 +79,7 @@ impl Store {
                     }
                     record.items_new += new_posts.len() as u32;
                     super::fts::index_new_posts(tx, &new_posts)?;
+                    super::translations::note_alternates(tx, id, write.alternates)?;
                     if write.events_complete || !write.events.is_empty() {
                         let counts = super::listings::save_events(
                             tx,

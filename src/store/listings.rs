@@ -87,6 +87,7 @@ pub(super) fn save_events(
     let mut touched: BTreeSet<i64> = BTreeSet::new();
     let mut seen: HashSet<&str> = HashSet::with_capacity(prepared.len());
     let mut inserted: Vec<i64> = Vec::new();
+    let pairing = super::translations::Pairing::of(tx, source_id)?;
     let mut lookup = tx.prepare_cached(
         "SELECT event_id, content_hash, CASE WHEN content_hash = '' THEN data END, missing_count, listed
          FROM event_listings WHERE source_id = ?1 AND source_uid = ?2",
@@ -136,7 +137,7 @@ pub(super) fn save_events(
                 }
             }
             None => {
-                let event_id = match find_match(tx, listing, zone)? {
+                let event_id = match find_match(tx, listing, &pairing, zone)? {
                     Some(id) => {
                         touched.insert(id);
                         id
@@ -251,10 +252,18 @@ fn count_absent(
 
 /// An existing event the listing is the same event as: listed by another source (two
 /// listings of one source are two events, whatever their titles), at the same start,
-/// and alike by [`dedup::Probe::score`]. Candidates come from the index on (start, row id, title
-/// key) alone; only one whose title agrees is checked against its listings and read whole.
-fn find_match(tx: &Connection, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Result<Option<i64>> {
+/// and alike by [`dedup::Probe::score`] — or its version in another language
+/// (`store::translations`). Candidates come from the index on (start, row id, title
+/// key) alone; only one whose title agrees (or, for a listing that may be a translation,
+/// any) is checked against its listings and read whole.
+fn find_match(
+    tx: &Connection,
+    listing: &Prepared<'_>,
+    pairing: &super::translations::Pairing,
+    zone: Tz,
+) -> rusqlite::Result<Option<i64>> {
     let (event, probe) = (listing.event, &listing.probe);
+    let translating = pairing.applies(event);
     let start = event.start.instant(zone);
     let mut keys = tx.prepare_cached(
         "SELECT id, title_key FROM events INDEXED BY events_by_start
@@ -268,7 +277,7 @@ fn find_match(tx: &Connection, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Re
     while let Some(row) = rows.next()? {
         let key = row.get_ref(1)?.as_str_or_null()?;
         // A row stored before title keys were kept is read whole.
-        if key.is_none_or(|key| probe.title_agrees(key)) {
+        if translating || key.is_none_or(|key| probe.title_agrees(key)) {
             agreeing.push(row.get::<_, i64>(0)?);
         }
     }
@@ -297,7 +306,11 @@ fn find_match(tx: &Connection, listing: &Prepared<'_>, zone: Tz) -> rusqlite::Re
             url: text(4),
             online_url: text(5),
         };
-        if let Some(score) = probe.score(&candidate)
+        let score = match probe.score(&candidate) {
+            None if translating => super::translations::score(tx, id, event, pairing)?,
+            score => score,
+        };
+        if let Some(score) = score
             && best.is_none_or(|(b, _)| score > b)
         {
             best = Some((score, id));
@@ -323,9 +336,9 @@ fn insert_event(
         "INSERT INTO events (uid, series_uid, title, description_text, description_html, start_at, end_at,
             start_utc, all_day, timezone, location_name, location_address, online_url, url, organiser,
             language, status, categories, listed, provenance, calendar_hash, revision,
-            first_seen_at, last_seen_at, changed_at, end_utc, title_key)
+            first_seen_at, last_seen_at, changed_at, end_utc, title_key, versions)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-            ?20, ?21, 0, ?22, ?22, ?22, ?23, ?24)",
+            ?20, ?21, 0, ?22, ?22, ?22, ?23, ?24, ?25)",
     )?
     .execute(params![
         uid,
@@ -352,6 +365,7 @@ fn insert_event(
         ts(now),
         row.cols.end_utc,
         row.cols.title_key,
+        row.cols.versions,
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -374,6 +388,8 @@ struct Columns {
     provenance: String,
     hash: String,
     title_key: String,
+    /// The other languages' versions and the translation links (`None`: one language).
+    versions: Option<String>,
 }
 
 impl<'a> Row<'a> {
@@ -397,8 +413,9 @@ impl Columns {
             categories: serde_json::to_string(&e.categories).unwrap_or_else(|_| "[]".into()),
             listed,
             provenance: serde_json::to_string(&merged.provenance).unwrap_or_else(|_| "{}".into()),
-            hash: calendar_hash(e, listed),
+            hash: merged.versions.calendar_hash(calendar_hash(e, listed)),
             title_key: dedup::title_key(&e.title),
+            versions: merged.versions.to_column(),
         }
     }
 }
@@ -478,14 +495,15 @@ fn remerge(
                 status = ?17, categories = ?18, listed = ?19, provenance = ?20, calendar_hash = ?21,
                 revision = revision + (calendar_hash IS NOT ?21),
                 changed_at = CASE WHEN calendar_hash IS NOT ?21 THEN ?22 ELSE changed_at END,
-                end_utc = ?23, title_key = ?24
+                end_utc = ?23, title_key = ?24, versions = ?25
              WHERE id = ?1 AND (series_uid IS NOT ?2 OR title IS NOT ?3 OR description_text IS NOT ?4
                 OR description_html IS NOT ?5 OR start_at IS NOT ?6 OR end_at IS NOT ?7
                 OR start_utc IS NOT ?8 OR all_day IS NOT ?9 OR timezone IS NOT ?10
                 OR location_name IS NOT ?11 OR location_address IS NOT ?12 OR online_url IS NOT ?13
                 OR url IS NOT ?14 OR organiser IS NOT ?15 OR language IS NOT ?16 OR status IS NOT ?17
                 OR categories IS NOT ?18 OR listed IS NOT ?19 OR provenance IS NOT ?20
-                OR calendar_hash IS NOT ?21 OR end_utc IS NOT ?23 OR title_key IS NOT ?24)",
+                OR calendar_hash IS NOT ?21 OR end_utc IS NOT ?23 OR title_key IS NOT ?24
+                OR versions IS NOT ?25)",
         )?
         .execute(params![
         event_id,
@@ -512,6 +530,7 @@ fn remerge(
         ts(now),
         row.cols.end_utc,
         row.cols.title_key,
+        row.cols.versions,
     ])?;
     Ok(match written {
         0 => Remerged::Same,

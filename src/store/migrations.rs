@@ -287,6 +287,29 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX IF EXISTS events_by_start_key;
     CREATE INDEX IF NOT EXISTS events_by_start ON events (start_utc, id, title_key);
     "#,
+    // 10: one event or post in two languages. A source may say its language and the source
+    // it translates (`sources.toml`, the registration form); a page source keeps the
+    // other-language versions its document links to (`alternates`), so a listing page and
+    // its translation pair up. An event keeps its versions in other languages and the
+    // translation links its listings give (`versions`, JSON; NULL for an event known in
+    // one language only, as every event was before). A post keeps the translation links
+    // its feed gives, and points at the post it translates, found by those links.
+    r#"
+    ALTER TABLE sources ADD COLUMN language TEXT;
+    ALTER TABLE sources ADD COLUMN translation_of TEXT;
+    ALTER TABLE sources ADD COLUMN alternates TEXT;
+    ALTER TABLE events ADD COLUMN versions TEXT;
+    ALTER TABLE posts ADD COLUMN translation_of INTEGER REFERENCES posts(id) ON DELETE SET NULL;
+    CREATE INDEX posts_by_link ON posts (link);
+    CREATE INDEX posts_by_translation ON posts (translation_of) WHERE translation_of IS NOT NULL;
+    CREATE TABLE post_alternates (
+        post_id  INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+        url      TEXT NOT NULL,
+        language TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (url, post_id)
+    );
+    CREATE INDEX post_alternates_by_post ON post_alternates (post_id);
+    "#,
 ];
 
 /// Brings the database up to the newest schema.

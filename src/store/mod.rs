@@ -26,6 +26,7 @@ mod posts;
 mod registrations;
 mod secrets;
 mod sources;
+mod translations;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -84,10 +84,18 @@ pub(super) fn upsert_post(
             sort_at,
         ],
     )?;
+    // A new row's id is the last inserted; an updated one's is looked up.
+    let id: i64 = match existing {
+        None => tx.last_insert_rowid(),
+        Some(_) => tx
+            .prepare_cached("SELECT id FROM posts WHERE source_id = ?1 AND entry_id = ?2")?
+            .query_row(params![post.source_id, post.entry_id], |row| row.get(0))?,
+    };
+    super::translations::pair_post(tx, id, post, existing.is_none())?;
     Ok(if existing.is_some() {
         Upsert::Updated
     } else {
-        Upsert::New(tx.last_insert_rowid())
+        Upsert::New(id)
     })
 }
 
@@ -114,21 +122,35 @@ fn content_hash(post: &Post) -> String {
         hasher.update(category.as_bytes());
         hasher.update([0xfe]);
     }
+    // Translation links count only where there are some, so a post stored before they
+    // were read keeps its digest.
+    for translation in &post.translations {
+        hasher.update([0xfd]);
+        hasher.update(translation.language.as_bytes());
+        hasher.update(translation.url.as_bytes());
+    }
     format!("{:x}", hasher.finalize())
 }
 
 impl Store {
-    /// Posts of active sources matching `filter`, newest first.
+    /// Posts of active sources matching `filter`, newest first. A post and its
+    /// translations count once: the first stored of them, with the others as its versions
+    /// (a translation shows on its own only where the filter leaves its original out).
     pub fn posts(&self, filter: &PostFilter) -> Result<Vec<StoredPost>, StoreError> {
         self.read("reading posts", |conn| {
             let (clause, mut values) = filter_clause(filter);
+            values.extend(values.clone());
             values.push(Value::Integer(i64::from(filter.limit.max(1))));
             let sql = format!(
                 "SELECT p.source_id, p.entry_id, p.link, p.title, p.author, p.published_at, p.updated_at,
                         p.summary_html, p.content_html, p.language, p.categories,
-                        s.name, s.department, p.first_seen_at, p.changed_at
+                        s.name, s.department, p.first_seen_at, p.changed_at, p.id,
+                        coalesce(p.translation_of, p.id)
                  FROM posts p JOIN sources s ON s.id = p.source_id
                  WHERE s.active = 1 {clause}
+                   AND (p.translation_of IS NULL OR p.translation_of NOT IN (
+                        SELECT p.id FROM posts p JOIN sources s ON s.id = p.source_id
+                        WHERE s.active = 1 {clause}))
                  ORDER BY p.sort_at DESC, p.id DESC
                  LIMIT ?"
             );
@@ -147,14 +169,23 @@ impl Store {
                         content_html: row.get(8)?,
                         language: row.get(9)?,
                         categories: json_list(&row.get::<_, String>(10)?),
+                        translations: Vec::new(),
                     },
                     source_name: row.get(11)?,
                     department: row.get(12)?,
                     first_seen: ts_column(row, 13)?.unwrap_or_default(),
                     changed: ts_column(row, 14)?.unwrap_or_default(),
+                    versions: Vec::new(),
                 })
+                .and_then(|post| Ok((post, row.get::<_, i64>(15)?, row.get::<_, i64>(16)?)))
             })?;
-            rows.collect()
+            let mut posts = Vec::new();
+            for row in rows {
+                let (mut post, id, root) = row?;
+                post.versions = super::translations::post_versions(conn, id, root)?;
+                posts.push(post);
+            }
+            Ok(posts)
         })
     }
 

@@ -45,8 +45,8 @@ impl Store {
         let inserted = self.write("registering a source", |tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO sources (id, name, department, tags, kind, url, file, timezone, origin, active, created_at,
-                    moderation, contact_email, submitted_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'registered', 0, ?9, 'pending', ?10, ?9)",
+                    moderation, contact_email, submitted_at, language, translation_of)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'registered', 0, ?9, 'pending', ?10, ?9, ?11, ?12)",
                 params![
                     source.id,
                     source.name,
@@ -58,6 +58,8 @@ impl Store {
                     source.timezone.map(|z| z.name().to_string()),
                     ts(now),
                     contact_email,
+                    source.language,
+                    source.translation_of,
                 ],
             )
         })?;
@@ -198,6 +200,8 @@ mod tests {
             timezone: None,
             selectors: None,
             events_from_links: false,
+            language: None,
+            translation_of: None,
         }
     }
 

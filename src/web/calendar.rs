@@ -56,6 +56,7 @@ fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
         timezone: state.timezone,
         refresh: Duration::hours(1),
         uid_domain: UID_DOMAIN.to_string(),
+        language: lang,
     }
 }
 
@@ -199,7 +200,9 @@ pub async fn event_ics(
     };
     let query = ViewQuery::read(&req, state.timezone)?;
     let mut meta = meta(&query, &state);
-    meta.name = event.event.title.clone();
+    meta.name = crate::render::versions::event_in(&event, meta.language.code())
+        .title
+        .to_string();
     let body = render(&meta, std::slice::from_ref(&event));
     let rendered = Arc::new(Rendered::new(body, CONTENT_TYPE, Some(event.changed)));
     // The uid is ASCII letters and digits, so the value is always a valid header.

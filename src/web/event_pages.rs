@@ -116,7 +116,11 @@ async fn listing(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let subscribe = subscription(&origin(&req, &state), &calendar_query(&query), name.trim());
+    let subscribe = subscription(
+        &origin(&req, &state),
+        &calendar_query(&query, lang),
+        name.trim(),
+    );
     let form = form_values(&query);
     let body = events_page(&EventsView {
         lang,
@@ -135,16 +139,18 @@ async fn listing(
 }
 
 /// The calendar query matching a page's filters: everything but dates, which a
-/// subscription leaves to its own window.
-fn calendar_query(query: &ViewQuery) -> String {
+/// subscription leaves to its own window; and the reader's language, so the calendar
+/// gives each event in it.
+fn calendar_query(query: &ViewQuery, lang: Lang) -> String {
     let calendar = ViewQuery {
         sources: query.sources.clone(),
         tags: query.tags.clone(),
         departments: query.departments.clone(),
         text: query.text.clone(),
+        lang: Some(lang),
         ..ViewQuery::default()
     };
-    calendar.filter_query()
+    calendar.canonical()
 }
 
 pub async fn upcoming(
@@ -203,7 +209,7 @@ pub async fn event(
         };
         subscription(
             &origin,
-            &query.filter_query(),
+            &calendar_query(&query, lang),
             &format!("{} — {d}", lang.t("calendar.title")),
         )
     });

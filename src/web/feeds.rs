@@ -66,7 +66,8 @@ async fn feed(
     let rendered = state
         .cache
         .get_or_render(generation, key, Keep::View, || async {
-            let (posts, last_changed) = load_posts(&state, &query).await?;
+            let lang = query.lang.unwrap_or(Lang::En);
+            let (posts, last_changed) = load_posts(&state, &query, lang).await?;
             let meta = feed_meta(&query, &origin, format, last_changed);
             let body = match format {
                 Format::Rss => {
@@ -145,18 +146,24 @@ pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     Ok(conditional::respond(&req, rendered, FEED_CACHE, Vary::Encoding).await)
 }
 
-/// The posts a page shows, with when they last changed.
+/// The posts a page or feed in `lang` shows (each in its version in `lang` where it has
+/// one), with when they last changed.
 pub async fn load_posts(
     state: &AppState,
     query: &ViewQuery,
+    lang: Lang,
 ) -> Result<(Vec<StoredPost>, Option<DateTime<Utc>>), WebError> {
     let store = state.store.clone();
     let filter = query.filter();
-    let loaded = web::block(move || {
+    let (posts, last) = web::block(move || {
         let posts = store.posts(&filter)?;
         let last = store.posts_last_changed(&filter)?;
         Ok::<_, WebError>((posts, last))
     })
     .await??;
-    Ok(loaded)
+    let posts = posts
+        .into_iter()
+        .map(|post| crate::render::versions::post_in(post, lang.code()))
+        .collect();
+    Ok((posts, last))
 }

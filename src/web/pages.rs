@@ -17,7 +17,7 @@ use crate::render::html::{FeedLinks, PostsView, posts_page};
 pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
     let query = ViewQuery::read(&req, state.timezone)?;
     let lang = language(&req, &query);
-    let (posts, last_changed) = load_posts(&state, &query).await?;
+    let (posts, last_changed) = load_posts(&state, &query, lang).await?;
     let filter_query = query.filter_query();
     let feed_query = {
         let mut q = filter_query.clone();

@@ -162,6 +162,20 @@ fn fields(
         field("department", "add.department", None, "text", true),
         field("tags", "add.tags", Some("add.tags.hint"), "text", false),
         field("contact", "add.contact", None, "email", true),
+        field(
+            "language",
+            "add.language",
+            Some("add.language.hint"),
+            "text",
+            false,
+        ),
+        field(
+            "translation_of",
+            "add.translation_of",
+            Some("add.translation_of.hint"),
+            "text",
+            false,
+        ),
     ]
 }
 
@@ -172,6 +186,10 @@ struct Checked {
     department: String,
     tags: Vec<String>,
     contact: String,
+    /// A language code.
+    language: Option<String>,
+    /// The id or address of the source this one translates, as typed.
+    translation_of: Option<String>,
     errors: HashMap<&'static str, &'static str>,
 }
 
@@ -217,14 +235,44 @@ fn check(values: &HashMap<String, String>) -> Checked {
     if !valid_email {
         errors.insert("contact", "errors.contact");
     }
+    let language_text = get("language");
+    let language = crate::normalise::language::code(&language_text);
+    let translation_of = Some(get("translation_of")).filter(|t| !t.is_empty());
+    if (!language_text.is_empty() && language.is_none())
+        || (translation_of.is_some() && language.is_none())
+    {
+        errors.insert("language", "errors.language");
+    }
     Checked {
         url,
         name,
         department,
         tags,
         contact,
+        language,
+        translation_of,
         errors,
     }
+}
+
+/// The id of the source a registration says it translates (given by id or address),
+/// when there is one in another language; else the field's error.
+async fn translated_source(
+    state: &AppState,
+    checked: &Checked,
+) -> Result<Result<Option<String>, &'static str>, WebError> {
+    let Some(given) = checked.translation_of.clone() else {
+        return Ok(Ok(None));
+    };
+    let store = state.store.clone();
+    let found = web::block(move || store.find_source(&given)).await??;
+    Ok(match found {
+        Some((_, Some(theirs))) if Some(&theirs) == checked.language.as_ref() => {
+            Err("errors.translation_of")
+        }
+        Some((id, _)) => Ok(Some(id)),
+        None => Err("errors.translation_of"),
+    })
 }
 
 /// Runs a preview of `url` on the service's runtime (not this HTTP worker), at most
@@ -295,6 +343,7 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
                         sources: Vec::new(),
                         tags: Vec::new(),
                         provenance: Default::default(),
+                        versions: Vec::new(),
                         first_seen: now,
                         last_seen: now,
                         changed: now,
@@ -405,7 +454,14 @@ pub async fn submit(
             cookie,
         ));
     };
-    let checked = check(&values);
+    let mut checked = check(&values);
+    let translation_of = match translated_source(&state, &checked).await? {
+        Ok(id) => id,
+        Err(key) => {
+            checked.errors.insert("translation_of", key);
+            None
+        }
+    };
     let submitting = values.get("action").map(String::as_str) == Some("submit");
     let previewed = match &checked.url {
         Some(url) => match run_preview(&state, registration, url).await {
@@ -464,6 +520,8 @@ pub async fn submit(
         timezone: None,
         selectors: None,
         events_from_links: false,
+        language: checked.language.clone(),
+        translation_of,
     };
     let store = state.store.clone();
     let contact = checked.contact.clone();

@@ -131,6 +131,8 @@ pub fn source(id: &str, location: Location, kind: Option<SourceKind>) -> Source 
         timezone: None,
         selectors: None,
         events_from_links: false,
+        language: None,
+        translation_of: None,
     }
 }
 

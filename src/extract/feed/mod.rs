@@ -62,6 +62,9 @@ pub struct FeedEntry {
     pub categories: Vec<String>,
     /// iCalendar files the entry carries (enclosures, media, `.ics` links), as written.
     pub calendar_links: Vec<String>,
+    /// The entry in other languages: (hreflang, link as written) of each `alternate`
+    /// link that says its language and is not the entry's own link.
+    pub translations: Vec<(String, String)>,
 }
 
 /// Reads a fetched feed; the error says what the document is when it is not a feed.
@@ -351,10 +354,22 @@ fn entry(entry: feed_rs::model::Entry, rss: bool) -> FeedEntry {
             .map(|l| l.href.clone()),
     );
     calendar_links.dedup();
+    let link = pick_link(&entry.links);
+    let translations = entry
+        .links
+        .iter()
+        .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .filter_map(|l| Some((l.href_lang.as_deref()?.trim(), l.href.trim())))
+        .filter(|(lang, href)| {
+            !lang.is_empty() && !href.is_empty() && Some(*href) != link.as_deref()
+        })
+        .map(|(lang, href)| (lang.to_string(), href.to_string()))
+        .collect();
     FeedEntry {
         calendar_links,
+        translations,
         id: Some(entry.id.trim().to_string()).filter(|id| !id.is_empty()),
-        link: pick_link(&entry.links),
+        link,
         base: entry.base,
         title: entry
             .title

@@ -83,6 +83,9 @@ pub struct PageEvent {
     pub status: Option<String>,
     pub attendance_mode: Option<String>,
     pub categories: Vec<String>,
+    /// The event's versions in other languages, as (language as written, link as
+    /// written): schema.org `workTranslation`, `translationOfWork` and `sameAs`.
+    pub translations: Vec<(Option<String>, String)>,
 }
 
 /// What a page held.
@@ -95,6 +98,10 @@ pub struct PageDocument {
     pub found: Vec<(Method, Vec<PageEvent>)>,
     /// Feeds the page advertises (`<link rel="alternate" type="application/rss+xml">`).
     pub feed_links: Vec<String>,
+    /// The page in other languages, as (language, link) as written: `<link
+    /// rel="alternate" hreflang>` and the language toggle of a WET/GCWeb header
+    /// (`<a lang="fr" hreflang="fr" href>` in `#wb-lng`), in document order.
+    pub alternates: Vec<(String, String)>,
     pub warnings: Vec<String>,
 }
 
@@ -196,7 +203,42 @@ pub fn parse(
         })
         .filter_map(|l| l.value().attr("href").map(str::to_string))
         .collect();
+    document.alternates = alternates(&page);
     Ok(document)
+}
+
+/// The page's links to its versions in other languages: `<link rel="alternate"
+/// hreflang>` (not feeds, not `x-default`), then the language toggle of a WET/GCWeb
+/// header, whose links say their language with `hreflang` or `lang`.
+fn alternates(page: &Html) -> Vec<(String, String)> {
+    let links = Selector::parse(r#"link[rel~="alternate"][hreflang][href]"#).expect("static");
+    let toggle = Selector::parse("#wb-lng a[href], a[hreflang][lang][href]").expect("static");
+    let mut out: Vec<(String, String)> = Vec::new();
+    let found = page
+        .select(&links)
+        .filter(|l| l.value().attr("type").is_none_or(|t| t.contains("html")))
+        .chain(page.select(&toggle));
+    for element in found {
+        let value = element.value();
+        let language = value
+            .attr("hreflang")
+            .or_else(|| value.attr("lang"))
+            .unwrap_or_default()
+            .trim();
+        let href = value.attr("href").unwrap_or_default().trim();
+        if language.is_empty()
+            || language.eq_ignore_ascii_case("x-default")
+            || href.is_empty()
+            || href.starts_with('#')
+        {
+            continue;
+        }
+        let pair = (language.to_string(), href.to_string());
+        if !out.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    out
 }
 
 /// The document tree as a reader that runs no scripts builds it (as lxml and html5lib
@@ -253,5 +295,27 @@ mod tests {
         let (method, events) = document.best().unwrap();
         assert_eq!(method, Method::Microdata);
         assert_eq!(events[0].name.as_deref(), Some("Hidden"));
+    }
+
+    #[test]
+    fn alternates_come_from_hreflang_links_and_the_gcweb_toggle() {
+        let page = r#"<!doctype html><html lang="en"><head>
+            <link rel="alternate" hreflang="fr" href="https://www.canada.ca/fr/min/evenement.html">
+            <link rel="alternate" hreflang="x-default" href="https://www.canada.ca/">
+            <link rel="alternate" type="application/rss+xml" hreflang="en" href="/feed.xml">
+            </head><body><header><section id="wb-lng"><h2>Language selection</h2><ul>
+            <li><a lang="fr" hreflang="fr" href="/fr/min/evenement.html"><span>Français</span></a></li>
+            </ul></section></header><main><a href="/fr/" lang="fr">Other</a></main></body></html>"#;
+        let document = parse(page, "https://www.canada.ca/en/dept/event.html", None).unwrap();
+        assert_eq!(
+            document.alternates,
+            [
+                (
+                    "fr".to_string(),
+                    "https://www.canada.ca/fr/min/evenement.html".to_string()
+                ),
+                ("fr".to_string(), "/fr/min/evenement.html".to_string())
+            ]
+        );
     }
 }

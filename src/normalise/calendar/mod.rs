@@ -446,6 +446,7 @@ fn to_event(
         language: event.language.clone(),
         status,
         categories: event.categories.clone(),
+        translations: Vec::new(),
     })
 }
 

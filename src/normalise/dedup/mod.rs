@@ -5,12 +5,14 @@
 //! punctuation and filler words are set aside, and where both give a place or a page, one
 //! of them must agree. Two different sessions at the same time in the same building
 //! therefore stay two events. Merging keeps, field by field, the richest value, and
-//! records which source each came from.
+//! records which source each came from. Another language's version of an event is paired
+//! by other evidence (`language`), and kept as a version of its own.
 
 use std::collections::BTreeMap;
 
 use crate::model::{Event, EventTime};
 
+pub mod language;
 mod similarity;
 
 /// How alike two titles must be (Sørensen–Dice over character bigrams) to be one event.
@@ -334,17 +336,27 @@ pub struct Listing {
 pub struct Merged {
     pub event: Event,
     pub provenance: BTreeMap<&'static str, String>,
+    /// The event in the languages other than the lead's, and the translation links given.
+    pub versions: language::Versions,
 }
 
 /// Merges listings, given in priority order (first registered first). The first listing
-/// that still lists the event leads: its title, times and status; descriptions take the
-/// longest; other fields the first listing that has them.
+/// that still lists the event leads: its title, times, status and language; descriptions
+/// take the longest in the lead's language, the page the first in it; other fields the
+/// first listing that has them. Listings in other languages make the other versions.
 pub fn merge(listings: &[Listing]) -> Option<Merged> {
     let mut ordered: Vec<&Listing> = listings.iter().filter(|l| l.listed).collect();
     if ordered.is_empty() {
         ordered = listings.iter().collect();
     }
     let lead = *ordered.first()?;
+    let lead_language = language::of(lead);
+    let versions = language::Versions::of(&ordered, lead_language.as_deref());
+    let own: Vec<&Listing> = ordered
+        .iter()
+        .copied()
+        .filter(|l| language::belongs(lead_language.as_deref(), language::of(l).as_deref()))
+        .collect();
     let mut event = lead.event.clone();
     let mut provenance = BTreeMap::new();
     for field in ["title", "start", "end", "status"] {
@@ -352,7 +364,10 @@ pub fn merge(listings: &[Listing]) -> Option<Merged> {
     }
     macro_rules! first_with {
         ($field:ident, $name:literal) => {
-            if let Some(l) = ordered.iter().find(|l| l.event.$field.is_some()) {
+            first_with!($field, $name, ordered)
+        };
+        ($field:ident, $name:literal, $among:ident) => {
+            if let Some(l) = $among.iter().find(|l| l.event.$field.is_some()) {
                 event.$field = l.event.$field.clone();
                 provenance.insert($name, l.source_id.clone());
             }
@@ -363,12 +378,11 @@ pub fn merge(listings: &[Listing]) -> Option<Merged> {
     first_with!(location_name, "location_name");
     first_with!(location_address, "location_address");
     first_with!(online_url, "online_url");
-    first_with!(url, "url");
+    first_with!(url, "url", own);
     first_with!(organiser, "organiser");
     first_with!(language, "language");
     let longest = |get: fn(&Event) -> Option<&String>| {
-        ordered
-            .iter()
+        own.iter()
             .filter_map(|l| get(&l.event).map(|text| (text.chars().count(), l)))
             .max_by(|a, b| {
                 a.0.cmp(&b.0)
@@ -393,7 +407,11 @@ pub fn merge(listings: &[Listing]) -> Option<Merged> {
         }
     }
     event.categories = categories;
-    Some(Merged { event, provenance })
+    Some(Merged {
+        event,
+        provenance,
+        versions,
+    })
 }
 
 #[cfg(test)]
@@ -420,6 +438,7 @@ mod tests {
             language: None,
             status: EventStatus::Confirmed,
             categories: vec![],
+            translations: vec![],
         }
     }
 

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use crate::i18n::Lang;
 use crate::model::{EventStatus, EventTime};
 use crate::render::links::{AddLinks, SubscriptionLinks};
+use crate::render::versions::{Shown, event_in};
 use crate::store::StoredEvent;
 use crate::web::routes;
 
@@ -35,7 +36,12 @@ pub struct FormValues {
 
 pub struct EventRow {
     pub uid: String,
+    /// In the reader's language where the event has that version.
     pub title: String,
+    /// The title's language, when it is not the page's.
+    pub title_lang: Option<String>,
+    /// "in French only": the event is known in one other language only.
+    pub only_key: Option<String>,
     pub when: String,
     pub departments: String,
     pub place: String,
@@ -194,9 +200,12 @@ pub fn events_page(view: &EventsView<'_>) -> Vec<u8> {
                 events: Vec::new(),
             });
         }
+        let shown = event_in(stored, view.lang.code());
         let row = EventRow {
             uid: stored.uid.clone(),
-            title: stored.event.title.clone(),
+            title: shown.title.to_string(),
+            title_lang: shown.foreign(view.lang.code()).map(str::to_string),
+            only_key: only_key(&shown),
             when: when(view.lang, view.zone, stored, false),
             departments: departments(stored),
             place: place(view.lang, stored),
@@ -238,6 +247,10 @@ struct EventPage<'a> {
     switch_url: &'a str,
     title: &'a str,
     language: Option<&'a str>,
+    only_key: Option<String>,
+    /// The event's other versions: (language, label key, title, this page in that
+    /// language, the department's page in it).
+    others: Vec<OtherVersion<'a>>,
     status_key: Option<&'static str>,
     when: String,
     place: String,
@@ -247,6 +260,26 @@ struct EventPage<'a> {
     paragraphs: Vec<String>,
     add: &'a AddLinks,
     department_calendar: Option<&'a SubscriptionLinks>,
+}
+
+/// Another language's version of the event shown, linked from its page.
+pub struct OtherVersion<'a> {
+    pub language: String,
+    pub label_key: String,
+    pub title: &'a str,
+    /// This page in that language.
+    pub here: String,
+    /// The department's own page in that language.
+    pub url: Option<&'a str>,
+}
+
+/// The catalogue key of "in French only" for an event known in one other language only.
+fn only_key(shown: &Shown<'_>) -> Option<String> {
+    shown
+        .only_in
+        .as_ref()
+        .filter(|l| matches!(l.as_str(), "en" | "fr"))
+        .map(|l| format!("versions.only.{l}"))
 }
 
 /// Inputs of one event's page.
@@ -262,9 +295,9 @@ pub struct EventView<'a> {
 pub fn event_page(view: &EventView<'_>) -> Vec<u8> {
     let stored = view.event;
     let e = &stored.event;
-    let paragraphs = e
+    let shown = event_in(stored, view.lang.code());
+    let paragraphs = shown
         .description_text
-        .as_deref()
         .unwrap_or_default()
         .split("\n\n")
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -274,13 +307,31 @@ pub fn event_page(view: &EventView<'_>) -> Vec<u8> {
         lang: view.lang,
         nav: "events",
         switch_url: view.switch_url,
-        title: &e.title,
-        language: e.language.as_deref(),
+        title: shown.title,
+        language: shown.language.as_deref(),
+        only_key: only_key(&shown),
+        others: shown
+            .others
+            .iter()
+            .map(|(language, title, url)| OtherVersion {
+                label_key: format!("versions.other.{language}"),
+                here: format!(
+                    "{}?lang={}",
+                    routes::event_page(&stored.uid),
+                    crate::i18n::Lang::from_code(language)
+                        .unwrap_or(view.lang)
+                        .code()
+                ),
+                language: language.clone(),
+                title,
+                url: *url,
+            })
+            .collect(),
         status_key: status_key(stored),
         when: when(view.lang, view.zone, stored, true),
         place: place(view.lang, stored),
         online_url: e.online_url.as_deref(),
-        event_url: e.url.as_deref(),
+        event_url: shown.url,
         sources: stored
             .sources
             .iter()

@@ -34,6 +34,8 @@ pub struct PostRow {
     pub date_text: String,
     pub summary_html: Option<String>,
     pub language: Option<String>,
+    /// The post in other languages: (language, label key, title, link).
+    pub others: Vec<(String, String, String, Option<String>)>,
 }
 
 #[derive(Template)]
@@ -81,6 +83,18 @@ pub fn posts_page(view: &PostsView<'_>) -> Vec<u8> {
                 .clone()
                 .or_else(|| stored.post.content_html.clone()),
             language: stored.post.language.clone(),
+            others: stored
+                .versions
+                .iter()
+                .map(|v| {
+                    (
+                        v.language.clone(),
+                        format!("versions.other.{}", v.language),
+                        v.title.clone(),
+                        v.link.clone(),
+                    )
+                })
+                .collect(),
         })
         .collect();
     let page = PostsPage {

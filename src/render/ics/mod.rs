@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
+use crate::i18n::Lang;
 use crate::model::{EventStatus, EventTime};
+use crate::render::versions::{Shown, event_in};
 use crate::store::StoredEvent;
 
 pub use line::fold_into;
@@ -38,6 +40,10 @@ pub struct CalendarMeta {
     pub refresh: Duration,
     /// The right-hand side of every UID (`uid@domain`): the service's host.
     pub uid_domain: String,
+    /// The calendar's language: each event is written in its version in this language
+    /// where it has one (`SUMMARY;LANGUAGE=` says when it has not), with its other
+    /// versions' pages in the description.
+    pub language: Lang,
 }
 
 /// Escapes one value of a TEXT list (CATEGORIES), which the crate writes as given.
@@ -148,6 +154,11 @@ fn event_zone(stored: &StoredEvent) -> Option<Tz> {
 
 fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
     let e = &stored.event;
+    let shown = event_in(stored, meta.language.code());
+    // Where the event is not in the calendar's language, its text says which it is in.
+    let text_language = shown
+        .foreign(meta.language.code())
+        .map(|language| ("LANGUAGE", language));
     out.raw("BEGIN", "VEVENT");
     out.escaped("UID", &[&stored.uid, "@", &meta.uid_domain]);
     out.line("DTSTAMP", None, |v| v.utc(stored.changed));
@@ -159,15 +170,17 @@ fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
     if let Some(end) = e.end {
         time_property(out, "DTEND", end, zone);
     }
-    out.line("SUMMARY", None, |v| {
+    out.line("SUMMARY", text_language, |v| {
         if e.status == EventStatus::Postponed {
             v.text("Postponed: ");
         }
-        v.text(&e.title);
+        v.text(shown.title);
     });
-    out.line("DESCRIPTION", None, |v| description(v, stored));
+    out.line("DESCRIPTION", text_language, |v| {
+        description(v, stored, &shown, meta.language)
+    });
     location(out, stored);
-    if let Some(url) = e.url.as_deref().or(e.online_url.as_deref()) {
+    if let Some(url) = shown.url.or(e.online_url.as_deref()) {
         out.raw_with("URL", Some(("VALUE", "URI")), url);
     }
     categories(out, stored);
@@ -194,8 +207,8 @@ fn time_property(out: &mut Lines, key: &str, time: EventTime, zone: Option<Tz>) 
 }
 
 /// The description a calendar shows: the event's text, who lists it, and links back, in
-/// paragraphs.
-fn description(v: &mut Value, stored: &StoredEvent) {
+/// paragraphs; for an event in two languages, the other version's page too.
+fn description(v: &mut Value, stored: &StoredEvent, shown: &Shown<'_>, language: Lang) {
     let e = &stored.event;
     let mut first = true;
     let mut paragraph = |v: &mut Value| {
@@ -207,7 +220,7 @@ fn description(v: &mut Value, stored: &StoredEvent) {
         paragraph(v);
         v.text("No longer listed by its source.");
     }
-    if let Some(text) = e.description_text.as_deref().filter(|t| !t.is_empty()) {
+    if let Some(text) = shown.description_text.filter(|t| !t.is_empty()) {
         paragraph(v);
         v.text(text);
     }
@@ -230,10 +243,21 @@ fn description(v: &mut Value, stored: &StoredEvent) {
             v.text(&s.source_name);
         }
     }
-    if let Some(url) = e.url.as_deref() {
+    if let Some(url) = shown.url {
         paragraph(v);
         v.text("Details: ");
         v.text(url);
+    }
+    for (other, title, url) in &shown.others {
+        paragraph(v);
+        let label = language.t(&format!("versions.other.{other}"));
+        v.text(if label.is_empty() { other } else { label });
+        v.text(" ");
+        v.text(title);
+        if let Some(url) = url {
+            v.text(" — ");
+            v.text(url);
+        }
     }
 }
 
@@ -314,6 +338,7 @@ mod tests {
             timezone: chrono_tz::America::Toronto,
             refresh: Duration::hours(1),
             uid_domain: "bulletin.example.gc.ca".into(),
+            language: Lang::En,
         }
     }
 
@@ -346,6 +371,7 @@ mod tests {
                 language: None,
                 status: EventStatus::Confirmed,
                 categories: vec![],
+                translations: vec![],
             },
             listed: true,
             revision: 2,
@@ -358,6 +384,7 @@ mod tests {
             }],
             tags: vec!["lunch-and-learn".into()],
             provenance: Default::default(),
+            versions: Vec::new(),
             first_seen: at,
             last_seen: at,
             changed: at,

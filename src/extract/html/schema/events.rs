@@ -65,7 +65,31 @@ fn read(graph: &Graph, item: &Item) -> Option<PageEvent> {
         status: trimmed(graph.first_link(item, "eventStatus")),
         attendance_mode: trimmed(graph.first_link(item, "eventAttendanceMode")),
         categories: keywords(graph, item),
+        translations: translations(graph, item),
     })
+}
+
+/// The event's versions in other languages: each `workTranslation` and
+/// `translationOfWork` (a link, or an item with its `url`, else its id, and its
+/// `inLanguage`), and each `sameAs` link (the same event's page elsewhere).
+fn translations(graph: &Graph, item: &Item) -> Vec<(Option<String>, String)> {
+    let mut out = Vec::new();
+    for name in ["workTranslation", "translationOfWork", "sameAs"] {
+        for value in graph.values(item, name) {
+            let found = match graph.item_of(value) {
+                Some(other) => trimmed(graph.first_link(other, "url"))
+                    .or_else(|| other.id.clone().filter(|id| !id.starts_with("_:")))
+                    .map(|url| (trimmed(graph.first_text(other, "inLanguage")), url)),
+                None => trimmed(value.link.as_deref()).map(|url| (None, url)),
+            };
+            if let Some(found) = found
+                && !out.contains(&found)
+            {
+                out.push(found);
+            }
+        }
+    }
+    out
 }
 
 fn organiser(graph: &Graph, item: &Item) -> Option<String> {

@@ -1,0 +1,184 @@
+//! Which language's version of an event or post a reader gets: the version in the reader's
+//! language where there is one, else the one the event leads with; and what to say about
+//! the others (a link to each, or that the event is known in one other language only).
+//! Pure: the web layer and every renderer ask here.
+
+use crate::model::{PostVersion, StoredPost};
+use crate::normalise::language;
+use crate::store::StoredEvent;
+
+/// An event as a reader in one language sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shown<'a> {
+    pub title: &'a str,
+    pub description_text: Option<&'a str>,
+    pub description_html: Option<&'a str>,
+    /// The event's own page in the language shown.
+    pub url: Option<&'a str>,
+    /// The language shown, when known (a code: `en`, `fr`).
+    pub language: Option<String>,
+    /// The versions not shown: (language, title, page).
+    pub others: Vec<(String, &'a str, Option<&'a str>)>,
+    /// Set when the event is known in one language only and it is not the reader's.
+    pub only_in: Option<String>,
+}
+
+impl Shown<'_> {
+    /// The language shown, when it is not `reader` (pages mark it with `lang`).
+    pub fn foreign(&self, reader: &str) -> Option<&str> {
+        self.language.as_deref().filter(|l| *l != reader)
+    }
+}
+
+/// `stored` for a reader of `reader` (a language code).
+pub fn event_in<'a>(stored: &'a StoredEvent, reader: &str) -> Shown<'a> {
+    let e = &stored.event;
+    let own = e.language.as_deref().and_then(language::code);
+    let lead = || {
+        (
+            e.title.as_str(),
+            e.description_text.as_deref(),
+            e.description_html.as_deref(),
+            e.url.as_deref(),
+        )
+    };
+    let wanted = stored.versions.iter().find(|v| v.language == reader);
+    let (title, description_text, description_html, url, shown_language) =
+        match (own.as_deref() == Some(reader), wanted) {
+            (false, Some(v)) => (
+                v.title.as_str(),
+                v.description_text.as_deref(),
+                v.description_html.as_deref(),
+                v.url.as_deref(),
+                Some(v.language.clone()),
+            ),
+            _ => {
+                let (t, d, h, u) = lead();
+                (t, d, h, u, own.clone())
+            }
+        };
+    let mut others: Vec<(String, &str, Option<&str>)> = Vec::new();
+    if let Some(own) = &own
+        && shown_language.as_ref() != Some(own)
+    {
+        others.push((own.clone(), e.title.as_str(), e.url.as_deref()));
+    }
+    for v in &stored.versions {
+        if shown_language.as_deref() != Some(v.language.as_str()) {
+            others.push((v.language.clone(), v.title.as_str(), v.url.as_deref()));
+        }
+    }
+    let only_in = match (&shown_language, others.is_empty()) {
+        (Some(shown), true) if shown != reader => Some(shown.clone()),
+        _ => None,
+    };
+    Shown {
+        title,
+        description_text,
+        description_html,
+        url,
+        language: shown_language,
+        others,
+        only_in,
+    }
+}
+
+/// `post` for a reader of `reader`: its version in that language takes its place (title,
+/// link, summary, language), and the version it had joins the others.
+pub fn post_in(mut post: StoredPost, reader: &str) -> StoredPost {
+    let own = post.post.language.as_deref().and_then(language::code);
+    if own.as_deref() == Some(reader) {
+        return post;
+    }
+    let Some(index) = post.versions.iter().position(|v| v.language == reader) else {
+        return post;
+    };
+    let wanted = post.versions.remove(index);
+    let previous = PostVersion {
+        language: own.unwrap_or_default(),
+        title: std::mem::replace(&mut post.post.title, wanted.title),
+        link: std::mem::replace(&mut post.post.link, wanted.link),
+        summary_html: std::mem::replace(&mut post.post.summary_html, wanted.summary_html),
+        source_id: post.post.source_id.clone(),
+        source_name: post.source_name.clone(),
+    };
+    // The full content is the original's; a translation's own is its summary.
+    post.post.content_html = None;
+    post.post.language = Some(wanted.language);
+    post.versions.insert(0, previous);
+    post
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Event, EventStatus, EventTime, EventVersion};
+
+    fn stored(language: Option<&str>, versions: Vec<EventVersion>) -> StoredEvent {
+        let at = "2026-11-01T12:00:00Z".parse().unwrap();
+        StoredEvent {
+            uid: "u".into(),
+            event: Event {
+                source_id: String::new(),
+                uid: "x".into(),
+                series_uid: None,
+                title: "Lunch and learn".into(),
+                description_text: Some("Bring lunch.".into()),
+                description_html: None,
+                start: EventTime::At(at),
+                end: None,
+                timezone: None,
+                location_name: None,
+                location_address: None,
+                online_url: None,
+                url: Some("https://www.canada.ca/en/e.html".into()),
+                organiser: None,
+                language: language.map(str::to_string),
+                status: EventStatus::Confirmed,
+                categories: vec![],
+                translations: vec![],
+            },
+            listed: true,
+            revision: 0,
+            sources: vec![],
+            tags: vec![],
+            provenance: Default::default(),
+            versions,
+            first_seen: at,
+            last_seen: at,
+            changed: at,
+        }
+    }
+
+    #[test]
+    fn the_readers_version_with_the_other_beside_it() {
+        let french = EventVersion {
+            language: "fr".into(),
+            title: "Dîner-causerie".into(),
+            description_text: Some("Apportez votre dîner.".into()),
+            description_html: None,
+            url: Some("https://www.canada.ca/fr/e.html".into()),
+            sources: vec!["fr".into()],
+        };
+        let both = stored(Some("en-CA"), vec![french]);
+        let fr = event_in(&both, "fr");
+        assert_eq!(fr.title, "Dîner-causerie");
+        assert_eq!(fr.url, Some("https://www.canada.ca/fr/e.html"));
+        assert_eq!(
+            fr.others,
+            [(
+                "en".to_string(),
+                "Lunch and learn",
+                Some("https://www.canada.ca/en/e.html")
+            )]
+        );
+        assert_eq!(fr.only_in, None);
+        let en = event_in(&both, "en");
+        assert_eq!(en.title, "Lunch and learn");
+        assert_eq!(en.others[0].0, "fr");
+        let english_only = stored(Some("en"), vec![]);
+        assert_eq!(event_in(&english_only, "fr").only_in.as_deref(), Some("en"));
+        assert_eq!(event_in(&english_only, "fr").foreign("fr"), Some("en"));
+        assert_eq!(event_in(&stored(None, vec![]), "fr").only_in, None);
+    }
+}
