@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod atom;
+pub mod dates;
 pub mod html;
 pub mod ics;
 pub mod jsonfeed;

@@ -2,6 +2,7 @@
 //! structs here are the templates' whole input: text is escaped by the engine, and the
 //! only HTML passed through (`|safe`) is post bodies the normaliser already sanitised.
 
+pub mod description;
 pub mod error;
 pub mod events;
 pub mod registration;
