@@ -85,14 +85,16 @@ async fn listing(
         limit: 10,
         ..query.filter()
     });
-    let (mut events, facets, posts) = web::block(move || {
+    let count_filter = filter.clone();
+    let (mut events, total, facets, posts) = web::block(move || {
         let events = store.events(&filter)?;
+        let total = store.count_events(&count_filter)?;
         // A search also looks through the blog roll.
         let posts = match post_filter {
             Some(filter) => store.posts(&filter)?,
             None => Vec::new(),
         };
-        Ok::<_, WebError>((events, facets_blocking(&store)?, posts))
+        Ok::<_, WebError>((events, total, facets_blocking(&store)?, posts))
     })
     .await??;
     let posts: Vec<(String, Option<String>, String)> = posts
@@ -118,15 +120,26 @@ async fn listing(
     );
     let subscribe = subscription(&origin(&req, &state), &calendar_query(&query), name.trim());
     let form = form_values(&query);
+    let dates_query = ViewQuery {
+        from: None,
+        to: None,
+        ..query.clone()
+    }
+    .filter_query();
     let body = events_page(&EventsView {
         lang,
+        style: state.style,
         zone: state.timezone,
         archive,
         switch_url: &switch_url(path, &query, lang),
         form: &form,
+        dates_query: &dates_query,
         facets: &facets,
         subscribe: &subscribe,
         events: &events,
+        total,
+        offset: u64::from(page - 1) * u64::from(PAGE_SIZE),
+        now,
         previous_page: (page > 1).then(|| page_url(path, &query, lang, page - 1)),
         next_page: has_next.then(|| page_url(path, &query, lang, page + 1)),
         posts: &posts,
@@ -210,6 +223,7 @@ pub async fn event(
     let path = routes::event_page(&stored.uid);
     let body = event_page(&EventView {
         lang,
+        style: state.style,
         zone: state.timezone,
         switch_url: &switch_url(&path, &query, lang),
         event: &stored,

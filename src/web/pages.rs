@@ -39,7 +39,10 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let filters = query.described();
     let body = posts_page(&PostsView {
         lang,
+        style: state.style,
         zone: state.timezone,
+        last_changed,
+        now: state.clock.now(),
         switch_url: &switch_url,
         filters: &filters,
         feeds: &feeds,

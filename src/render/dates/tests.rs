@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::*;
-use crate::model::{Event, EventStatus, EventTime};
+use crate::model::{Event, EventTime};
 
 const CA_EN: Dates = Dates {
     lang: Lang::En,
@@ -45,25 +45,7 @@ fn utc(text: &str) -> chrono::DateTime<Utc> {
 }
 
 fn event(start: EventTime, end: Option<EventTime>, zone: Option<&str>) -> Event {
-    Event {
-        source_id: "s".into(),
-        uid: "u".into(),
-        series_uid: None,
-        title: "Lunch and learn".into(),
-        description_text: None,
-        description_html: None,
-        start,
-        end,
-        timezone: zone.map(str::to_string),
-        location_name: None,
-        location_address: None,
-        online_url: None,
-        url: None,
-        organiser: None,
-        language: None,
-        status: EventStatus::Confirmed,
-        categories: vec![],
-    }
+    crate::render::fixtures::event(start, end, zone)
 }
 
 fn timed(start: chrono::DateTime<Utc>, end: chrono::DateTime<Utc>, zone: &str) -> Event {

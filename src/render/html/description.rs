@@ -165,28 +165,14 @@ fn linked(line: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EventStatus, EventTime};
+    use crate::model::EventTime;
 
     fn event(text: Option<&str>, html: Option<&str>) -> Event {
-        Event {
-            source_id: "s".into(),
-            uid: "u".into(),
-            series_uid: None,
-            title: "T".into(),
-            description_text: text.map(str::to_string),
-            description_html: html.map(str::to_string),
-            start: EventTime::At("2027-01-13T18:00:00Z".parse().unwrap()),
-            end: None,
-            timezone: None,
-            location_name: None,
-            location_address: None,
-            online_url: None,
-            url: None,
-            organiser: None,
-            language: None,
-            status: EventStatus::Confirmed,
-            categories: vec![],
-        }
+        let start = EventTime::At("2027-01-13T18:00:00Z".parse().unwrap());
+        let mut event = crate::render::fixtures::event(start, None, None);
+        event.description_text = text.map(str::to_string);
+        event.description_html = html.map(str::to_string);
+        event
     }
 
     #[test]
