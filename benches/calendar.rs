@@ -97,6 +97,7 @@ fn render_times(sizes: &[(usize, usize)]) {
         timezone: chrono_tz::America::Toronto,
         refresh: Duration::hours(1),
         uid_domain: "bulletin".into(),
+        lang: bulletin::i18n::Lang::En,
     };
     let first_day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("valid date");
     for &(n, runs) in sizes {

@@ -143,6 +143,7 @@ fn a_fixed_store_renders_to_the_golden_file() {
         timezone: chrono_tz::America::Toronto,
         refresh: chrono::Duration::hours(1),
         uid_domain: "bulletin".into(),
+        lang: bulletin::i18n::Lang::En,
     };
     let bytes = render(&meta, &fixed_store());
     let text = String::from_utf8(bytes)

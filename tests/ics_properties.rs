@@ -59,6 +59,7 @@ fn meta() -> CalendarMeta {
         timezone: chrono_tz::America::Toronto,
         refresh: chrono::Duration::hours(1),
         uid_domain: "bulletin".into(),
+        lang: bulletin::i18n::Lang::En,
     }
 }
 

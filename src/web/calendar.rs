@@ -56,6 +56,7 @@ fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
         timezone: state.timezone,
         refresh: Duration::hours(1),
         uid_domain: UID_DOMAIN.to_string(),
+        lang,
     }
 }
 
