@@ -112,7 +112,7 @@ async fn listing(
         "{} {}",
         lang.t("calendar.title"),
         query
-            .described()
+            .described(lang)
             .iter()
             .map(|(_, v)| v.as_str())
             .collect::<Vec<_>>()
@@ -217,7 +217,11 @@ pub async fn event(
         subscription(
             &origin,
             &query.filter_query(),
-            &format!("{} — {d}", lang.t("calendar.title")),
+            &format!(
+                "{} — {}",
+                lang.t("calendar.title"),
+                crate::render::html::department_name(lang, &d)
+            ),
         )
     });
     let path = routes::event_page(&stored.uid);

@@ -36,7 +36,7 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         json: routes::feed_json(&feed_query),
     };
     let switch_url = switch_url(routes::POSTS, &query, lang);
-    let filters = query.described();
+    let filters = query.described(lang);
     let body = posts_page(&PostsView {
         lang,
         style: state.style,

@@ -308,10 +308,7 @@ file = "fixtures/events.html"
         let html = page(Lang::En, 1, 3);
         assert!(html.contains("<td>Calendar</td>"), "{html}");
         assert!(html.contains("<td>Web page (detected)</td>"), "{html}");
-        assert!(
-            html.contains("<td>Not known until first read</td>"),
-            "{html}"
-        );
+        assert!(html.contains("<td>Not known yet</td>"), "{html}");
         assert!(html.contains(">Jan. 13, 1:05 pm ET</time>"), "{html}");
         assert!(
             html.contains(r#"<td class="date">Jan. 13, 2:00 pm ET</td>"#),
