@@ -270,7 +270,8 @@ fn departments(lang: Lang, stored: &StoredEvent) -> String {
 /// "12 events", "Events 51 to 100 of 312" / « Événements 51 à 100 sur 312 ».
 fn count_text(dates: Dates, total: u64, offset: u64, shown: usize) -> String {
     let lang = dates.lang;
-    if total == 0 {
+    // A page past the last says nothing but that nothing matches.
+    if total == 0 || shown == 0 {
         return String::new();
     }
     let shown = shown as u64;

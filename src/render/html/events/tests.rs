@@ -234,6 +234,8 @@ fn count_quick_links_and_folded_filters() {
     assert!(fr.contains("(3 filtres actifs)"), "{fr}");
     let many = listing(Lang::Fr, &sample(), &FormValues::default(), 1234);
     assert!(many.contains("Événements 1 à 3 sur 1\u{a0}234"), "{many}");
+    let past_the_end = listing(Lang::En, &[], &FormValues::default(), 12);
+    assert!(!past_the_end.contains(r#"class="count""#), "{past_the_end}");
 }
 
 #[test]
