@@ -358,6 +358,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
             config.settings.timezone,
         );
         state.default_schedule = config.settings.schedule.clone();
+        state.style = config.settings.style;
         state.set_render_cache_bytes(config.settings.render_cache_bytes);
         state.calendar_past_days = config.settings.events.window_past_days;
         state.calendar_max_events = config.settings.calendar_max_events;

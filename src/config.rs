@@ -16,6 +16,7 @@ use url::Url;
 use crate::fetch::FetchSettings;
 use crate::harvest::EventSettings;
 use crate::model::{Location, Selectors, Source, SourceKind};
+use crate::render::dates::Style;
 use crate::schedule::Schedule;
 
 /// A problem with the configuration file, located as precisely as we can.
@@ -51,6 +52,8 @@ pub struct Settings {
     pub render_cache_bytes: usize,
     /// The most events one calendar serves (a safety ceiling; a cut calendar says so).
     pub calendar_max_events: u32,
+    /// Whose conventions pages write dates and times in (`canada.ca` or `gov.uk`).
+    pub style: Style,
     pub fetch: FetchSettings,
     pub events: EventSettings,
 }
@@ -67,6 +70,7 @@ impl Default for Settings {
             admin_token_env: None,
             render_cache_bytes: crate::web::DEFAULT_RENDER_CACHE_BYTES,
             calendar_max_events: crate::web::DEFAULT_CALENDAR_MAX_EVENTS,
+            style: Style::default(),
             fetch: FetchSettings::default(),
             events: EventSettings::default(),
         }
@@ -112,6 +116,7 @@ struct RawSettings {
     event_window_future_days: Option<Spanned<u64>>,
     render_cache_mib: Option<Spanned<u64>>,
     calendar_max_events: Option<Spanned<u32>>,
+    style: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,6 +256,15 @@ impl Checker<'_> {
         }
         if let Some(max) = raw.calendar_max_events {
             settings.calendar_max_events = self.positive(&max, "settings.calendar_max_events")?;
+        }
+        if let Some(style) = raw.style {
+            settings.style = Style::parse(style.get_ref()).ok_or_else(|| {
+                self.invalid(
+                    &style,
+                    "settings.style",
+                    format!("`{}` is not one of canada.ca, gov.uk", style.get_ref()),
+                )
+            })?;
         }
         settings.allow_private_networks = raw.allow_private_networks.unwrap_or(false);
         let fetch = &mut settings.fetch;
@@ -632,6 +646,20 @@ mod tests {
         assert_eq!(
             config.sources[0].location,
             Location::File(PathBuf::from("/srv/bulletin/fixtures/a.xml"))
+        );
+    }
+
+    #[test]
+    fn the_page_style_is_read_and_checked() {
+        assert_eq!(parse("").unwrap().settings.style, Style::CanadaCa);
+        let uk = parse("[settings]\nstyle = \"gov.uk\"\n").unwrap();
+        assert_eq!(uk.settings.style, Style::GovUk);
+        let err = parse("[settings]\nstyle = \"uk\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "sources.toml:2: `settings.style`: `uk` is not one of canada.ca, gov.uk"
         );
     }
 }

@@ -1,12 +1,10 @@
 //! The two languages of every page, English and French: one catalogue of strings per
-//! language (`i18n/en.toml`, `i18n/fr.toml`, compiled in), the choice of language from a
-//! request's explicit choice or its Accept-Language, and dates written in that language.
+//! language (`i18n/en.toml`, `i18n/fr.toml`, compiled in) and the choice of language from
+//! a request's explicit choice or its Accept-Language. Dates and times are written by
+//! `render::dates`, in the deployment's style.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
-
-use chrono::{DateTime, Locale, Utc};
-use chrono_tz::Tz;
 
 /// A language Bulletin speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,49 +89,11 @@ impl Lang {
             ""
         })
     }
-
-    fn locale(self) -> Locale {
-        match self {
-            Lang::En => Locale::en_CA,
-            Lang::Fr => Locale::fr_CA,
-        }
-    }
-
-    /// A day heading: "Thursday, November 5, 2026" / "jeudi 5 novembre 2026".
-    pub fn day(self, date: chrono::NaiveDate) -> String {
-        let pattern = match self {
-            Lang::En => "%A, %B %-d, %Y",
-            Lang::Fr => "%A %-d %B %Y",
-        };
-        date.format_localized(pattern, self.locale()).to_string()
-    }
-
-    /// A time of day in `zone`: "12:30 p.m." / "12 h 30".
-    pub fn time(self, time: DateTime<Utc>, zone: Tz) -> String {
-        let local = time.with_timezone(&zone);
-        match self {
-            Lang::En => local
-                .format_localized("%-I:%M %p", self.locale())
-                .to_string(),
-            Lang::Fr => local.format("%-H h %M").to_string(),
-        }
-    }
-
-    /// A long date with time in `zone`: "Tuesday, November 3, 2026, 9:30 a.m." style.
-    pub fn date_time(self, time: DateTime<Utc>, zone: Tz) -> String {
-        let local = time.with_timezone(&zone);
-        let pattern = match self {
-            Lang::En => "%A, %B %-d, %Y, %-I:%M %p %Z",
-            Lang::Fr => "%A %-d %B %Y, %-H h %M %Z",
-        };
-        local.format_localized(pattern, self.locale()).to_string()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn catalogues_have_the_same_keys() {
@@ -155,28 +115,37 @@ mod tests {
         assert_eq!(Lang::negotiate(None), Lang::En);
     }
 
+    /// Every key a template or the code asks for by name is in both catalogues.
     #[test]
-    fn days_and_times() {
-        let t = Utc.with_ymd_and_hms(2026, 11, 5, 17, 30, 0).unwrap();
-        let zone = chrono_tz::America::Toronto;
-        assert_eq!(Lang::Fr.time(t, zone), "12 h 30");
-        assert_eq!(Lang::En.day(t.date_naive()), "Thursday, November 5, 2026");
-        assert_eq!(Lang::Fr.day(t.date_naive()), "jeudi 5 novembre 2026");
-        assert!(Lang::En.time(t, zone).starts_with("12:30"));
-    }
-
-    #[test]
-    fn dates_are_written_in_the_readers_language() {
-        let t = Utc.with_ymd_and_hms(2026, 3, 12, 16, 30, 0).unwrap();
-        let zone = chrono_tz::America::Toronto;
-        assert_eq!(
-            Lang::Fr.date_time(t, zone),
-            "jeudi 12 mars 2026, 12 h 30 EDT"
-        );
+    fn every_key_asked_for_is_translated() {
+        let asked = regex::Regex::new(r#"\bt\("([a-z_]+(?:\.[a-z_]+)+)"\)"#).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("templates"), root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for found in asked.captures_iter(&text) {
+                let key = &found[1];
+                if !EN.contains_key(key) || !FR.contains_key(key) {
+                    missing.push(format!("{}: {key}", file.display()));
+                }
+            }
+        }
         assert!(
-            Lang::En
-                .date_time(t, zone)
-                .starts_with("Thursday, March 12, 2026, 12:30")
+            missing.is_empty(),
+            "untranslated keys:\n{}",
+            missing.join("\n")
         );
     }
 }

@@ -402,7 +402,8 @@ async fn ten_thousand_sources_are_paginated_with_the_failing_ones_first() {
         "the summary of failing sources"
     );
     assert!(first.contains("https://s09999.example/feed: HTTP 500"));
-    assert!(first.contains("Sources in all: 10000"));
+    assert!(first.contains("2 of 10,000 sources failing"));
+    assert!(first.contains("The server s09999.example had a problem of its own (error 500)"));
     assert!(
         first.contains("rel=\"next\" href=\"/sources?lang=en&#38;page=2\"")
             || first.contains("rel=\"next\" href=\"/sources?lang=en&amp;page=2\""),

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod atom;
+pub mod dates;
 pub mod html;
 pub mod ics;
 pub mod jsonfeed;
@@ -73,7 +74,31 @@ pub(crate) mod fixtures {
     use chrono::TimeZone;
 
     use super::FeedMeta;
-    use crate::model::{Post, StoredPost};
+    use crate::model::{Event, EventStatus, EventTime, Post, StoredPost};
+
+    /// A confirmed event with only its times set (tests of the pages fill in the rest).
+    pub fn event(start: EventTime, end: Option<EventTime>, zone: Option<&str>) -> Event {
+        Event {
+            source_id: "dept".into(),
+            uid: "x".into(),
+            series_uid: None,
+            title: "Lunch and learn".into(),
+            description_text: None,
+            description_html: None,
+            start,
+            end,
+            timezone: zone.map(str::to_string),
+            location_name: None,
+            location_address: None,
+            online_url: None,
+            url: None,
+            organiser: None,
+            language: None,
+            status: EventStatus::Confirmed,
+            categories: vec![],
+            translations: vec![],
+        }
+    }
 
     pub fn meta() -> FeedMeta {
         FeedMeta {

@@ -41,7 +41,7 @@ const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
 
 fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
     let lang = query.lang.unwrap_or(Lang::En);
-    let filters = query.described();
+    let filters = query.described(lang);
     let mut name = lang.t("calendar.title").to_string();
     if !filters.is_empty() {
         let described: Vec<String> = filters

@@ -85,14 +85,16 @@ async fn listing(
         limit: 10,
         ..query.filter()
     });
-    let (mut events, facets, posts) = web::block(move || {
+    let count_filter = filter.clone();
+    let (mut events, total, facets, posts) = web::block(move || {
         let events = store.events(&filter)?;
+        let total = store.count_events(&count_filter)?;
         // A search also looks through the blog roll.
         let posts = match post_filter {
             Some(filter) => store.posts(&filter)?,
             None => Vec::new(),
         };
-        Ok::<_, WebError>((events, facets_blocking(&store)?, posts))
+        Ok::<_, WebError>((events, total, facets_blocking(&store)?, posts))
     })
     .await??;
     let posts: Vec<(String, Option<String>, String)> = posts
@@ -110,7 +112,7 @@ async fn listing(
         "{} {}",
         lang.t("calendar.title"),
         query
-            .described()
+            .described(lang)
             .iter()
             .map(|(_, v)| v.as_str())
             .collect::<Vec<_>>()
@@ -122,15 +124,26 @@ async fn listing(
         name.trim(),
     );
     let form = form_values(&query);
+    let dates_query = ViewQuery {
+        from: None,
+        to: None,
+        ..query.clone()
+    }
+    .filter_query();
     let body = events_page(&EventsView {
         lang,
+        style: state.style,
         zone: state.timezone,
         archive,
         switch_url: &switch_url(path, &query, lang),
         form: &form,
+        dates_query: &dates_query,
         facets: &facets,
         subscribe: &subscribe,
         events: &events,
+        total,
+        offset: u64::from(page - 1) * u64::from(PAGE_SIZE),
+        now,
         previous_page: (page > 1).then(|| page_url(path, &query, lang, page - 1)),
         next_page: has_next.then(|| page_url(path, &query, lang, page + 1)),
         posts: &posts,
@@ -210,12 +223,17 @@ pub async fn event(
         subscription(
             &origin,
             &calendar_query(&query, lang),
-            &format!("{} — {d}", lang.t("calendar.title")),
+            &format!(
+                "{} — {}",
+                lang.t("calendar.title"),
+                crate::render::html::department_name(lang, &d)
+            ),
         )
     });
     let path = routes::event_page(&stored.uid);
     let body = event_page(&EventView {
         lang,
+        style: state.style,
         zone: state.timezone,
         switch_url: &switch_url(&path, &query, lang),
         event: &stored,

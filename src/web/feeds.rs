@@ -101,7 +101,7 @@ fn feed_meta(
     last_changed: Option<DateTime<Utc>>,
 ) -> FeedMeta {
     let lang = query.lang.unwrap_or(Lang::En);
-    let filters = query.described();
+    let filters = query.described(lang);
     let mut title = lang.t("feed.title").to_string();
     if !filters.is_empty() {
         let described: Vec<String> = filters

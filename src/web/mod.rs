@@ -49,6 +49,8 @@ pub struct AppState {
     pub base_url: Option<Url>,
     /// The zone dates are shown in.
     pub timezone: Tz,
+    /// Whose conventions pages write dates and times in.
+    pub style: crate::render::dates::Style,
     /// How many days of past events calendars keep, so finished events do not vanish mid-day.
     pub calendar_past_days: i64,
     /// The most events one calendar serves; a calendar cut here says so.
@@ -84,6 +86,7 @@ impl AppState {
             store,
             base_url,
             timezone,
+            style: crate::render::dates::Style::default(),
             calendar_past_days: 30,
             calendar_max_events: DEFAULT_CALENDAR_MAX_EVENTS,
             default_schedule: crate::schedule::Schedule::parse(crate::schedule::DEFAULT)

@@ -36,10 +36,13 @@ pub async fn posts(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         json: routes::feed_json(&feed_query),
     };
     let switch_url = switch_url(routes::POSTS, &query, lang);
-    let filters = query.described();
+    let filters = query.described(lang);
     let body = posts_page(&PostsView {
         lang,
+        style: state.style,
         zone: state.timezone,
+        last_changed,
+        now: state.clock.now(),
         switch_url: &switch_url,
         filters: &filters,
         feeds: &feeds,

@@ -175,16 +175,18 @@ impl ViewQuery {
         query
     }
 
-    /// Active filters as (catalogue key, value), for pages.
-    pub fn described(&self) -> Vec<(&'static str, String)> {
+    /// Active filters as (catalogue key, value) for pages and feed titles, in `lang` (a
+    /// department named in both languages is named in the reader's).
+    pub fn described(&self, lang: Lang) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         out.extend(self.sources.iter().map(|v| ("filter.source", v.clone())));
         out.extend(self.tags.iter().map(|v| ("filter.tag", v.clone())));
-        out.extend(
-            self.departments
-                .iter()
-                .map(|v| ("filter.department", v.clone())),
-        );
+        out.extend(self.departments.iter().map(|v| {
+            (
+                "filter.department",
+                crate::render::html::department_name(lang, v).to_string(),
+            )
+        }));
         out.extend(self.text.iter().map(|v| ("filter.text", v.clone())));
         out.extend(self.from.iter().map(|v| ("filter.from", v.clone())));
         out.extend(self.to.iter().map(|v| ("filter.to", v.clone())));

@@ -25,6 +25,8 @@ use super::{AppState, MAX_PREVIEWS, PREVIEW_WAIT, WebError, routes};
 use crate::i18n::Lang;
 use crate::model::{Location, Source, SourceKind};
 use crate::preview::{Preview, preview};
+use crate::render::dates::Dates;
+use crate::render::html::Modified;
 use crate::render::html::events::when;
 use crate::render::html::registration::{
     AdminView, Field, PendingRow, PreviewView, SourceNewView, admin_page, source_new_page,
@@ -348,7 +350,8 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
                         last_seen: now,
                         changed: now,
                     };
-                    (when(lang, state.timezone, &stored, true), e.title.clone())
+                    let dates = Dates::new(lang, state.style);
+                    (when(dates, state.timezone, &stored, true), e.title.clone())
                 })
                 .collect();
             PreviewView {
@@ -377,14 +380,25 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
     }
 }
 
+/// A form's "Date modified": what it shows is made when it is asked for.
+fn form_modified(state: &AppState, lang: Lang) -> Modified {
+    Modified::new(
+        Dates::new(lang, state.style),
+        state.clock.now(),
+        state.timezone,
+    )
+}
+
 /// `GET /sources/new`.
 pub async fn form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
     let query = ViewQuery::read(&req, state.timezone)?;
     let lang = language(&req, &query);
     let (token, cookie) = csrf(&req, csrf_key(&state).await?);
     let disabled = state.registration.is_none();
+    let modified = form_modified(&state, lang);
     let body = source_new_page(&SourceNewView {
         lang,
+        modified: &modified,
         switch_url: &switch_url(routes::SOURCE_NEW, &query, lang),
         csrf: &token,
         fields: &fields(&HashMap::new(), &HashMap::new()),
@@ -407,10 +421,12 @@ pub async fn submit(
     let key = csrf_key(&state).await?;
     let (token, cookie) = csrf(&req, key);
     let switch = switch_url(routes::SOURCE_NEW, &query, lang);
+    let modified = form_modified(&state, lang);
     let respond =
         |status, fields: &[Field], form_error, thanks, preview: Option<&PreviewView>, cookie| {
             let body = source_new_page(&SourceNewView {
                 lang,
+                modified: &modified,
                 switch_url: &switch,
                 csrf: &token,
                 fields,
@@ -648,15 +664,17 @@ async fn admin_reply(
                 contact: r.contact_email.unwrap_or_default(),
                 submitted: r
                     .submitted
-                    .map(|t| lang.date_time(t, state.timezone))
+                    .map(|t| Dates::new(lang, state.style).date_time(t, state.timezone))
                     .unwrap_or_default(),
             })
             .collect()
     } else {
         Vec::new()
     };
+    let modified = form_modified(state, lang);
     let body = admin_page(&AdminView {
         lang,
+        modified: &modified,
         switch_url: &switch_url(routes::ADMIN, &query, lang),
         csrf: &token,
         disabled,

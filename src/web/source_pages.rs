@@ -49,6 +49,7 @@ pub async fn sources(
     let shown_until = u64::from(page) * u64::from(PAGE_SIZE);
     let body = sources_page(&SourcesView {
         lang,
+        style: state.style,
         zone: state.timezone,
         switch_url: &switch_url(routes::SOURCES, &query, lang),
         health: &health,

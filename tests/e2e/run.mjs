@@ -2,9 +2,13 @@
 // playwright-core; no browser download). It starts the real `bulletin serve` on loopback
 // with a seeded sources file, then as a person would: loads the listing, applies a filter,
 // opens an event, follows its calendar link, registers a source through the form with a
-// preview, approves it as the administrator, and sees its events appear. Every page is
-// checked with axe-core for accessibility problems; screenshots go to ../../screenshots/.
-// Nothing here leaves 127.0.0.1.
+// preview, approves it as the administrator, and sees its events appear. It checks the
+// pages' conventions too: zone labels (an event in St. John's shown in NT and ET), the
+// description rendered as HTML, the quick date links, and the filters folded away so the
+// first event is above the fold on a laptop and on a phone; the sources page's summary
+// and its errors in plain words. Every page is checked with axe-core for accessibility
+// problems, in English and in French; screenshots go to ../../screenshots/. Nothing here
+// leaves 127.0.0.1.
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
@@ -59,6 +63,33 @@ const upstreamPort = await listen(upstream);
 const work = mkdtempSync(join(tmpdir(), "bulletin-e2e-"));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
+// A port nothing listens on: a source there fails with "connection refused".
+const closedPort = await freePort();
+
+// An Outlook-style calendar of an event held in St. John's tomorrow, with an HTML
+// description (X-ALT-DESC), a room and a meeting link (so it is hybrid).
+const tomorrow = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10).replaceAll("-", "");
+writeFileSync(
+  join(work, "atlantic.ics"),
+  [
+    "BEGIN:VCALENDAR",
+    "VERSION:2.0",
+    "PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN",
+    "BEGIN:VEVENT",
+    "UID:atlantic-data-talk@e2e",
+    "DTSTAMP:20261201T120000Z",
+    `DTSTART;TZID=America/St_Johns:${tomorrow}T093000`,
+    `DTEND;TZID=America/St_Johns:${tomorrow}T103000`,
+    "SUMMARY:Atlantic data talk",
+    "LOCATION:Room 200\\, 10 Barter's Hill\\, St. John's",
+    "DESCRIPTION:Agenda: open data in the Atlantic region. Register at https://events.example.gc.ca/atlantic",
+    "X-ALT-DESC;FMTTYPE=text/html:<html><head><style>p{margin:0}</style></head><body><p>Agenda: <b>open data</b> in the Atlantic region.</p><p><a href=\"https://events.example.gc.ca/atlantic\">Register</a></p></body></html>",
+    "X-MICROSOFT-SKYPETEAMSMEETINGURL:https://teams.microsoft.com/l/meetup-join/e2e",
+    "END:VEVENT",
+    "END:VCALENDAR",
+    "",
+  ].join("\r\n"),
+);
 writeFileSync(
   join(work, "sources.toml"),
   `[settings]
@@ -82,6 +113,18 @@ department = "Treasury Board Secretariat"
 tags = ["learning"]
 file = "${join(root, "fixtures/html/drupal-jsonld-graph.html")}"
 kind = "html"
+
+[[sources]]
+id = "atlantic"
+name = "Atlantic federal council"
+department = "Atlantic Canada Opportunities Agency / Agence de promotion économique du Canada atlantique"
+file = "${join(work, "atlantic.ics")}"
+
+[[sources]]
+id = "broken-feed"
+name = "Retired blog"
+department = "Health Canada"
+url = "http://127.0.0.1:${closedPort}/feed.xml"
 `,
 );
 
@@ -104,6 +147,11 @@ async function check(name, body) {
   }
 }
 
+// Where the first event starts, relative to the top of the window.
+async function firstEventTop(page) {
+  return await page.locator("li.event").first().evaluate((e) => e.getBoundingClientRect().top);
+}
+
 async function accessible(page, label) {
   await page.addScriptTag({ content: axeSource });
   const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
@@ -123,7 +171,8 @@ try {
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   // The pages forbid scripts (Content-Security-Policy); axe is the test's own script.
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-CA", bypassCSP: true });
+  // A common laptop screen's window.
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: "en-CA", bypassCSP: true });
   const page = await context.newPage();
   const external = [];
   page.on("request", (request) => {
@@ -135,11 +184,86 @@ try {
     await page.goto(`${base}/?from=2026-01-01`);
     assert.equal(await page.locator("h1").innerText(), "Upcoming events");
     assert.ok((await page.locator("section.day").count()) > 0);
+    assert.match(await page.locator("p.count").innerText(), /^\d+ events$/);
     await page.screenshot({ path: join(shots, "listing.png"), fullPage: true });
+    await page.screenshot({ path: join(shots, "listing-laptop-fold.png") });
     await accessible(page, "the listing");
   });
 
+  await check("on a laptop the first event is above the fold, the filters folded beside the list", async () => {
+    await page.goto(`${base}/?from=2026-01-01`);
+    assert.equal(await page.locator("details.filters").getAttribute("open"), null, "filters start folded");
+    const top = await firstEventTop(page);
+    assert.ok(top < 768 - 80, `the first event starts at ${top}px, below the fold`);
+    const filters = await page.locator("details.filters").boundingBox();
+    const results = await page.locator("div.results").boundingBox();
+    assert.ok(filters.x > results.x + results.width - 1, "the filters sit beside the list on a wide screen");
+    await page.click("details.filters > summary");
+    assert.ok(await page.locator("#f-department").isVisible(), "the summary opens the filters");
+    assert.ok((await firstEventTop(page)) === top, "opening them beside the list does not move it");
+    await page.screenshot({ path: join(shots, "listing-filters-open.png") });
+    await accessible(page, "the listing with its filters open");
+  });
+
+  await check("times carry zone labels, and an event elsewhere shows its own time", async () => {
+    await page.goto(`${base}/`);
+    const whens = await page.locator("li.event .when").allInnerTexts();
+    assert.ok(whens.length > 0);
+    for (const when of whens) {
+      assert.ok(!/America\/|Europe\//.test(when), `an internal zone name: ${when}`);
+      assert.ok(/\b(ET|NT|All day)\b|\d{4}$/.test(when), `no zone label: ${when}`);
+    }
+    const atlantic = page.locator("li.event", { hasText: "Atlantic data talk" });
+    assert.match(
+      await atlantic.locator(".when").innerText(),
+      /^9:30 am to 10:30 am NT \(8:00 am to 9:00 am ET\)$/,
+    );
+    assert.match(await atlantic.locator(".where").innerText(), /^Hybrid: Room 200, 10 Barter's Hill, St\. John's$/);
+    assert.match(await atlantic.locator(".meta").innerText(), /^Atlantic Canada Opportunities Agency$/);
+  });
+
+  await check("quick links give today, this week and next week", async () => {
+    await page.goto(`${base}/`);
+    const labels = await page.locator("nav.quick a").allInnerTexts();
+    assert.deepEqual(labels, ["Today", "This week", "Next week"]);
+    await Promise.all([page.waitForURL(/from=\d{4}-\d\d-\d\d&to=/), page.click("nav.quick >> text=This week")]);
+    assert.equal(await page.locator("nav.quick a[aria-current=true]").innerText(), "This week");
+    await accessible(page, "the listing for this week");
+  });
+
+  await check("an event's description is shown as HTML, with its time in both zones", async () => {
+    await page.goto(`${base}/?from=2026-01-01&source=atlantic`);
+    await page.locator("li.event h3 a", { hasText: "Atlantic data talk" }).click();
+    await page.waitForURL(/\/events\//);
+    assert.match(await page.locator("dd.when").innerText(), /, 9:30 am to 10:30 am NT \(8:00 am to 9:00 am ET\)$/);
+    assert.equal(await page.locator(".description b").innerText(), "open data");
+    assert.equal(await page.locator(".description a").getAttribute("href"), "https://events.example.gc.ca/atlantic");
+    const text = await page.locator(".description").innerText();
+    assert.ok(!/[<>]/.test(text), `raw tags shown: ${text}`);
+    assert.equal(await page.locator(".description style, .description script").count(), 0);
+    assert.match(await page.locator("#wb-dtmd, dl.modified").innerText(), /Date modified:\s*\d{4}-\d\d-\d\d/);
+    await page.screenshot({ path: join(shots, "event-elsewhere.png"), fullPage: true });
+    await accessible(page, "an event held in another zone");
+    await page.click("text=Français");
+    assert.match(await page.locator("dd.when").innerText(), /, 9 h 30 à 10 h 30 HT \(8 h à 9 h HE\)$/);
+    assert.match(await page.locator("dd.where").innerText(), /^Hybride\s:/);
+    assert.match(await page.locator("dl.modified").innerText(), /Date de modification\s:\s*\d{4}-\d\d-\d\d/);
+    await page.screenshot({ path: join(shots, "event-elsewhere-fr.png"), fullPage: true });
+    await accessible(page, "an event page in French");
+  });
+
+  await check("Google's HTML descriptions are shown as HTML, not as tags", async () => {
+    await page.goto(`${base}/?from=2026-01-01&source=sample-calendar&lang=en`);
+    await page.locator("li.event h3 a", { hasText: "Data community lunch and learn" }).first().click();
+    await page.waitForURL(/\/events\//);
+    const text = await page.locator(".description").innerText();
+    assert.ok(!text.includes("<br>") && !text.includes("<a "), `raw tags shown: ${text}`);
+    assert.ok((await page.locator(".description br").count()) > 0, "line breaks kept");
+  });
+
   await check("a filter narrows the listing and is kept in the URL", async () => {
+    await page.goto(`${base}/?from=2026-01-01`);
+    await page.click("details.filters > summary");
     await page.selectOption("#f-department", "Treasury Board Secretariat");
     await Promise.all([page.waitForURL(/department=Treasury/), page.click("button[type=submit]")]);
     const titles = await page.locator(".event h3 a").allInnerTexts();
@@ -164,6 +288,14 @@ try {
   await check("the page works in French", async () => {
     await page.click("text=Français");
     assert.equal(await page.getAttribute("html", "lang"), "fr");
+    await page.goto(`${base}/?lang=fr`);
+    assert.match(await page.locator("p.count").innerText(), /^\d+ événements$/);
+    assert.deepEqual(await page.locator("nav.quick a").allInnerTexts(), ["Aujourd'hui", "Cette semaine", "La semaine prochaine"]);
+    const atlantic = page.locator("li.event", { hasText: "Atlantic data talk" });
+    assert.match(await atlantic.locator(".when").innerText(), /^9 h 30 à 10 h 30 HT \(8 h à 9 h HE\)$/);
+    assert.match(await atlantic.locator(".meta").innerText(), /^Agence de promotion économique du Canada atlantique$/);
+    await page.screenshot({ path: join(shots, "listing-fr.png"), fullPage: true });
+    await accessible(page, "the listing in French");
   });
 
   await check("a source is registered through the form, with a preview", async () => {
@@ -197,20 +329,56 @@ try {
     }, "the approved source's events");
   });
 
-  await check("the sources page shows every source's health", async () => {
+  await check("the sources page shows every source's health, and what went wrong in plain words", async () => {
     await page.goto(`${base}/sources`);
     assert.match(await page.locator("table").innerText(), /Open data team/);
+    assert.match(await page.locator(".sources-summary").innerText(), /^1 of 5 sources failing$/);
+    const broken = page.locator("#source-broken-feed");
+    assert.match(await broken.locator(".problem").innerText(), /^The server 127\.0\.0\.1 refused the connection\.$/);
+    assert.match(await broken.locator(".detail").innerText(), /Connection refused/);
+    assert.match(await page.locator("#source-atlantic").innerText(), /Calendar \(detected\)/);
+    for (const cell of await page.locator("td.date").all()) {
+      // The lines a cell's text takes: the distinct tops of its text's boxes.
+      const lines = await cell.evaluate((e) => {
+        const range = document.createRange();
+        range.selectNodeContents(e);
+        return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size;
+      });
+      assert.ok(lines <= 1, `a date wraps: ${await cell.innerText()}`);
+    }
+    await page.screenshot({ path: join(shots, "sources.png"), fullPage: true });
     await accessible(page, "the sources page");
+    await page.goto(`${base}/sources?lang=fr`);
+    assert.match(await page.locator(".sources-summary").innerText(), /^1 source sur 5 en échec$/);
+    assert.match(await page.locator("#source-broken-feed .problem").innerText(), /^Le serveur 127\.0\.0\.1 a refusé la connexion\.$/);
+    await page.screenshot({ path: join(shots, "sources-fr.png"), fullPage: true });
+    await accessible(page, "the sources page in French");
   });
 
   await check("pages work on a phone", async () => {
-    const phone = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true });
+    const phone = await browser.newPage({ viewport: { width: 375, height: 740 }, isMobile: true, bypassCSP: true });
     const policy = (await phone.request.get(`${base}/`)).headers()["content-security-policy"];
     assert.match(policy, /script-src 'none'/);
     await phone.goto(`${base}/?from=2026-01-01`);
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - 375);
     assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
+    assert.equal(await phone.locator("details.filters").getAttribute("open"), null, "filters start folded");
+    const top = await firstEventTop(phone);
+    assert.ok(top < 740 - 60, `the first event starts at ${top}px, below the phone's fold`);
+    assert.ok(await phone.locator("nav.quick").isVisible(), "the quick date links are in view");
     await phone.screenshot({ path: join(shots, "listing-phone.png"), fullPage: true });
+    await phone.screenshot({ path: join(shots, "listing-phone-fold.png") });
+    await phone.click("details.filters > summary");
+    assert.ok(await phone.locator("#f-department").isVisible());
+    await phone.screenshot({ path: join(shots, "listing-phone-filters.png") });
+    await accessible(phone, "the listing on a phone with its filters open");
+    await phone.goto(`${base}/?from=2026-01-01&source=atlantic&lang=fr`);
+    await phone.locator("li.event h3 a").first().click();
+    await phone.waitForURL(/\/events\//);
+    const eventOverflow = await phone.evaluate(() => document.documentElement.scrollWidth - 375);
+    assert.ok(eventOverflow <= 1, `the event page is ${eventOverflow}px wider than the phone`);
+    await phone.screenshot({ path: join(shots, "event-phone-fr.png"), fullPage: true });
+    await accessible(phone, "an event page on a phone");
     await phone.close();
   });
 

@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use super::Modified;
 use crate::i18n::Lang;
 use crate::web::routes;
 
@@ -36,6 +37,7 @@ pub struct PreviewView {
 #[template(path = "source_new.html")]
 struct SourceNewPage<'a> {
     lang: Lang,
+    modified: &'a Modified,
     nav: &'static str,
     switch_url: &'a str,
     csrf: &'a str,
@@ -48,6 +50,7 @@ struct SourceNewPage<'a> {
 
 pub struct SourceNewView<'a> {
     pub lang: Lang,
+    pub modified: &'a Modified,
     pub switch_url: &'a str,
     pub csrf: &'a str,
     pub fields: &'a [Field],
@@ -64,6 +67,7 @@ pub fn source_new_page(view: &SourceNewView<'_>) -> Vec<u8> {
         .collect();
     let page = SourceNewPage {
         lang: view.lang,
+        modified: view.modified,
         nav: "add",
         switch_url: view.switch_url,
         csrf: view.csrf,
@@ -93,6 +97,7 @@ pub struct PendingRow {
 #[template(path = "admin.html")]
 struct AdminPage<'a> {
     lang: Lang,
+    modified: &'a Modified,
     nav: &'static str,
     switch_url: &'a str,
     csrf: &'a str,
@@ -105,6 +110,7 @@ struct AdminPage<'a> {
 
 pub struct AdminView<'a> {
     pub lang: Lang,
+    pub modified: &'a Modified,
     pub switch_url: &'a str,
     pub csrf: &'a str,
     pub disabled: bool,
@@ -117,6 +123,7 @@ pub struct AdminView<'a> {
 pub fn admin_page(view: &AdminView<'_>) -> Vec<u8> {
     let page = AdminPage {
         lang: view.lang,
+        modified: view.modified,
         nav: "admin",
         switch_url: view.switch_url,
         csrf: view.csrf,

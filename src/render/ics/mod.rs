@@ -42,7 +42,8 @@ pub struct CalendarMeta {
     pub uid_domain: String,
     /// The calendar's language: each event is written in its version in this language
     /// where it has one (`SUMMARY;LANGUAGE=` says when it has not), with its other
-    /// versions' pages in the description.
+    /// versions' pages in the description, and the words the calendar adds (the status
+    /// before a title) are in it.
     pub language: Lang,
 }
 
@@ -171,8 +172,8 @@ fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
         time_property(out, "DTEND", end, zone);
     }
     out.line("SUMMARY", text_language, |v| {
-        if e.status == EventStatus::Postponed {
-            v.text("Postponed: ");
+        if let Some(prefix) = status_prefix(meta.language, stored, shown.title) {
+            v.text(prefix);
         }
         v.text(shown.title);
     });
@@ -193,6 +194,26 @@ fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
     out.raw("CLASS", "PUBLIC");
     out.raw("TRANSP", if e.all_day() { "TRANSPARENT" } else { "OPAQUE" });
     out.raw("END", "VEVENT");
+}
+
+/// "Cancelled: ", "Postponed: " or "No longer listed: " (« Annulé : » …) before the title
+/// of an event that is not on, since several clients show STATUS nowhere; none when the
+/// title says so already ("CANCELLED - Lunch and learn").
+fn status_prefix(lang: Lang, stored: &StoredEvent, title: &str) -> Option<&'static str> {
+    const CANCELLED: &[&str] = &["cancel", "annul"];
+    const POSTPONED: &[&str] = &["postpone", "report", "remis"];
+    let (key, words) = match (stored.listed, stored.event.status) {
+        (_, EventStatus::Cancelled) => ("calendar.prefix.cancelled", CANCELLED),
+        (_, EventStatus::Postponed) => ("calendar.prefix.postponed", POSTPONED),
+        (false, _) => ("calendar.prefix.unlisted", CANCELLED),
+        (true, EventStatus::Confirmed | EventStatus::Tentative) => return None,
+    };
+    let title = title.trim_start().to_lowercase();
+    let said = words.iter().any(|w| {
+        title.starts_with(w)
+            && (*w != "report" || title.starts_with("reporté") || title.starts_with("reporte "))
+    });
+    (!said).then(|| lang.t(key))
 }
 
 fn time_property(out: &mut Lines, key: &str, time: EventTime, zone: Option<Tz>) {
@@ -502,7 +523,46 @@ mod tests {
         cancelled.listed = false;
         let text = String::from_utf8(render(&meta(), &[cancelled])).unwrap();
         assert!(text.contains("STATUS:CANCELLED"));
+        assert!(text.contains("SUMMARY:No longer listed: Gone"), "{text}");
         assert!(text.contains("DESCRIPTION:No longer listed by its source."));
+    }
+
+    #[test]
+    fn titles_say_cancelled_and_postponed_in_the_calendars_language() {
+        let at = EventTime::At("2026-11-20T17:00:00Z".parse().unwrap());
+        let mut cancelled = stored("Lunch and learn", at, None, None);
+        cancelled.event.status = EventStatus::Cancelled;
+        let mut postponed = stored("Dîner-causerie", at, None, None);
+        postponed.event.status = EventStatus::Postponed;
+        let mut said = stored("CANCELLED - Town hall", at, None, None);
+        said.event.status = EventStatus::Cancelled;
+        let mut report = stored("Report launch", at, None, None);
+        report.event.status = EventStatus::Postponed;
+        let events = [cancelled, postponed, said, report];
+        let en = String::from_utf8(render(&meta(), &events)).unwrap();
+        for line in [
+            "SUMMARY:Cancelled: Lunch and learn\r\n",
+            "SUMMARY:Postponed: Dîner-causerie\r\n",
+            "SUMMARY:CANCELLED - Town hall\r\n",
+            "SUMMARY:Postponed: Report launch\r\n",
+        ] {
+            assert!(en.contains(line), "missing {line:?} in\n{en}");
+        }
+        assert_eq!(en.matches("STATUS:CANCELLED").count(), 2);
+        assert_eq!(en.matches("STATUS:TENTATIVE").count(), 2);
+        let fr_meta = CalendarMeta {
+            language: Lang::Fr,
+            ..meta()
+        };
+        let fr = String::from_utf8(render(&fr_meta, &events)).unwrap();
+        assert!(
+            fr.contains("SUMMARY:Annulé\u{a0}: Lunch and learn\r\n"),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("SUMMARY:Reporté\u{a0}: Dîner-causerie\r\n"),
+            "{fr}"
+        );
     }
 
     #[test]
