@@ -127,7 +127,8 @@ async fn one_event_listed_by_two_departments_and_near_misses_apart() {
             "attributed to both"
         );
         assert_eq!(
-            first.provenance["title"], "same-event-dept-a",
+            first.provenance.map()["title"],
+            "same-event-dept-a",
             "the first lister leads"
         );
     }

@@ -26,7 +26,8 @@ pub struct StoredEvent {
     pub sources: Vec<ListedBy>,
     /// The sources' tags and the event's own categories.
     pub tags: Vec<String>,
-    pub provenance: BTreeMap<String, String>,
+    /// Which source gave each field (read when asked: the calendar never does).
+    pub provenance: Provenance,
     /// The event in other languages than `event.language`, each from its listings in that
     /// language (a department's French calendar beside its English one).
     pub versions: Vec<EventVersion>,
@@ -78,6 +79,17 @@ pub struct EventCounts {
     pub unlisted: u32,
     /// Events rewritten for fields calendars do not show.
     pub rewritten: u32,
+}
+
+/// An event's provenance as stored: JSON mapping each field to the source it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance(pub String);
+
+impl Provenance {
+    /// Field name → source id.
+    pub fn map(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.0).unwrap_or_default()
+    }
 }
 
 const EVENT_COLUMNS: &str = "e.uid, e.series_uid, e.title, e.description_text, e.description_html, e.start_at, e.end_at, \
@@ -287,7 +299,7 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEven
             revision: row.get(17)?,
             sources: Vec::new(),
             tags: Vec::new(),
-            provenance: serde_json::from_str(&provenance).unwrap_or_default(),
+            provenance: Provenance(provenance),
             versions: versions
                 .as_deref()
                 .map(crate::normalise::dedup::language::stored_versions)

@@ -39,7 +39,7 @@ use rusqlite::Connection;
 
 pub use claims::SourceClaim;
 pub use events::{
-    EventCounts, EventFilter, ListedBy, MISSING_FETCHES_BEFORE_UNLISTED, StoredEvent,
+    EventCounts, EventFilter, ListedBy, MISSING_FETCHES_BEFORE_UNLISTED, Provenance, StoredEvent,
 };
 pub use fetches::FetchWrite;
 pub use posts::PostFilter;

@@ -107,8 +107,7 @@ impl Writer {
             last_epoch,
         } = &mut *state;
         if open.is_none() {
-            conn.execute_batch("BEGIN IMMEDIATE")
-                .map_err(WriteError::Sqlite)?;
+            run(conn, "BEGIN IMMEDIATE").map_err(WriteError::Sqlite)?;
             *last_epoch += 1;
             *open = Some(Group {
                 epoch: *last_epoch,
@@ -160,7 +159,7 @@ impl Writer {
             let outcome = self.wait_for(epoch);
             return combine(result, outcome);
         }
-        let outcome = match conn.execute_batch("COMMIT") {
+        let outcome = match run(conn, "COMMIT") {
             Ok(()) => {
                 if let Some(checkpoints) = &self.checkpoints
                     && checkpoint::frames_after_last_commit() >= checkpoint::SOON_FRAMES
@@ -219,7 +218,7 @@ fn run_in_savepoint<T>(
     group: &mut Group,
     f: impl FnOnce(&Connection) -> rusqlite::Result<(T, bool)>,
 ) -> rusqlite::Result<T> {
-    conn.execute_batch("SAVEPOINT write")?;
+    run(conn, "SAVEPOINT write")?;
     let done = f(conn).and_then(|(value, changed)| {
         // The counter moves in the same transaction as the change, so no reader (in
         // this process or another) sees the data without the new generation.
@@ -232,7 +231,7 @@ fn run_in_savepoint<T>(
         } else {
             None
         };
-        conn.execute_batch("RELEASE write")?;
+        run(conn, "RELEASE write")?;
         Ok((value, generation))
     });
     match done {
@@ -249,6 +248,12 @@ fn run_in_savepoint<T>(
             Err(error)
         }
     }
+}
+
+/// Runs a transaction-control statement, prepared once per connection (these run for
+/// every write; `execute_batch` would parse them each time).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 fn combine<T>(
