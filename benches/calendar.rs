@@ -881,6 +881,7 @@ fn stored_event(i: usize, rng: &mut Rng, first_day: NaiveDate) -> StoredEvent {
         first_seen,
         last_seen: changed,
         changed,
+        merged_into: None,
     }
 }
 

@@ -513,3 +513,214 @@ async fn a_blog_and_its_translation_show_each_post_once_with_both_links() {
     assert_eq!(api["posts"].as_array().unwrap().len(), 2);
     site.handle.stop(true).await;
 }
+
+/// A department's two calendars, both fetched before anyone said they are each other's
+/// translation: 9 events, English ones stored first.
+async fn calendars_stored_apart(h: &Harness, server: &MockServer) {
+    serve(
+        server,
+        "/en.ics",
+        "bilingual/dept-calendar-en.ics",
+        "text/calendar",
+    )
+    .await;
+    serve(
+        server,
+        "/fr.ics",
+        "bilingual/dept-calendar-fr.ics",
+        "text/calendar",
+    )
+    .await;
+    let mut en = url_source("cal-en", server, "/en.ics", SourceKind::Ical);
+    en.language = Some("en".into());
+    let mut fr = url_source("cal-fr", server, "/fr.ics", SourceKind::Ical);
+    fr.language = Some("fr".into());
+    h.add(en);
+    h.add(fr);
+    assert_eq!(h.refresh("cal-en").await.items_new, 5);
+    assert_eq!(h.refresh("cal-fr").await.items_new, 4);
+    assert_eq!(h.events().len(), 9, "unpaired: two events each");
+}
+
+#[actix_web::test]
+async fn events_stored_apart_become_one_when_their_sources_are_paired_later() {
+    let h = harness();
+    let server = MockServer::start().await;
+    calendars_stored_apart(&h, &server).await;
+    let before = h.events();
+    let uid_of = |title: &str| {
+        before
+            .iter()
+            .find(|e| e.event.title == title)
+            .unwrap_or_else(|| panic!("no {title}"))
+            .clone()
+    };
+    let english = uid_of("Open government town hall");
+    let french = uid_of("Assemblée publique sur le gouvernement ouvert");
+
+    // `translation_of` is added to the running deployment; the French calendar's next
+    // fetch reads the same document again, and still joins the two.
+    let mut fr = url_source("cal-fr", &server, "/fr.ics", SourceKind::Ical);
+    fr.language = Some("fr".into());
+    fr.translation_of = Some("cal-en".into());
+    h.add(fr);
+    let record = h.refresh("cal-fr").await;
+    assert_eq!(record.items_updated, 4, "{record:?}");
+    let events = h.events();
+    assert_eq!(events.len(), 5, "one event per event, in two languages");
+    let kept = events.iter().find(|e| e.uid == english.uid).expect("kept");
+    assert_eq!(
+        kept.event.title, "Open government town hall",
+        "the older (English) event keeps its UID and leads"
+    );
+    assert_eq!(kept.versions.len(), 1);
+    assert_eq!(
+        kept.versions[0].title,
+        "Assemblée publique sur le gouvernement ouvert"
+    );
+    assert_eq!(kept.sources.len(), 2);
+    assert!(kept.revision > english.revision, "its SEQUENCE goes up");
+    assert!(!events.iter().any(|e| e.uid == french.uid));
+    // Again: nothing more to do.
+    let again = h.refresh("cal-en").await;
+    assert_eq!((again.items_new, again.items_updated), (0, 0), "{again:?}");
+    assert_eq!(h.events().len(), 5);
+
+    let site = Site::start(&h.store);
+    // Calendars still publish the retired UID, cancelled, with a higher SEQUENCE.
+    for (lang, replaced) in [("en", "Replaced: "), ("fr", "Remplacé\u{a0}: ")] {
+        let ics = vevents(&text(&site, &format!("/events.ics?lang={lang}")).await);
+        assert_eq!(ics.len(), 9, "5 events and the 4 retired UIDs");
+        let retired = ics
+            .iter()
+            .find(|e| e.0.starts_with(&format!("{}@", french.uid)))
+            .expect("the retired UID is still published");
+        assert!(retired.1 > french.revision, "higher SEQUENCE: {retired:?}");
+        assert!(
+            retired.2.ends_with(&format!(
+                "{replaced}Assemblée publique sur le gouvernement ouvert"
+            )),
+            "{retired:?}"
+        );
+        let kept_line = ics
+            .iter()
+            .find(|e| e.0.starts_with(&format!("{}@", english.uid)))
+            .unwrap();
+        assert_eq!(kept_line.1, kept.revision);
+    }
+    let ics = text(&site, "/events.ics?lang=fr&source=cal-fr").await;
+    assert!(
+        ics.contains(&format!("UID:{}@", french.uid)),
+        "a source's calendar keeps its retired UIDs"
+    );
+    assert!(ics.matches("STATUS:CANCELLED").count() >= 4);
+    // Pages, the API and feeds list each event once.
+    let api = json(&site, "/api/events").await;
+    assert_eq!(api["events"].as_array().unwrap().len(), 5);
+    let listing = text(&site, "/?lang=fr").await;
+    assert_eq!(
+        listing
+            .matches("Assemblée publique sur le gouvernement ouvert")
+            .count(),
+        1,
+        "{listing}"
+    );
+    // The retired event's page (and its calendar file) redirect to the kept event's.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(format!("{}/events/{}?lang=fr", site.base, french.uid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 308);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/events/{}?lang=fr", english.uid).as_str()
+    );
+    let response = no_redirects
+        .get(format!("{}/events/{}.ics", site.base, french.uid))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 308);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/events/{}.ics", english.uid).as_str()
+    );
+    let page = text(&site, &format!("/events/{}?lang=fr", french.uid)).await;
+    assert!(page.contains("Assemblée publique sur le gouvernement ouvert"));
+    assert_eq!(site.get("/events/nosuchevent").await.status(), 404);
+    site.handle.stop(true).await;
+}
+
+#[tokio::test]
+async fn an_english_listing_from_a_third_department_joins_an_event_led_in_french() {
+    let h = harness();
+    let server = MockServer::start().await;
+    serve(
+        &server,
+        "/en.ics",
+        "bilingual/dept-calendar-en.ics",
+        "text/calendar",
+    )
+    .await;
+    serve(
+        &server,
+        "/fr.ics",
+        "bilingual/dept-calendar-fr.ics",
+        "text/calendar",
+    )
+    .await;
+    // Another department lists the town hall in English, in a Google Calendar export.
+    let third = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n\
+BEGIN:VEVENT\r\nDTSTART:20270127T183000Z\r\nDTEND:20270127T200000Z\r\nDTSTAMP:20261201T120000Z\r\n\
+UID:townhall-2027@google.com\r\nSUMMARY:Open Government Town Hall\r\n\
+LOCATION:Room 310\\, 30 Victoria St.\\, Gatineau QC\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    Mock::given(path("/other.ics"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(third, "text/calendar"))
+        .mount(&server)
+        .await;
+    let mut en = url_source("cal-en", &server, "/en.ics", SourceKind::Ical);
+    en.language = Some("en".into());
+    let mut fr = url_source("agenda-fr", &server, "/fr.ics", SourceKind::Ical);
+    fr.language = Some("fr".into());
+    fr.translation_of = Some("cal-en".into());
+    let mut other = url_source("other", &server, "/other.ics", SourceKind::Ical);
+    other.department = "Privy Council Office".into();
+    other.language = Some("en".into());
+    h.add(en);
+    h.add(fr);
+    h.add(other);
+    // French first (and first by id, as the clock stands still): the events lead in
+    // French, with English versions.
+    h.refresh("agenda-fr").await;
+    h.refresh("cal-en").await;
+    let record = h.refresh("other").await;
+    assert_eq!(
+        record.items_new, 0,
+        "joins the French-led event: {record:?}"
+    );
+    let events = h.events();
+    assert_eq!(events.len(), 5);
+    let town_hall = events
+        .iter()
+        .find(|e| e.event.title == "Assemblée publique sur le gouvernement ouvert")
+        .unwrap();
+    assert_eq!(
+        town_hall
+            .sources
+            .iter()
+            .map(|s| s.source_id.as_str())
+            .collect::<Vec<_>>(),
+        ["agenda-fr", "cal-en", "other"]
+    );
+    assert_eq!(town_hall.versions[0].language, "en");
+    assert_eq!(
+        town_hall.versions[0].sources,
+        ["cal-en", "other"],
+        "the English listing is the English version's"
+    );
+}

@@ -57,6 +57,7 @@ fn event(
         first_seen: seen,
         last_seen: seen,
         changed: seen,
+        merged_into: None,
     }
 }
 
@@ -126,6 +127,41 @@ fn fixed_store() -> Vec<StoredEvent> {
         Some("America/Toronto"),
     );
     long.event.status = EventStatus::Postponed;
+    // Google Calendar writes HTML into DESCRIPTION; Outlook gives plain text beside its
+    // X-ALT-DESC: calendars get plain text, and the sanitised HTML in X-ALT-DESC.
+    let mut google = event(
+        "g1",
+        "Data community lunch and learn",
+        at("2027-01-13T17:00:00Z"),
+        Some(at("2027-01-13T18:00:00Z")),
+        Some("America/Toronto"),
+    );
+    google.event.description_text = Some(
+        "Monthly lunch and learn: one talk, one demo.<br><br>Register: <a href=\"https://events.example.gc.ca/en/data-community\">events.example.gc.ca/en/data-community</a><script>alert(1)</script>".into(),
+    );
+    let mut outlook = event(
+        "h1",
+        "Accessibility office hours",
+        at("2027-01-14T15:00:00Z"),
+        Some(at("2027-01-14T16:00:00Z")),
+        Some("America/Toronto"),
+    );
+    outlook.event.description_text = Some("Bring your questions.\n\nJoin on Teams".into());
+    outlook.event.description_html = Some(
+        "<p>Bring your <b>questions</b>.</p><p><a href=\"https://teams.microsoft.com/l/meetup-join/x\" onclick=\"x()\">Join on Teams</a></p>".into(),
+    );
+    // Joined into another event's language versions: published cancelled.
+    let mut retired = event(
+        "i1",
+        "Dîner-causerie : le langage clair",
+        at("2027-01-20T17:00:00Z"),
+        Some(at("2027-01-20T18:00:00Z")),
+        Some("America/Toronto"),
+    );
+    retired.listed = false;
+    retired.revision = 2;
+    retired.sources.clear();
+    retired.merged_into = Some("0123abcd".into());
     vec![
         before_dst_end,
         london,
@@ -134,6 +170,9 @@ fn fixed_store() -> Vec<StoredEvent> {
         cancelled,
         unlisted,
         long,
+        google,
+        outlook,
+        retired,
     ]
 }
 

@@ -223,10 +223,17 @@ fn compare_with_store(text: &str, stored: &[StoredEvent]) {
         );
         let description = ical_unescape(&p["DESCRIPTION"].1);
         if let Some(text) = &e.description_text {
+            // HTML (Google writes it into DESCRIPTION) is given as its plain text.
+            use bulletin::render::html::description::{looks_like_html, plain_text};
+            let text = match looks_like_html(text) {
+                true => plain_text(text).expect("readable"),
+                false => text.clone(),
+            };
             assert!(
                 description.contains(text.as_str()),
                 "{uid}: description keeps the text"
             );
+            assert!(!description.contains("<br>"), "{uid}: no raw tags");
         }
         assert!(
             description.contains(&event.sources[0].source_name),

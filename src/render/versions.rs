@@ -147,6 +147,7 @@ mod tests {
             first_seen: at,
             last_seen: at,
             changed: at,
+            merged_into: None,
         }
     }
 

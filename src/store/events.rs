@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params_from_iter};
 
 use super::{Store, StoreError, json_list, ts, ts_column};
 use crate::model::{Event, EventStatus, EventTime, EventVersion};
@@ -34,6 +34,10 @@ pub struct StoredEvent {
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub changed: DateTime<Utc>,
+    /// Set on an event joined with its version in another language stored apart
+    /// (`store::rejoin`): the UID of the event that took its place. Only calendars read
+    /// such events ([`EventFilter::retired`]), to publish them cancelled.
+    pub merged_into: Option<String>,
 }
 
 /// One source's listing of an event.
@@ -65,6 +69,10 @@ pub struct EventFilter {
     pub uid: Option<String>,
     /// Newest first (the archive) instead of soonest first.
     pub descending: bool,
+    /// Also events joined into another (`StoredEvent::merged_into`): calendars publish
+    /// them cancelled, so their UIDs do not vanish silently from subscribers' calendars.
+    /// Their sources, departments and tags are the event's that took their place.
+    pub retired: bool,
     /// Skip this many (pagination).
     pub offset: u32,
     pub limit: u32,
@@ -95,7 +103,7 @@ impl Provenance {
 const EVENT_COLUMNS: &str = "e.uid, e.series_uid, e.title, e.description_text, e.description_html, e.start_at, e.end_at, \
      e.timezone, e.location_name, e.location_address, e.online_url, e.url, e.organiser, e.language, e.status, \
      e.categories, e.listed, e.revision, e.provenance, e.first_seen_at, e.last_seen_at, e.changed_at, e.id, e.start_utc, \
-     e.versions";
+     e.versions, (SELECT k.uid FROM events k WHERE k.id = e.merged_into)";
 
 /// Where an event stands in start order: its start instant as stored, and its row id.
 pub(super) type EventKey = (String, i64);
@@ -118,6 +126,18 @@ impl Store {
             ..EventFilter::default()
         })?;
         Ok(found.into_iter().next())
+    }
+
+    /// The UID of the event that took the place of the event `uid` when the two were
+    /// joined as one event's language versions (`store::rejoin`), if it was.
+    pub fn merged_into(&self, uid: &str) -> Result<Option<String>, StoreError> {
+        self.read("reading an event's successor", |conn| {
+            conn.prepare_cached(
+                "SELECT k.uid FROM events e JOIN events k ON k.id = e.merged_into WHERE e.uid = ?1",
+            )?
+            .query_row([uid], |row| row.get(0))
+            .optional()
+        })
     }
 }
 
@@ -224,7 +244,7 @@ pub(super) fn filter_clause(filter: &EventFilter) -> (String, Vec<Value>) {
         }
         let marks = vec!["?"; list.len()].join(", ");
         clause.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM event_listings l JOIN sources s ON s.id = l.source_id WHERE l.event_id = e.id AND {})",
+            " AND EXISTS (SELECT 1 FROM event_listings l JOIN sources s ON s.id = l.source_id WHERE l.event_id = coalesce(e.merged_into, e.id) AND {})",
             sql.replace("{}", &marks)
         ));
         values.extend(list.iter().map(|v| Value::Text(v.clone())));
@@ -235,11 +255,14 @@ pub(super) fn filter_clause(filter: &EventFilter) -> (String, Vec<Value>) {
         let marks = vec!["?"; filter.tags.len()].join(", ");
         clause.push_str(&format!(
             " AND (EXISTS (SELECT 1 FROM event_listings l JOIN sources s ON s.id = l.source_id, json_each(s.tags) t
-                           WHERE l.event_id = e.id AND t.value COLLATE NOCASE IN ({marks}))
+                           WHERE l.event_id = coalesce(e.merged_into, e.id) AND t.value COLLATE NOCASE IN ({marks}))
                 OR EXISTS (SELECT 1 FROM json_each(e.categories) c WHERE c.value COLLATE NOCASE IN ({marks})))"
         ));
         values.extend(filter.tags.iter().map(|v| Value::Text(v.clone())));
         values.extend(filter.tags.iter().map(|v| Value::Text(v.clone())));
+    }
+    if !filter.retired {
+        clause.push_str(" AND e.merged_into IS NULL");
     }
     if let Some(uid) = &filter.uid {
         clause.push_str(" AND e.uid = ?");
@@ -307,6 +330,7 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEven
             first_seen: ts_column(row, 19)?.unwrap_or_default(),
             last_seen: ts_column(row, 20)?.unwrap_or_default(),
             changed: ts_column(row, 21)?.unwrap_or_default(),
+            merged_into: row.get(25)?,
         },
     ))
 }

@@ -87,6 +87,7 @@ pub(super) fn save_events(
     let mut touched: BTreeSet<i64> = BTreeSet::new();
     let mut seen: HashSet<&str> = HashSet::with_capacity(prepared.len());
     let mut inserted: Vec<i64> = Vec::new();
+    let mut linking: Vec<i64> = Vec::new();
     let pairing = super::translations::Pairing::of(tx, source_id)?;
     let mut lookup = tx.prepare_cached(
         "SELECT event_id, content_hash, CASE WHEN content_hash = '' THEN data END, missing_count, listed
@@ -124,6 +125,10 @@ pub(super) fn save_events(
                         ts(now)
                     ])?;
                     touched.insert(stored.event_id);
+                    if !event.translations.is_empty() {
+                        // It may link a translation stored apart (`store::rejoin`).
+                        linking.push(stored.event_id);
+                    }
                 } else if stored.hash.is_empty() || stored.missing != 0 || !stored.listed {
                     tx.prepare_cached(
                         "UPDATE event_listings SET content_hash = ?3, last_seen_at = ?4,
@@ -164,7 +169,34 @@ pub(super) fn save_events(
         counts.unlisted = count_absent(tx, source_id, &seen, now, &mut touched)?;
     }
     remerge_all(tx, touched, zone, now, &mut counts)?;
+    rejoin_apart(tx, source_id, &pairing, linking, zone, now, &mut counts)?;
     Ok(counts)
+}
+
+/// Events of this source stored apart from their versions in another language are joined
+/// with them (`store::rejoin`): all its upcoming events when a partner source appeared,
+/// else those whose listing changed and links a translation.
+fn rejoin_apart(
+    tx: &Connection,
+    source_id: &str,
+    pairing: &super::translations::Pairing,
+    linking: Vec<i64>,
+    zone: Tz,
+    now: DateTime<Utc>,
+    counts: &mut EventCounts,
+) -> rusqlite::Result<()> {
+    let events = if super::rejoin::partners_appeared(tx, source_id, pairing)? {
+        super::rejoin::upcoming_of(tx, source_id, now)?
+    } else {
+        linking
+    };
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut remerge_kept = |tx: &Connection, id: i64| remerge(tx, id, zone, now).map(|_| ());
+    counts.updated +=
+        super::rejoin::rejoin(tx, source_id, pairing, &events, now, &mut remerge_kept)?;
+    Ok(())
 }
 
 /// A reading of the same document as last time (unchanged, or not modified): events
@@ -201,6 +233,8 @@ pub(super) fn same_reading_again(
         }
     }
     remerge_all(tx, touched, zone, now, &mut counts)?;
+    let pairing = super::translations::Pairing::of(tx, source_id)?;
+    rejoin_apart(tx, source_id, &pairing, Vec::new(), zone, now, &mut counts)?;
     Ok(counts)
 }
 
@@ -269,25 +303,55 @@ fn find_match(
         "SELECT id, title_key FROM events INDEXED BY events_by_start
          WHERE start_utc BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
-    let mut rows = keys.query(params![
+    let window = [
         ts(start.checked_sub_signed(MATCH_WINDOW).unwrap_or(start)),
         ts(start.checked_add_signed(MATCH_WINDOW).unwrap_or(start)),
-    ])?;
-    let mut agreeing = Vec::new();
+    ];
+    let mut rows = keys.query(params![window[0], window[1]])?;
+    // Each candidate, with the key of another language's version when that is the title
+    // that agrees (`None`: the title it leads with, or read whole).
+    let mut agreeing: Vec<(i64, Option<String>)> = Vec::new();
+    let mut lead_agrees: HashSet<i64> = HashSet::new();
     while let Some(row) = rows.next()? {
         let key = row.get_ref(1)?.as_str_or_null()?;
         // A row stored before title keys were kept is read whole.
-        if translating || key.is_none_or(|key| probe.title_agrees(key)) {
-            agreeing.push(row.get::<_, i64>(0)?);
+        let agrees = key.is_none_or(|key| probe.title_agrees(key));
+        if translating || agrees {
+            let id = row.get::<_, i64>(0)?;
+            agreeing.push((id, None));
+            if agrees {
+                lead_agrees.insert(id);
+            }
         }
     }
+    drop(rows);
+    // An event led by another language is the same event as a listing whose title agrees
+    // with one of its other versions' (an English listing of an event first listed in
+    // French): those keys have an index of their own, holding only such events.
+    let mut versioned = tx.prepare_cached(
+        "SELECT id, version_keys FROM events INDEXED BY events_by_start_versions
+         WHERE version_keys IS NOT NULL AND start_utc BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let mut rows = versioned.query(params![window[0], window[1]])?;
+    while let Some(row) = rows.next()? {
+        let id = row.get::<_, i64>(0)?;
+        if lead_agrees.contains(&id) {
+            continue;
+        }
+        let keys = row.get_ref(1)?.as_str_or_null()?.unwrap_or_default();
+        if let Some(key) = keys.lines().find(|key| probe.title_agrees(key)) {
+            agreeing.retain(|(known, _)| *known != id);
+            agreeing.push((id, Some(key.to_string())));
+        }
+    }
+    drop(rows);
     let mut best: Option<(f64, i64)> = None;
     let mut full = tx.prepare_cached(
         "SELECT title, start_at, location_name, location_address, url, online_url, title_key
-         FROM events e WHERE id = ?1
+         FROM events e WHERE id = ?1 AND merged_into IS NULL
            AND NOT EXISTS (SELECT 1 FROM event_listings l WHERE l.event_id = e.id AND l.source_id = ?2)",
     )?;
-    for id in agreeing {
+    for (id, version_key) in agreeing {
         let mut rows = full.query(params![id, event.source_id])?;
         let Some(row) = rows.next()? else { continue };
         let text = |i: usize| {
@@ -297,7 +361,7 @@ fn find_match(
         };
         let candidate = dedup::Candidate {
             title: text(0).unwrap_or_default(),
-            title_key: text(6),
+            title_key: version_key.as_deref().or(text(6)),
             start: text(1)
                 .and_then(EventTime::from_text)
                 .unwrap_or(event.start),
@@ -336,9 +400,9 @@ fn insert_event(
         "INSERT INTO events (uid, series_uid, title, description_text, description_html, start_at, end_at,
             start_utc, all_day, timezone, location_name, location_address, online_url, url, organiser,
             language, status, categories, listed, provenance, calendar_hash, revision,
-            first_seen_at, last_seen_at, changed_at, end_utc, title_key, versions)
+            first_seen_at, last_seen_at, changed_at, end_utc, title_key, versions, version_keys)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-            ?20, ?21, 0, ?22, ?22, ?22, ?23, ?24, ?25)",
+            ?20, ?21, 0, ?22, ?22, ?22, ?23, ?24, ?25, ?26)",
     )?
     .execute(params![
         uid,
@@ -366,6 +430,7 @@ fn insert_event(
         row.cols.end_utc,
         row.cols.title_key,
         row.cols.versions,
+        row.cols.version_keys,
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -390,6 +455,8 @@ struct Columns {
     title_key: String,
     /// The other languages' versions and the translation links (`None`: one language).
     versions: Option<String>,
+    /// The title keys of the other languages' versions, one a line.
+    version_keys: Option<String>,
 }
 
 impl<'a> Row<'a> {
@@ -416,6 +483,7 @@ impl Columns {
             hash: merged.versions.calendar_hash(calendar_hash(e, listed)),
             title_key: dedup::title_key(&e.title),
             versions: merged.versions.to_column(),
+            version_keys: merged.versions.title_keys(),
         }
     }
 }
@@ -495,7 +563,7 @@ fn remerge(
                 status = ?17, categories = ?18, listed = ?19, provenance = ?20, calendar_hash = ?21,
                 revision = revision + (calendar_hash IS NOT ?21),
                 changed_at = CASE WHEN calendar_hash IS NOT ?21 THEN ?22 ELSE changed_at END,
-                end_utc = ?23, title_key = ?24, versions = ?25
+                end_utc = ?23, title_key = ?24, versions = ?25, version_keys = ?26
              WHERE id = ?1 AND (series_uid IS NOT ?2 OR title IS NOT ?3 OR description_text IS NOT ?4
                 OR description_html IS NOT ?5 OR start_at IS NOT ?6 OR end_at IS NOT ?7
                 OR start_utc IS NOT ?8 OR all_day IS NOT ?9 OR timezone IS NOT ?10
@@ -503,7 +571,7 @@ fn remerge(
                 OR url IS NOT ?14 OR organiser IS NOT ?15 OR language IS NOT ?16 OR status IS NOT ?17
                 OR categories IS NOT ?18 OR listed IS NOT ?19 OR provenance IS NOT ?20
                 OR calendar_hash IS NOT ?21 OR end_utc IS NOT ?23 OR title_key IS NOT ?24
-                OR versions IS NOT ?25)",
+                OR versions IS NOT ?25 OR version_keys IS NOT ?26)",
         )?
         .execute(params![
         event_id,
@@ -531,6 +599,7 @@ fn remerge(
         row.cols.end_utc,
         row.cols.title_key,
         row.cols.versions,
+        row.cols.version_keys,
     ])?;
     Ok(match written {
         0 => Remerged::Same,

@@ -24,6 +24,7 @@ mod listings;
 mod migrations;
 mod posts;
 mod registrations;
+mod rejoin;
 mod secrets;
 mod sources;
 mod translations;

@@ -74,6 +74,11 @@ impl Pairing {
         Ok(Pairing { partners })
     }
 
+    /// The partners' source ids.
+    pub(super) fn partners(&self) -> impl Iterator<Item = &String> {
+        self.partners.iter()
+    }
+
     /// Whether a listing may be a translation of a stored event at all: its source has a
     /// partner, or it links its own translations.
     pub(super) fn applies(&self, event: &Event) -> bool {

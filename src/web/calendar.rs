@@ -118,7 +118,9 @@ async fn render_calendar(state: &AppState, query: ViewQuery) -> Result<Rendered,
     let ceiling = state.calendar_max_events.max(1);
     // A `limit=` the client asked for is a choice, not a cut.
     let cut_is_ours = query.limit.is_none();
-    let filter = query.event_filter(state.timezone, Some(default_from), ceiling);
+    let mut filter = query.event_filter(state.timezone, Some(default_from), ceiling);
+    // An event joined into another's language versions is still published, cancelled.
+    filter.retired = true;
     let lang = query.lang.unwrap_or(Lang::En);
     let meta = meta(&query, state);
     let store = state.store.clone();
@@ -196,7 +198,10 @@ pub async fn event_ics(
     let store = state.store.clone();
     let lookup = uid.clone();
     let Some(event) = web::block(move || store.event(&lookup)).await?? else {
-        return Err(no_such_event(&req));
+        return match super::page::moved_event(&req, &state, &uid, routes::event_ics).await? {
+            Some(redirect) => Ok(redirect),
+            None => Err(no_such_event(&req)),
+        };
     };
     let query = ViewQuery::read(&req, state.timezone)?;
     let mut meta = meta(&query, &state);

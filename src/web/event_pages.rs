@@ -205,8 +205,12 @@ pub async fn event(
         return Err(not_found());
     }
     let store = state.store.clone();
-    let Some(stored) = web::block(move || store.event(&file)).await?? else {
-        return Err(not_found());
+    let lookup = file.clone();
+    let Some(stored) = web::block(move || store.event(&lookup)).await?? else {
+        return match super::page::moved_event(&req, &state, &file, routes::event_page).await? {
+            Some(redirect) => Ok(redirect),
+            None => Err(not_found()),
+        };
     };
     let origin = origin(&req, &state);
     let add = add_to_calendar(&origin, &stored.uid, &stored.event);

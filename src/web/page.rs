@@ -67,3 +67,29 @@ pub async fn html(
     );
     response
 }
+
+/// The permanent redirect (308) from an event joined into another's language versions
+/// (`Store::merged_into`) to the same view of the event that took its place, `to`
+/// building its path from that event's UID; `None` when `uid` names no such event.
+pub async fn moved_event(
+    req: &HttpRequest,
+    state: &AppState,
+    uid: &str,
+    to: fn(&str) -> String,
+) -> Result<Option<HttpResponse>, super::WebError> {
+    let store = state.store.clone();
+    let uid = uid.to_string();
+    let Some(successor) = actix_web::web::block(move || store.merged_into(&uid)).await?? else {
+        return Ok(None);
+    };
+    let mut location = to(&successor);
+    if !req.query_string().is_empty() {
+        location.push('?');
+        location.push_str(req.query_string());
+    }
+    Ok(Some(
+        HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, location))
+            .finish(),
+    ))
+}

@@ -213,6 +213,7 @@ impl ViewQuery {
             text: self.text.clone(),
             uid: None,
             descending: false,
+            retired: false,
             offset: 0,
             limit: self.limit.unwrap_or(limit),
         }

@@ -349,6 +349,7 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
                         first_seen: now,
                         last_seen: now,
                         changed: now,
+                        merged_into: None,
                     };
                     let dates = Dates::new(lang, state.style);
                     (when(dates, state.timezone, &stored, true), e.title.clone())

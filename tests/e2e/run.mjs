@@ -120,6 +120,23 @@ name = "Atlantic federal council"
 department = "Atlantic Canada Opportunities Agency / Agence de promotion économique du Canada atlantique"
 file = "${join(work, "atlantic.ics")}"
 
+# One department's English and French calendars, paired: each event is one event in
+# two languages.
+[[sources]]
+id = "dept-en"
+name = "Departmental events"
+department = "Department of Example Services / Ministère des Services d'exemple"
+file = "${join(root, "fixtures/bilingual/dept-calendar-en.ics")}"
+language = "en"
+
+[[sources]]
+id = "dept-fr"
+name = "Événements du ministère"
+department = "Department of Example Services / Ministère des Services d'exemple"
+file = "${join(root, "fixtures/bilingual/dept-calendar-fr.ics")}"
+language = "fr"
+translation_of = "dept-en"
+
 [[sources]]
 id = "broken-feed"
 name = "Retired blog"
@@ -252,6 +269,45 @@ try {
     await accessible(page, "an event page in French");
   });
 
+  await check("an event in two languages: each page links the other, in its language", async () => {
+    await page.goto(`${base}/?source=dept-en&lang=en`);
+    await page.locator("li.event h3 a", { hasText: "Open government town hall" }).click();
+    await page.waitForURL(/\/events\/[0-9a-f]+\?lang=en$/);
+    const english = page.url();
+    assert.equal(await page.locator("html").getAttribute("lang"), "en");
+    assert.equal(await page.locator("h1").innerText(), "Open government town hall");
+    assert.ok([null, "en"].includes(await page.locator("h1").getAttribute("lang")), "in the page's language");
+    assert.match(await page.locator(".description").innerText(), /^The Deputy Minister hosts a town hall/);
+    const toFrench = page.locator("p.other-version a[lang=fr]").first();
+    assert.equal(await toFrench.innerText(), "Assemblée publique sur le gouvernement ouvert");
+    assert.equal(await toFrench.getAttribute("hreflang"), "fr");
+    assert.equal(await page.locator("p.only-in").count(), 0, "known in both languages");
+    await page.screenshot({ path: join(shots, "event-bilingual-en.png"), fullPage: true });
+    await accessible(page, "a bilingual event's English page");
+    await Promise.all([page.waitForURL(/lang=fr/), toFrench.click()]);
+    const french = page.url();
+    assert.equal(new URL(french).pathname, new URL(english).pathname, "one event, one page");
+    assert.equal(await page.locator("html").getAttribute("lang"), "fr");
+    assert.equal(await page.locator("h1").innerText(), "Assemblée publique sur le gouvernement ouvert");
+    assert.ok([null, "fr"].includes(await page.locator("h1").getAttribute("lang")), "in the page's language");
+    assert.ok([null, "fr"].includes(await page.locator(".description").getAttribute("lang")));
+    assert.match(await page.locator(".description").innerText(), /^La sous-ministre tient une assemblée publique/);
+    assert.ok(!(await page.locator(".description").innerText()).includes("Deputy Minister"));
+    const toEnglish = page.locator("p.other-version a[lang=en]").first();
+    assert.equal(await toEnglish.innerText(), "Open government town hall");
+    assert.equal(await toEnglish.getAttribute("hreflang"), "en");
+    assert.match(await page.locator("dd.when").innerText(), /13 h 30 à 15 h HE$/);
+    await page.screenshot({ path: join(shots, "event-bilingual-fr.png"), fullPage: true });
+    await accessible(page, "a bilingual event's French page");
+    // The header's language switch gives the same: the English version of this page.
+    await Promise.all([page.waitForURL(/lang=en/), page.click("p.lang a")]);
+    assert.equal(await page.locator("h1").innerText(), "Open government town hall");
+    await page.goto(french);
+    await Promise.all([page.waitForURL(/lang=en/), toEnglish.click()]);
+    assert.equal(await page.locator("html").getAttribute("lang"), "en");
+    assert.equal(await page.locator("h1").innerText(), "Open government town hall");
+  });
+
   await check("Google's HTML descriptions are shown as HTML, not as tags", async () => {
     await page.goto(`${base}/?from=2026-01-01&source=sample-calendar&lang=en`);
     await page.locator("li.event h3 a", { hasText: "Data community lunch and learn" }).first().click();
@@ -332,7 +388,7 @@ try {
   await check("the sources page shows every source's health, and what went wrong in plain words", async () => {
     await page.goto(`${base}/sources`);
     assert.match(await page.locator("table").innerText(), /Open data team/);
-    assert.match(await page.locator(".sources-summary").innerText(), /^1 of 5 sources failing$/);
+    assert.match(await page.locator(".sources-summary").innerText(), /^1 of 7 sources failing$/);
     const broken = page.locator("#source-broken-feed");
     assert.match(await broken.locator(".problem").innerText(), /^The server 127\.0\.0\.1 refused the connection\.$/);
     assert.match(await broken.locator(".detail").innerText(), /Connection refused/);
@@ -349,7 +405,7 @@ try {
     await page.screenshot({ path: join(shots, "sources.png"), fullPage: true });
     await accessible(page, "the sources page");
     await page.goto(`${base}/sources?lang=fr`);
-    assert.match(await page.locator(".sources-summary").innerText(), /^1 source sur 5 en échec$/);
+    assert.match(await page.locator(".sources-summary").innerText(), /^1 source sur 7 en échec$/);
     assert.match(await page.locator("#source-broken-feed .problem").innerText(), /^Le serveur 127\.0\.0\.1 a refusé la connexion\.$/);
     await page.screenshot({ path: join(shots, "sources-fr.png"), fullPage: true });
     await accessible(page, "the sources page in French");

@@ -286,6 +286,18 @@ impl Versions {
         self.versions.is_empty() && self.links.is_empty()
     }
 
+    /// The [`title_key`]s of the other versions' titles, one a line (`None` without
+    /// other versions): what a listing in one of those languages is matched by.
+    pub fn title_keys(&self) -> Option<String> {
+        (!self.versions.is_empty()).then(|| {
+            self.versions
+                .iter()
+                .map(|v| title_key(&v.title))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
     /// As the store keeps it: JSON, or `None` for an event in one language that links
     /// nothing (as every event was before versions were kept).
     pub fn to_column(&self) -> Option<String> {

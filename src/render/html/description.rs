@@ -124,6 +124,228 @@ fn sanitise(html: &str) -> String {
     SANITISER.clean(html).to_string().trim().to_string()
 }
 
+/// An event description given as HTML as plain text, for the calendars' DESCRIPTION
+/// (clients show it as text, so tags would show as tags): paragraphs and blocks on lines
+/// of their own, `<br>` a line break, list items on their own lines, a link as its
+/// address (after its text when that says something else), the text of scripts, styles
+/// and a document's head left out. The markup is read by html5ever (scraper), after the
+/// shape check every fragment passes; `None` when it is too complex to read.
+pub fn plain_text(html: &str) -> Option<String> {
+    crate::markup::shape::check_fragment(html).ok()?;
+    let fragment = scraper::Html::parse_fragment(html);
+    let mut out = TextOut::default();
+    walk(fragment.tree.root(), &mut out);
+    Some(out.finish())
+}
+
+/// Elements whose content is not text a reader sees.
+const HIDDEN: &[&str] = &["script", "style", "head", "title", "template", "noscript"];
+
+/// Elements that stand apart from the text around them by a blank line.
+const PARAGRAPHS: &[&str] = &[
+    "p",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "pre",
+];
+
+/// Elements that start on a line of their own.
+const LINES: &[&str] = &[
+    "div", "li", "tr", "dt", "dd", "hr", "section", "article", "header", "footer", "address",
+    "caption", "figure", "main", "nav",
+];
+
+/// Plain text being written: white space collapsed as a browser collapses it, breaks
+/// asked for kept until text follows them (so none trail and none double up).
+#[derive(Default)]
+struct TextOut {
+    text: String,
+    /// Line breaks wanted before the next text (at most two: a blank line).
+    breaks: usize,
+    /// A space is wanted before the next text.
+    space: bool,
+}
+
+impl TextOut {
+    fn push(&mut self, text: &str, preformatted: bool) {
+        if preformatted {
+            self.flush();
+            self.text.push_str(text);
+            return;
+        }
+        let blank = |c: char| c.is_ascii_whitespace();
+        if text.starts_with(blank) {
+            self.space = true;
+        }
+        for (i, word) in text.split_ascii_whitespace().enumerate() {
+            if i > 0 {
+                self.space = true;
+            }
+            self.flush();
+            self.text.push_str(word);
+        }
+        if text.ends_with(blank) {
+            self.space = true;
+        }
+    }
+
+    /// Writes the breaks or the space wanted before text.
+    fn flush(&mut self) {
+        if self.text.is_empty() {
+            self.breaks = 0;
+            self.space = false;
+            return;
+        }
+        if self.breaks > 0 {
+            let trimmed = self.text.trim_end_matches(' ').len();
+            self.text.truncate(trimmed);
+            for _ in 0..self.breaks {
+                self.text.push('\n');
+            }
+        } else if self.space && !self.text.ends_with([' ', '\n']) {
+            self.text.push(' ');
+        }
+        self.breaks = 0;
+        self.space = false;
+    }
+
+    fn line_break(&mut self, count: usize) {
+        self.breaks = self.breaks.max(count);
+        self.space = false;
+    }
+
+    /// The text, each line's end trimmed (a paragraph of `&nbsp;` is a blank line) and
+    /// blank lines never more than one in a row.
+    fn finish(self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        let mut blank = true;
+        for line in self.text.lines().map(str::trim_end) {
+            if line.is_empty() {
+                if !blank {
+                    out.push('\n');
+                }
+                blank = true;
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+            blank = false;
+        }
+        out.trim_end().to_string()
+    }
+}
+
+fn walk(node: ego_tree::NodeRef<'_, scraper::Node>, out: &mut TextOut) {
+    walk_in(node, out, false);
+}
+
+fn walk_in(node: ego_tree::NodeRef<'_, scraper::Node>, out: &mut TextOut, preformatted: bool) {
+    for child in node.children() {
+        match child.value() {
+            scraper::Node::Text(text) => out.push(text, preformatted),
+            scraper::Node::Element(element) => {
+                let name = element.name();
+                if HIDDEN.contains(&name) {
+                    continue;
+                }
+                match name {
+                    "br" => {
+                        // A second `<br>` in a row makes a blank line.
+                        out.breaks = (out.breaks + 1).min(2);
+                        if out.text.is_empty() {
+                            out.breaks = 0;
+                        }
+                        out.space = false;
+                        continue;
+                    }
+                    "a" => {
+                        link(child, element, out, preformatted);
+                        continue;
+                    }
+                    "li" => out.line_break(1),
+                    "td" | "th" if child.prev_siblings().any(|s| s.value().is_element()) => {
+                        out.space = true;
+                    }
+                    _ => {}
+                }
+                let paragraph = PARAGRAPHS.contains(&name);
+                let line = LINES.contains(&name);
+                if paragraph {
+                    out.line_break(2);
+                } else if line {
+                    out.line_break(1);
+                }
+                if name == "li" {
+                    out.flush();
+                    out.text.push_str("- ");
+                }
+                walk_in(child, out, preformatted || name == "pre");
+                if paragraph {
+                    out.line_break(2);
+                } else if line {
+                    out.line_break(1);
+                }
+            }
+            _ => walk_in(child, out, preformatted),
+        }
+    }
+}
+
+/// A link: its text, and its address after it unless the text is the address.
+fn link(
+    node: ego_tree::NodeRef<'_, scraper::Node>,
+    element: &scraper::node::Element,
+    out: &mut TextOut,
+    preformatted: bool,
+) {
+    let mut inner = TextOut::default();
+    walk_in(node, &mut inner, preformatted);
+    let text = inner.finish();
+    let href = element
+        .attr("href")
+        .map(str::trim)
+        .filter(|h| !h.is_empty() && !h.starts_with('#'))
+        .filter(|h| !h.to_ascii_lowercase().starts_with("javascript:"));
+    let bare = |u: &str| {
+        let u = u.trim().trim_end_matches('/');
+        let lower = u.to_ascii_lowercase();
+        ["https://", "http://", "mailto:", "tel:"]
+            .iter()
+            .find(|scheme| lower.starts_with(**scheme))
+            .map_or(u, |scheme| &u[scheme.len()..])
+            .to_ascii_lowercase()
+    };
+    match href {
+        Some(href) if text.is_empty() || bare(&text) == bare(href) => {
+            let shown = href
+                .strip_prefix("mailto:")
+                .or_else(|| href.strip_prefix("MAILTO:"))
+                .unwrap_or(href);
+            out.push(shown, false);
+        }
+        Some(href) => {
+            out.push(&text, false);
+            let shown = href
+                .strip_prefix("mailto:")
+                .or_else(|| href.strip_prefix("MAILTO:"))
+                .unwrap_or(href);
+            out.push(&format!(" ({shown})"), false);
+        }
+        None => out.push(&text, false),
+    }
+}
+
 /// Plain text as paragraphs (blank lines), line breaks (`<br>`) and links (web and mail
 /// addresses), everything else escaped.
 pub fn text_to_html(text: &str) -> String {
@@ -248,6 +470,32 @@ mod tests {
             html.contains("Contact Jane &lt;<a href=\"mailto:jane@example.gc.ca\""),
             "{html}"
         );
+    }
+
+    #[test]
+    fn html_as_plain_text_keeps_lines_and_gives_links_their_addresses() {
+        // Google Calendar's DESCRIPTION (fixtures/ics/google-export.ics).
+        let google = "Monthly lunch and learn for the data community: one talk, one demo.<br><br>Déroulement bilingue.<br><br>Register: <a href=\"https://events.example.gc.ca/en/data-community\">events.example.gc.ca/en/data-community</a>";
+        assert_eq!(
+            plain_text(google).unwrap(),
+            "Monthly lunch and learn for the data community: one talk, one demo.\n\nDéroulement bilingue.\n\nRegister: https://events.example.gc.ca/en/data-community"
+        );
+        // Outlook's X-ALT-DESC: a whole document, paragraphs of `&nbsp;`, a styled head.
+        let outlook = "<!DOCTYPE HTML><html><head><title>x</title><style>p{margin:0}</style></head><body><div class=WordSection1><p class=MsoNormal>Join us <b>Thursday</b>\r\n at noon.</p><p class=MsoNormal>&nbsp;</p><ul><li>Talk</li><li>Demo &amp; questions</li></ul><p><a href=\"https://teams.microsoft.com/l/meetup-join/x\">Join the meeting</a> or write to <a href=\"mailto:data@example.gc.ca\">data@example.gc.ca</a>.</p><script>alert(1)</script></div></body></html>";
+        assert_eq!(
+            plain_text(outlook).unwrap(),
+            "Join us Thursday at noon.\n\n- Talk\n- Demo & questions\n\nJoin the meeting (https://teams.microsoft.com/l/meetup-join/x) or write to data@example.gc.ca."
+        );
+        assert_eq!(
+            plain_text("<table><tr><td>Time</td><td>Talk</td></tr><tr><td>12:00</td><td>Intro</td></tr></table>").unwrap(),
+            "Time Talk\n12:00 Intro"
+        );
+        assert_eq!(
+            plain_text("<pre>a\n  b</pre>after").unwrap(),
+            "a\n  b\n\nafter"
+        );
+        let deep = "<div>".repeat(600);
+        assert_eq!(plain_text(&deep), None, "too deep to read");
     }
 
     #[test]

@@ -26,8 +26,8 @@ use crate::model::{EventStatus, EventTime};
 use crate::render::versions::{Shown, event_in};
 use crate::store::StoredEvent;
 
+use line::Lines;
 pub use line::fold_into;
-use line::{Lines, Value};
 
 /// What a calendar says about itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,14 +177,29 @@ fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
         }
         v.text(shown.title);
     });
+    let paragraphs = description(stored, &shown, meta.language);
     out.line("DESCRIPTION", text_language, |v| {
-        description(v, stored, &shown, meta.language)
+        for (i, paragraph) in paragraphs.iter().enumerate() {
+            if i > 0 {
+                v.text("\n\n");
+            }
+            v.text(paragraph.text());
+        }
     });
+    if let Some(html) = alt_description(&paragraphs) {
+        // Outlook shows this instead of DESCRIPTION: the same paragraphs, the event's
+        // own description as its sanitised HTML.
+        out.line("X-ALT-DESC", Some(("FMTTYPE", "text/html")), |v| {
+            v.text(&html)
+        });
+    }
     location(out, stored);
     if let Some(url) = shown.url.or(e.online_url.as_deref()) {
         out.raw_with("URL", Some(("VALUE", "URI")), url);
     }
     categories(out, stored);
+    // An event joined into another's language versions is published cancelled (its
+    // revision went up when it was joined), so it leaves subscribers' calendars visibly.
     let status = match (stored.listed, e.status) {
         (false, _) | (_, EventStatus::Cancelled) => "CANCELLED",
         (_, EventStatus::Tentative | EventStatus::Postponed) => "TENTATIVE",
@@ -202,6 +217,9 @@ fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
 fn status_prefix(lang: Lang, stored: &StoredEvent, title: &str) -> Option<&'static str> {
     const CANCELLED: &[&str] = &["cancel", "annul"];
     const POSTPONED: &[&str] = &["postpone", "report", "remis"];
+    if stored.merged_into.is_some() {
+        return Some(lang.t("calendar.prefix.merged"));
+    }
     let (key, words) = match (stored.listed, stored.event.status) {
         (_, EventStatus::Cancelled) => ("calendar.prefix.cancelled", CANCELLED),
         (_, EventStatus::Postponed) => ("calendar.prefix.postponed", POSTPONED),
@@ -227,59 +245,132 @@ fn time_property(out: &mut Lines, key: &str, time: EventTime, zone: Option<Tz>) 
     }
 }
 
-/// The description a calendar shows: the event's text, who lists it, and links back, in
-/// paragraphs; for an event in two languages, the other version's page too.
-fn description(v: &mut Value, stored: &StoredEvent, shown: &Shown<'_>, language: Lang) {
-    let e = &stored.event;
-    let mut first = true;
-    let mut paragraph = |v: &mut Value| {
-        if !std::mem::take(&mut first) {
-            v.text("\n\n");
+/// One paragraph of a calendar's description.
+enum Paragraph {
+    /// Text Bulletin writes (labels, lists, links), plain.
+    Text(String),
+    /// The event's own description: its plain text, and its sanitised HTML when it was
+    /// given as HTML (Google's DESCRIPTION, Outlook's X-ALT-DESC, a page).
+    Description { text: String, html: Option<String> },
+}
+
+impl Paragraph {
+    fn text(&self) -> &str {
+        match self {
+            Paragraph::Text(text) | Paragraph::Description { text, .. } => text,
         }
-    };
-    if !stored.listed {
-        paragraph(v);
-        v.text("No longer listed by its source.");
     }
-    if let Some(text) = shown.description_text.filter(|t| !t.is_empty()) {
-        paragraph(v);
-        v.text(text);
+}
+
+/// The description a calendar shows, in paragraphs: the event's text (never raw tags:
+/// HTML is given as its plain text), where to join online, who lists it, and links back,
+/// in the calendar's language; for an event in two languages, the other version's page
+/// too.
+fn description(stored: &StoredEvent, shown: &Shown<'_>, language: Lang) -> Vec<Paragraph> {
+    let e = &stored.event;
+    let mut paragraphs = Vec::new();
+    if stored.merged_into.is_some() {
+        paragraphs.push(Paragraph::Text(language.t("calendar.text.merged").into()));
+    } else if !stored.listed {
+        paragraphs.push(Paragraph::Text(language.t("calendar.text.unlisted").into()));
+    }
+    if let Some(own) = own_description(shown) {
+        paragraphs.push(own);
     }
     if let Some(online) = e.online_url.as_deref() {
-        paragraph(v);
-        v.text("Online: ");
-        v.text(online);
+        paragraphs.push(Paragraph::Text(format!(
+            "{}{online}",
+            language.t("calendar.text.online")
+        )));
     }
     if !stored.sources.is_empty() {
-        paragraph(v);
-        v.text("Listed by: ");
+        let mut text = language.t("calendar.text.listed_by").to_string();
         for (i, s) in stored.sources.iter().enumerate() {
             if i > 0 {
-                v.text("; ");
+                text.push_str("; ");
             }
             if !s.department.is_empty() {
-                v.text(&s.department);
-                v.text(" — ");
+                text.push_str(crate::render::html::department_name(
+                    language,
+                    &s.department,
+                ));
+                text.push_str(" — ");
             }
-            v.text(&s.source_name);
+            text.push_str(&s.source_name);
         }
+        paragraphs.push(Paragraph::Text(text));
     }
     if let Some(url) = shown.url {
-        paragraph(v);
-        v.text("Details: ");
-        v.text(url);
+        paragraphs.push(Paragraph::Text(format!(
+            "{}{url}",
+            language.t("calendar.text.details")
+        )));
     }
     for (other, title, url) in &shown.others {
-        paragraph(v);
         let label = language.t(&format!("versions.other.{other}"));
-        v.text(if label.is_empty() { other } else { label });
-        v.text(" ");
-        v.text(title);
+        let mut text = format!("{} {title}", if label.is_empty() { other } else { label });
         if let Some(url) = url {
-            v.text(" — ");
-            v.text(url);
+            text.push_str(" — ");
+            text.push_str(url);
+        }
+        paragraphs.push(Paragraph::Text(text));
+    }
+    paragraphs
+}
+
+/// The event's own description as a paragraph: its text, or the plain text of its HTML
+/// (a Google export's DESCRIPTION is HTML; a page may give only HTML); with the HTML
+/// sanitised when there is any.
+fn own_description(shown: &Shown<'_>) -> Option<Paragraph> {
+    use crate::render::html::description::{description_html_of, looks_like_html, plain_text};
+    let text = shown.description_text.filter(|t| !t.trim().is_empty());
+    let html_text = text.filter(|t| looks_like_html(t));
+    let html_given = shown.description_html.is_some() || html_text.is_some();
+    let plain = match (text, html_text, shown.description_html) {
+        (Some(text), None, _) => Some(text.to_string()),
+        (_, Some(html), _) => plain_text(html),
+        (None, None, Some(html)) => plain_text(html),
+        (None, None, None) => None,
+    }
+    .filter(|t| !t.trim().is_empty());
+    let html = html_given
+        .then(|| description_html_of(shown.description_html, shown.description_text))
+        .flatten();
+    match (plain, html) {
+        (Some(text), html) => Some(Paragraph::Description { text, html }),
+        (None, Some(html)) => Some(Paragraph::Description {
+            text: plain_text(&html).unwrap_or_default(),
+            html: Some(html),
+        }),
+        (None, None) => None,
+    }
+}
+
+/// X-ALT-DESC's HTML, for an event whose description was given as HTML: each paragraph,
+/// Bulletin's own as escaped text with its addresses linked.
+fn alt_description(paragraphs: &[Paragraph]) -> Option<String> {
+    let has_html = paragraphs
+        .iter()
+        .any(|p| matches!(p, Paragraph::Description { html: Some(_), .. }));
+    if !has_html {
+        return None;
+    }
+    let mut out = String::new();
+    for paragraph in paragraphs {
+        match paragraph {
+            Paragraph::Description {
+                html: Some(html), ..
+            } => {
+                out.push_str("<div>");
+                out.push_str(html);
+                out.push_str("</div>");
+            }
+            other => out.push_str(&crate::render::html::description::text_to_html(
+                other.text(),
+            )),
         }
     }
+    Some(out)
 }
 
 /// LOCATION: the place's name and address (one when it holds the other), else the
@@ -409,6 +500,7 @@ mod tests {
             first_seen: at,
             last_seen: at,
             changed: at,
+            merged_into: None,
         }
     }
 
@@ -563,6 +655,69 @@ mod tests {
             fr.contains("SUMMARY:Reporté\u{a0}: Dîner-causerie\r\n"),
             "{fr}"
         );
+    }
+
+    #[test]
+    fn descriptions_are_in_the_calendars_language_and_never_raw_html() {
+        let at = EventTime::At("2026-11-20T17:00:00Z".parse().unwrap());
+        let mut event = stored("Dîner-causerie", at, None, None);
+        event.sources[0].department = "Health Canada / Santé Canada".into();
+        event.event.online_url = Some("https://teams.microsoft.com/l/meetup-join/x".into());
+        event.event.description_text = Some(
+            "Apportez votre dîner.<br><a href=\"https://example.gc.ca/inscription\">Inscription</a>"
+                .into(),
+        );
+        let fr_meta = CalendarMeta {
+            language: Lang::Fr,
+            ..meta()
+        };
+        let unfold = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap().replace("\r\n ", "");
+        let fr = unfold(render(&fr_meta, std::slice::from_ref(&event)));
+        assert!(
+            fr.contains(
+                "DESCRIPTION:Apportez votre dîner.\\nInscription (https://example.gc.ca/inscription)\\n\\nEn ligne\u{a0}: https://teams.microsoft.com/l/meetup-join/x\\n\\nInscrit par\u{a0}: Santé Canada — Departmental events\\n\\nDétails\u{a0}: https://events.example.gc.ca/en/lunch.html\r\n"
+            ),
+            "{fr}"
+        );
+        assert!(
+            fr.contains("X-ALT-DESC;FMTTYPE=text/html:<div>Apportez votre dîner.<br><a href=\"https://example.gc.ca/inscription\" rel=\"noopener noreferrer nofollow\">Inscription</a></div><p>En ligne"),
+            "{fr}"
+        );
+        let en = unfold(render(&meta(), std::slice::from_ref(&event)));
+        assert!(en.contains("\\n\\nOnline: https://teams"), "{en}");
+        assert!(
+            en.contains("\\n\\nListed by: Health Canada — Departmental"),
+            "{en}"
+        );
+        assert!(en.contains("\\n\\nDetails: https://events"), "{en}");
+        let description = en.lines().find(|l| l.starts_with("DESCRIPTION:")).unwrap();
+        assert!(!description.contains('<'), "no tags: {description}");
+        // A plain-text description gets no X-ALT-DESC.
+        let plain = stored("Lunch", at, None, None);
+        let text = unfold(render(&meta(), &[plain]));
+        assert!(!text.contains("X-ALT-DESC"), "{text}");
+    }
+
+    #[test]
+    fn an_event_joined_into_another_is_published_cancelled_saying_why() {
+        let at = EventTime::At("2026-11-20T17:00:00Z".parse().unwrap());
+        let mut retired = stored("Dîner-causerie", at, None, None);
+        retired.listed = false;
+        retired.revision = 3;
+        retired.sources.clear();
+        retired.merged_into = Some("kept".into());
+        let fr_meta = CalendarMeta {
+            language: Lang::Fr,
+            ..meta()
+        };
+        let fr = String::from_utf8(render(&fr_meta, &[retired])).unwrap();
+        assert!(
+            fr.contains("SUMMARY:Remplacé\u{a0}: Dîner-causerie\r\n"),
+            "{fr}"
+        );
+        assert!(fr.contains("STATUS:CANCELLED"), "{fr}");
+        assert!(fr.contains("SEQUENCE:3"), "{fr}");
+        assert!(fr.contains("DESCRIPTION:Désormais inscrit"), "{fr}");
     }
 
     #[test]

@@ -38,6 +38,7 @@ fn stored(
         first_seen: changed,
         last_seen: changed,
         changed,
+        merged_into: None,
     }
 }
 
