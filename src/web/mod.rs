@@ -61,6 +61,8 @@ pub struct AppState {
     pub registration: Option<Registration>,
     /// Where every "now" of the web layer comes from.
     pub clock: Clock,
+    /// The weekly email digest, when `[digest]` sets up its mail (the web view works without).
+    pub digest: Option<std::sync::Arc<crate::digest::Digests>>,
     cache: cache::RenderCache,
     limiter: registration::Limiter,
     /// At most [`MAX_PREVIEWS`] previews at once.
@@ -93,6 +95,7 @@ impl AppState {
                 .expect("the default schedule is valid"),
             registration: None,
             clock: Clock::system(),
+            digest: None,
             cache: cache::RenderCache::default(),
             limiter: registration::limiter(),
             previews: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PREVIEWS)),

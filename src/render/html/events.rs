@@ -237,7 +237,7 @@ pub fn whereabouts(event: &Event) -> Whereabouts {
 }
 
 /// "In person: Room 101" / "Online" / « Hybride : Salle 101 ».
-fn whereabouts_text(lang: Lang, w: &Whereabouts) -> String {
+pub fn whereabouts_text(lang: Lang, w: &Whereabouts) -> String {
     match (w.attendance, w.place.is_empty()) {
         (Some(a), true) => lang.t(a.key()).to_string(),
         (Some(a), false) => lang
@@ -258,7 +258,7 @@ fn mode_class(w: &Whereabouts) -> &'static str {
 }
 
 /// The departments listing an event, each once, in the reader's language.
-fn departments(lang: Lang, stored: &StoredEvent) -> String {
+pub fn departments(lang: Lang, stored: &StoredEvent) -> String {
     let mut names: Vec<&str> = Vec::new();
     for source in &stored.sources {
         let name = if source.department.is_empty() {
