@@ -9,6 +9,7 @@ mod body;
 mod cache;
 mod calendar;
 mod conditional;
+mod digest;
 mod error;
 mod event_pages;
 mod feeds;
@@ -156,6 +157,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head(POSTS, pages::posts))
         .service(get_or_head(HEALTHZ, pages::healthz))
         .service(get_or_head(STYLESHEET, pages::stylesheet))
+        .service(get_or_head(DIGEST, digest::digest))
+        .service(get_or_head(DIGEST_RSS, digest::rss))
+        .route(DIGEST_SUBSCRIBE, web::post().to(digest::subscribe))
+        .service(
+            web::resource(DIGEST_CONFIRM)
+                .route(web::get().to(digest::confirm_form))
+                .route(web::post().to(digest::confirm)),
+        )
+        .service(
+            web::resource(DIGEST_UNSUBSCRIBE)
+                .route(web::get().to(digest::unsubscribe_form))
+                .route(web::post().to(digest::unsubscribe)),
+        )
+        .service(
+            web::resource(DIGEST_MANAGE)
+                .route(web::get().to(digest::manage_form))
+                .route(web::post().to(digest::manage)),
+        )
+        .service(
+            web::resource(ADMIN_DIGEST)
+                .route(web::get().to(digest::admin))
+                .route(web::post().to(digest::admin_toggle)),
+        )
         .service(get_or_head(LISTING, event_pages::upcoming))
         .default_service(web::to(not_found));
 }

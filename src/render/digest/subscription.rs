@@ -69,6 +69,8 @@ pub struct MessagePage {
     pub action: Option<PageAction>,
     pub link: Option<String>,
     pub link_key: &'static str,
+    /// The subscription form again (after a mistake in it).
+    pub form: Option<SubscribeForm>,
 }
 
 impl MessagePage {
@@ -80,6 +82,7 @@ impl MessagePage {
             action: None,
             link: None,
             link_key: "digest.back",
+            form: None,
         }
     }
 

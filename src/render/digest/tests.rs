@@ -10,6 +10,7 @@ use crate::model::{EventStatus, EventTime};
 use crate::render::fixtures;
 use crate::render::links::subscription;
 use crate::store::{ListedBy, StoredEvent};
+use crate::web::routes;
 
 fn stored(uid: &str, title: &str, start: &str) -> StoredEvent {
     let start = EventTime::At(start.parse().unwrap());
@@ -71,7 +72,7 @@ fn links() -> Links {
         origin: origin.into(),
         web_view: format!("{origin}/digest?lang=fr&week=2027-01-11"),
         listing: format!("{origin}/?lang=fr"),
-        posts: format!("{origin}/posts?lang=fr"),
+        posts: format!("{origin}{}", routes::posts("lang=fr")),
         calendar: subscription(origin, "lang=fr", "Bulletin"),
         unsubscribe: Some(format!("{origin}/digest/unsubscribe?token=abc")),
         manage: Some(format!("{origin}/digest/manage?token=def")),
@@ -123,8 +124,10 @@ fn the_html_part_loads_nothing_and_runs_nothing() {
             .select(&Selector::parse("a[href]").unwrap())
             .map(|a| a.value().attr("href").unwrap())
             .collect();
-        assert!(hrefs.contains(&"https://bulletin.example.gc.ca/events/e1.ics"));
-        assert!(hrefs.iter().any(|h| h.contains("/events/e1?lang=")));
+        let ics = format!("https://bulletin.example.gc.ca{}", routes::event_ics("e1"));
+        assert!(hrefs.contains(&ics.as_str()));
+        let page = format!("{}?lang=", routes::event_page("e1"));
+        assert!(hrefs.iter().any(|h| h.contains(&page)));
         assert!(hrefs.contains(&"https://bulletin.example.gc.ca/digest/unsubscribe?token=abc"));
         assert!(!html.contains("<b>day</b>"), "titles escaped");
     }

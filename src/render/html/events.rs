@@ -132,6 +132,7 @@ struct EventsPage<'a> {
     previous_page: Option<String>,
     next_page: Option<String>,
     posts: &'a [(String, Option<String>, String)],
+    digest_form: Option<&'a crate::render::digest::SubscribeForm>,
 }
 
 /// Inputs of the listing and the archive.
@@ -155,6 +156,8 @@ pub struct EventsView<'a> {
     /// Blog posts matching a search: (title, link, source name).
     pub posts: &'a [(String, Option<String>, String)],
     pub now: DateTime<Utc>,
+    /// The weekly digest's subscription form, keeping the view's filters (when mail is set up).
+    pub digest_form: Option<&'a crate::render::digest::SubscribeForm>,
 }
 
 /// The key of the plain-words status an event shows, when it is not simply on.
@@ -407,6 +410,7 @@ pub fn events_page(view: &EventsView<'_>) -> Vec<u8> {
         previous_page: view.previous_page.clone(),
         next_page: view.next_page.clone(),
         posts: view.posts,
+        digest_form: view.digest_form,
     };
     page.render()
         .expect("templates render plain data")
