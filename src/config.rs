@@ -693,6 +693,48 @@ mod tests {
     }
 
     #[test]
+    fn the_digest_table_is_checked() {
+        let base = "[settings]\nbase_url = \"https://events.example.gc.ca\"\n";
+        let config = parse(&format!(
+            "{base}[digest]\nsmtp_host = \"smtp.example.gc.ca\"\nfrom = \"Bulletin <b@example.gc.ca>\"\n\
+             allowed_email_domains = [\"gc.ca\", \"@Canada.ca\"]\nday = \"friday\"\ntime = \"15:30\"\n"
+        ))
+        .unwrap();
+        let digest = config.settings.digest.unwrap();
+        assert_eq!(digest.weekday, chrono::Weekday::Fri);
+        assert_eq!(digest.time.to_string(), "15:30:00");
+        assert_eq!(digest.smtp.port, 587);
+        assert_eq!(digest.allowed_email_domains, ["gc.ca", "canada.ca"]);
+        assert!(
+            parse("").unwrap().settings.digest.is_none(),
+            "off by default"
+        );
+        let error = |extra: &str, with_base: bool| {
+            let text = format!(
+                "{}[digest]\nsmtp_host = \"smtp.example.gc.ca\"\nfrom = \"Bulletin <b@example.gc.ca>\"\n{extra}",
+                if with_base { base } else { "" }
+            );
+            parse(&text).unwrap_err().to_string()
+        };
+        assert!(error("", false).contains("settings.base_url"));
+        assert!(
+            error("smtp_security = \"none\"\n", true).contains("only to a relay on this machine")
+        );
+        assert!(error("smtp_username = \"u\"\n", true).contains("smtp_password_env"));
+        assert!(error("time = \"7am\"\n", true).contains("digest.time"));
+        assert!(error("day = \"someday\"\n", true).contains("digest.day"));
+        let bad_from = parse(&format!(
+            "{base}[digest]\nsmtp_host = \"h\"\nfrom = \"not an address\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad_from.contains("sources.toml:3: `digest.from`"),
+            "{bad_from}"
+        );
+    }
+
+    #[test]
     fn example_shape_is_accepted() {
         let text = include_str!("../sources.toml");
         let config = parse(text).expect("shipped sources.toml is valid");
