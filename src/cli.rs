@@ -345,6 +345,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         );
     }
     let runtime = runtime()?;
+    let digests = digests(&config, &store)?;
     runtime.block_on(async move {
         let listener = std::net::TcpListener::bind(listen)
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -362,6 +363,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         state.set_render_cache_bytes(config.settings.render_cache_bytes);
         state.calendar_past_days = config.settings.events.window_past_days;
         state.calendar_max_events = config.settings.calendar_max_events;
+        state.digest = digests.clone();
         state.registration = Some(web::Registration {
             fetcher,
             refresher: refresher.clone(),
@@ -397,9 +399,16 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
             crate::clock::Clock::system(),
         )
         .await?;
+        let mut digest_schedule = match digests {
+            Some(digests) => Some(digests.start_schedule().await?),
+            None => None,
+        };
         let served = server.await;
         handle.stop(true).await;
         let _ = scheduler.shutdown().await;
+        if let Some(schedule) = digest_schedule.as_mut() {
+            let _ = schedule.shutdown().await;
+        }
         served.context("the web server stopped")?;
         Ok(ExitCode::SUCCESS)
     })
@@ -512,4 +521,118 @@ pub fn moderate(config_path: &Path, id: &str, action: Moderation) -> Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The digest service of `config`, when `[digest]` is set (its mail settings are checked
+/// now: a missing password fails at start, not on Monday).
+fn digests(
+    config: &Config,
+    store: &Store,
+) -> Result<Option<std::sync::Arc<crate::digest::Digests>>> {
+    let Some(settings) = config.settings.digest.clone() else {
+        return Ok(None);
+    };
+    let origin = config
+        .settings
+        .base_url
+        .as_ref()
+        .map(|u| u.as_str().trim_end_matches('/').to_string())
+        .context("the digest needs settings.base_url")?;
+    let mailer = crate::digest::Mailer::new(&settings)?;
+    Ok(Some(std::sync::Arc::new(crate::digest::Digests {
+        store: store.clone(),
+        settings,
+        zone: config.settings.timezone,
+        style: config.settings.style,
+        origin,
+        clock: Clock::system(),
+        mailer,
+    })))
+}
+
+/// What `bulletin digest` was asked to do.
+pub struct DigestCommand {
+    /// Send the due week's digest to every subscriber waiting for it.
+    pub send: bool,
+    /// Show (or, with `to`, send) one digest without recording anything.
+    pub preview: bool,
+    pub to: Option<String>,
+    /// The listing's filters as a query string (`tag=data&department=…`).
+    pub filter: String,
+    pub lang: Option<String>,
+    /// The digest's first day (`2027-01-11`); the due week when absent.
+    pub week: Option<String>,
+    /// Print the HTML part instead of the text.
+    pub html: bool,
+}
+
+/// `bulletin digest --send | --preview`.
+pub fn digest(config_path: &Path, command: &DigestCommand) -> Result<ExitCode> {
+    let (config, store) = open(config_path)?;
+    let digests = digests(&config, &store)?
+        .context("there is no [digest] table in the configuration: add one to send digests")?;
+    let week = match &command.week {
+        Some(day) => digests.week_of(
+            crate::digest::Week::parse_key(day)
+                .with_context(|| format!("--week: `{day}` is not a date such as 2027-01-11"))?,
+        ),
+        None => digests.week_due(),
+    };
+    let runtime = runtime()?;
+    if command.preview {
+        let filter = crate::digest::Filter::parse(&command.filter);
+        let lang = match command.lang.as_deref() {
+            Some(code) => crate::i18n::Lang::from_code(code)
+                .with_context(|| format!("--lang: `{code}` is not en or fr"))?,
+            None => crate::i18n::Lang::En,
+        };
+        return runtime.block_on(async {
+            let content = digests.content(&filter, &week).await?;
+            let links =
+                crate::digest::links(&digests.origin, &filter, lang, Some(&week), None, None);
+            let (subject, text, html) = digests.render(&filter, lang, &week, &content, &links);
+            match &command.to {
+                Some(to) => {
+                    let message = digests
+                        .mailer
+                        .message(&crate::digest::Outgoing {
+                            to,
+                            lang,
+                            subject: &subject,
+                            text,
+                            html,
+                            message_id: None,
+                            unsubscribe: None,
+                        })
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    digests
+                        .mailer
+                        .send_with_retries(
+                            &message,
+                            digests.settings.attempts,
+                            digests.settings.retry_delay,
+                        )
+                        .await
+                        .map_err(|(_, e)| anyhow::anyhow!("{e}"))?;
+                    println!(
+                        "preview of the digest for {} sent to {to} (nothing recorded)",
+                        week.key()
+                    );
+                }
+                None if command.html => print!("{html}"),
+                None => print!("Subject: {subject}\n\n{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        });
+    }
+    if !command.send {
+        bail!("say --send to send the due digest, or --preview to see one");
+    }
+    let report = runtime.block_on(digests.run(&week))?;
+    println!("{report}");
+    Ok(if report.failed > 0 || report.stopped.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

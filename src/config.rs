@@ -56,6 +56,8 @@ pub struct Settings {
     pub style: Style,
     pub fetch: FetchSettings,
     pub events: EventSettings,
+    /// The weekly email digest (`[digest]`); off when the file has no such table.
+    pub digest: Option<crate::digest::DigestSettings>,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             style: Style::default(),
             fetch: FetchSettings::default(),
             events: EventSettings::default(),
+            digest: None,
         }
     }
 }
@@ -93,6 +96,34 @@ struct RawConfig {
     settings: RawSettings,
     #[serde(default)]
     sources: Vec<RawSource>,
+    digest: Option<Spanned<RawDigest>>,
+}
+
+/// `[digest]`: the weekly email.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDigest {
+    smtp_host: String,
+    smtp_port: Option<u16>,
+    /// `starttls` (default), `tls`, or `none` (a relay on this machine only).
+    smtp_security: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password_env: Option<String>,
+    smtp_timeout_seconds: Option<u64>,
+    from: String,
+    reply_to: Option<String>,
+    #[serde(default)]
+    allowed_email_domains: Vec<String>,
+    /// `monday` (default) … `sunday`.
+    day: Option<String>,
+    /// `07:00` (default), in the display zone.
+    time: Option<String>,
+    confirm_hours: Option<u32>,
+    link_days: Option<u32>,
+    max_confirmations_per_day: Option<u32>,
+    max_events: Option<u32>,
+    send_attempts: Option<u32>,
+    retry_delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -168,7 +199,10 @@ impl Config {
     pub fn parse(text: &str, name: &str, base: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, name, &e))?;
         let checker = Checker { text, name };
-        let settings = checker.settings(raw.settings, base)?;
+        let mut settings = checker.settings(raw.settings, base)?;
+        if let Some(digest) = raw.digest {
+            settings.digest = Some(checker.digest(digest, &settings)?);
+        }
         let mut sources: Vec<Source> = Vec::with_capacity(raw.sources.len());
         let mut pairs = Vec::new();
         for mut raw_source in raw.sources {
@@ -299,6 +333,123 @@ impl Checker<'_> {
                 .min(3650) as i64;
         }
         Ok(settings)
+    }
+
+    fn digest(
+        &self,
+        spanned: Spanned<RawDigest>,
+        settings: &Settings,
+    ) -> Result<crate::digest::DigestSettings, ConfigError> {
+        use crate::digest::{DigestSettings, Security};
+        let bad = |field: &str, message: String| {
+            self.invalid(&spanned, &format!("digest.{field}"), message)
+        };
+        if settings.base_url.is_none() {
+            return Err(bad(
+                "from",
+                "the digest's links need `settings.base_url` (the address readers reach Bulletin at)".into(),
+            ));
+        }
+        let raw = spanned.get_ref();
+        let mut digest = DigestSettings::default();
+        let host = raw.smtp_host.trim();
+        if host.is_empty() {
+            return Err(bad("smtp_host", "must not be empty".into()));
+        }
+        digest.smtp.host = host.to_string();
+        digest.smtp.security = match raw.smtp_security.as_deref().unwrap_or("starttls") {
+            "starttls" => Security::StartTls,
+            "tls" => Security::Tls,
+            "none" => {
+                if !matches!(host, "127.0.0.1" | "::1" | "localhost") {
+                    return Err(bad(
+                        "smtp_security",
+                        format!(
+                            "`none` sends mail unencrypted; it is allowed only to a relay on this machine, not to {host}"
+                        ),
+                    ));
+                }
+                Security::None
+            }
+            other => {
+                return Err(bad(
+                    "smtp_security",
+                    format!("`{other}` is not one of starttls, tls, none"),
+                ));
+            }
+        };
+        digest.smtp.port = raw.smtp_port.unwrap_or(match digest.smtp.security {
+            Security::Tls => 465,
+            Security::StartTls => 587,
+            Security::None => 25,
+        });
+        digest.smtp.username = raw.smtp_username.clone().filter(|u| !u.is_empty());
+        digest.smtp.password_env = raw.smtp_password_env.clone();
+        if digest.smtp.username.is_some() && digest.smtp.password_env.is_none() {
+            return Err(bad(
+                "smtp_password_env",
+                "give the name of the environment variable holding the SMTP password".into(),
+            ));
+        }
+        if let Some(seconds) = raw.smtp_timeout_seconds {
+            digest.smtp.timeout = Duration::from_secs(seconds.clamp(1, 600));
+        }
+        for (field, value) in [
+            ("from", Some(&raw.from)),
+            ("reply_to", raw.reply_to.as_ref()),
+        ] {
+            if let Some(value) = value
+                && value.parse::<lettre::message::Mailbox>().is_err()
+            {
+                return Err(bad(
+                    field,
+                    format!("`{value}` is not a mailbox such as Bulletin <bulletin@example.gc.ca>"),
+                ));
+            }
+        }
+        digest.from = raw.from.clone();
+        digest.reply_to = raw.reply_to.clone();
+        for domain in &raw.allowed_email_domains {
+            let domain = domain.trim().trim_start_matches('@').to_ascii_lowercase();
+            if domain.is_empty() || !domain.contains('.') || domain.contains(char::is_whitespace) {
+                return Err(bad(
+                    "allowed_email_domains",
+                    format!("`{domain}` is not a domain such as canada.ca"),
+                ));
+            }
+            digest.allowed_email_domains.push(domain);
+        }
+        if let Some(day) = &raw.day {
+            digest.weekday = day.parse().map_err(|_| {
+                bad(
+                    "day",
+                    format!("`{day}` is not a day of the week such as monday"),
+                )
+            })?;
+        }
+        if let Some(time) = &raw.time {
+            digest.time = chrono::NaiveTime::parse_from_str(time, "%H:%M")
+                .map_err(|_| bad("time", format!("`{time}` is not a time such as 07:00")))?;
+        }
+        if let Some(hours) = raw.confirm_hours {
+            digest.confirm_hours = i64::from(hours.clamp(1, 24 * 30));
+        }
+        if let Some(days) = raw.link_days {
+            digest.link_days = i64::from(days.clamp(1, 3650));
+        }
+        if let Some(n) = raw.max_confirmations_per_day {
+            digest.max_confirmations_per_day = n.max(1);
+        }
+        if let Some(n) = raw.max_events {
+            digest.max_events = n.clamp(1, 5000);
+        }
+        if let Some(n) = raw.send_attempts {
+            digest.attempts = n.clamp(1, 10);
+        }
+        if let Some(ms) = raw.retry_delay_ms {
+            digest.retry_delay = Duration::from_millis(ms.min(600_000));
+        }
+        Ok(digest)
     }
 
     fn source(&self, raw: RawSource, base: &Path) -> Result<Source, ConfigError> {
@@ -539,6 +690,48 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, "sources.toml", Path::new("/srv/bulletin"))
+    }
+
+    #[test]
+    fn the_digest_table_is_checked() {
+        let base = "[settings]\nbase_url = \"https://events.example.gc.ca\"\n";
+        let config = parse(&format!(
+            "{base}[digest]\nsmtp_host = \"smtp.example.gc.ca\"\nfrom = \"Bulletin <b@example.gc.ca>\"\n\
+             allowed_email_domains = [\"gc.ca\", \"@Canada.ca\"]\nday = \"friday\"\ntime = \"15:30\"\n"
+        ))
+        .unwrap();
+        let digest = config.settings.digest.unwrap();
+        assert_eq!(digest.weekday, chrono::Weekday::Fri);
+        assert_eq!(digest.time.to_string(), "15:30:00");
+        assert_eq!(digest.smtp.port, 587);
+        assert_eq!(digest.allowed_email_domains, ["gc.ca", "canada.ca"]);
+        assert!(
+            parse("").unwrap().settings.digest.is_none(),
+            "off by default"
+        );
+        let error = |extra: &str, with_base: bool| {
+            let text = format!(
+                "{}[digest]\nsmtp_host = \"smtp.example.gc.ca\"\nfrom = \"Bulletin <b@example.gc.ca>\"\n{extra}",
+                if with_base { base } else { "" }
+            );
+            parse(&text).unwrap_err().to_string()
+        };
+        assert!(error("", false).contains("settings.base_url"));
+        assert!(
+            error("smtp_security = \"none\"\n", true).contains("only to a relay on this machine")
+        );
+        assert!(error("smtp_username = \"u\"\n", true).contains("smtp_password_env"));
+        assert!(error("time = \"7am\"\n", true).contains("digest.time"));
+        assert!(error("day = \"someday\"\n", true).contains("digest.day"));
+        let bad_from = parse(&format!(
+            "{base}[digest]\nsmtp_host = \"h\"\nfrom = \"not an address\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            bad_from.contains("sources.toml:3: `digest.from`"),
+            "{bad_from}"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod budget;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod digest;
 pub mod extract;
 pub mod fetch;
 pub mod harvest;

@@ -43,6 +43,30 @@ enum Command {
         #[arg(long = "source", value_name = "ID")]
         sources: Vec<String>,
     },
+    /// The weekly email digest: send the due week's (for cron), or preview one.
+    Digest {
+        /// Send the due week's digest to every subscriber still waiting for it.
+        #[arg(long, conflicts_with = "preview")]
+        send: bool,
+        /// Print one digest (or send it with --to) without recording anything.
+        #[arg(long)]
+        preview: bool,
+        /// With --preview: send the preview to this address.
+        #[arg(long, value_name = "ADDR", requires = "preview")]
+        to: Option<String>,
+        /// With --preview: the listing's filters, as its query (tag=data&department=…).
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// With --preview: en or fr.
+        #[arg(long)]
+        lang: Option<String>,
+        /// The digest's first day (2027-01-11); the week due now when absent.
+        #[arg(long)]
+        week: Option<String>,
+        /// With --preview: print the HTML part instead of the text.
+        #[arg(long)]
+        html: bool,
+    },
     /// List or check the configured sources.
     Sources {
         #[command(subcommand)]
@@ -94,6 +118,26 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Serve { listen } => cli::serve(&args.config, listen),
         Command::Fetch { sources } => cli::fetch(&args.config, &sources),
+        Command::Digest {
+            send,
+            preview,
+            to,
+            filter,
+            lang,
+            week,
+            html,
+        } => cli::digest(
+            &args.config,
+            &cli::DigestCommand {
+                send,
+                preview,
+                to,
+                filter,
+                lang,
+                week,
+                html,
+            },
+        ),
         Command::Sources {
             command: SourcesCommand::List,
         } => cli::list_sources(&args.config),

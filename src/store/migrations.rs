@@ -336,6 +336,75 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX listings_by_event ON event_listings
         (event_id, source_id, source_uid, listed, missing_count, last_seen_at, first_seen_at);
     "#,
+    // 13: the weekly digest. Subscriptions (an address, the listing's filters as a
+    // canonical query, a language), pending until confirmed; their tokens kept as SHA-256
+    // digests only, each for one purpose, expiring; one delivery row per (subscription,
+    // week), written before the next subscription is tried, so a restart neither sends a
+    // week twice nor skips it; addresses the mail server refused for good; and what
+    // changed in an event that a digest reports (cancelled, no longer listed, moved in
+    // time or place), kept by a trigger as the old values at the time of the change.
+    r#"
+    CREATE TABLE subscriptions (
+        id           INTEGER PRIMARY KEY,
+        email        TEXT NOT NULL,
+        filter       TEXT NOT NULL,              -- canonical query: source, tag, department, q
+        language     TEXT NOT NULL,
+        send_empty   INTEGER NOT NULL DEFAULT 0, -- a short note on weeks with nothing
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed')),
+        created_at   TEXT NOT NULL,
+        confirmed_at TEXT,
+        ended_at     TEXT,
+        UNIQUE (email, filter)
+    );
+    CREATE INDEX subscriptions_by_status ON subscriptions (status, filter);
+    CREATE TABLE subscription_tokens (
+        digest          TEXT PRIMARY KEY,        -- hex SHA-256 of the token
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        purpose         TEXT NOT NULL CHECK (purpose IN ('confirm', 'unsubscribe', 'manage')),
+        created_at      TEXT NOT NULL,
+        expires_at      TEXT NOT NULL,
+        used_at         TEXT
+    );
+    CREATE INDEX subscription_tokens_by_subscription ON subscription_tokens (subscription_id, created_at);
+    CREATE TABLE digest_deliveries (
+        subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+        week            TEXT NOT NULL,           -- the digest's first day, 2027-01-11
+        status          TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'empty', 'deferred', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        message_id      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL,
+        retry_after     TEXT,
+        error           TEXT,
+        PRIMARY KEY (subscription_id, week)
+    );
+    CREATE TABLE mail_failures (
+        email     TEXT PRIMARY KEY,
+        failed_at TEXT NOT NULL,
+        reason    TEXT NOT NULL
+    );
+    CREATE TABLE digest_state (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE event_changes (
+        id            INTEGER PRIMARY KEY,
+        event_id      INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        changed_at    TEXT NOT NULL,
+        old_start_at  TEXT,
+        old_start_utc TEXT,
+        old_status    TEXT,
+        old_listed    INTEGER,
+        old_location  TEXT
+    );
+    CREATE INDEX event_changes_by_time ON event_changes (changed_at);
+    CREATE TRIGGER events_record_changes AFTER UPDATE OF start_utc, status, listed, location_name ON events
+    WHEN old.start_utc IS NOT new.start_utc OR old.status IS NOT new.status
+      OR old.listed IS NOT new.listed OR old.location_name IS NOT new.location_name
+    BEGIN
+        INSERT INTO event_changes (event_id, changed_at, old_start_at, old_start_utc, old_status, old_listed, old_location)
+        VALUES (new.id, new.changed_at, old.start_at, old.start_utc, old.status, old.listed, old.location_name);
+    END;
+    "#,
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.

@@ -5,7 +5,7 @@
 //! of readers (at most [`MAX_READERS`] open; a reader beyond them waits for one to come
 //! back), so pages and feeds are served while a fetch pass writes. Methods are sync:
 //! async callers run them on a blocking thread. Entities are split by file: sources, posts,
-//! fetches, events, registrations, secrets.
+//! fetches, events, registrations, secrets, subscriptions and digests.
 //!
 //! The store's *generation* says when what it shows changed: a counter row in the
 //! database (`changes`) that every write bumps inside its own transaction when it changed
@@ -16,6 +16,7 @@
 
 mod checkpoint;
 mod claims;
+mod digests;
 mod event_pages;
 mod events;
 mod fetches;
@@ -27,6 +28,7 @@ mod registrations;
 mod rejoin;
 mod secrets;
 mod sources;
+mod subscriptions;
 mod translations;
 mod writer;
 
@@ -39,6 +41,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
 pub use claims::SourceClaim;
+pub use digests::{Delivery, DeliveryStatus, EventBefore, MailFailure};
 pub use events::{
     EventCounts, EventFilter, ListedBy, MISSING_FETCHES_BEFORE_UNLISTED, Provenance, StoredEvent,
 };
@@ -46,6 +49,7 @@ pub use fetches::FetchWrite;
 pub use posts::PostFilter;
 pub use registrations::{ModerationError, Registration};
 pub use sources::SourceHealth;
+pub use subscriptions::{FilterCount, Subscribed, Subscription, TokenPurpose};
 
 /// A database problem, naming the file and what we were doing.
 #[derive(Debug, thiserror::Error)]

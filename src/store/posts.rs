@@ -18,6 +18,10 @@ pub struct PostFilter {
     pub departments: Vec<String>,
     /// Words that must all appear (prefixes, ignoring case and accents).
     pub text: Option<String>,
+    /// Only posts dated at or after this instant (published, else updated, else first seen).
+    pub since: Option<DateTime<Utc>>,
+    /// Only posts dated before this instant.
+    pub before: Option<DateTime<Utc>>,
     pub limit: u32,
 }
 
@@ -231,6 +235,14 @@ fn filter_clause(filter: &PostFilter) -> (String, Vec<Value>) {
     if let Some(query) = filter.text.as_deref().and_then(super::fts_query) {
         clause.push_str(" AND p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)");
         values.push(Value::Text(query));
+    }
+    if let Some(since) = filter.since {
+        clause.push_str(" AND p.sort_at >= ?");
+        values.push(Value::Text(ts(since)));
+    }
+    if let Some(before) = filter.before {
+        clause.push_str(" AND p.sort_at < ?");
+        values.push(Value::Text(ts(before)));
     }
     (clause, values)
 }

@@ -130,6 +130,23 @@ async fn listing(
         ..query.clone()
     }
     .filter_query();
+    // The weekly digest's form keeps the view's filters; its CSRF token comes with a cookie.
+    let (digest_form, cookie) = if state.digest.is_some() && !archive {
+        let (token, cookie) =
+            super::registration::csrf(&req, super::registration::csrf_key(&state).await?);
+        let filter = crate::digest::Filter {
+            sources: query.sources.clone(),
+            tags: query.tags.clone(),
+            departments: query.departments.clone(),
+            text: query.text.clone(),
+        };
+        (
+            Some(super::digest::subscribe_form(lang, &token, &filter)),
+            cookie,
+        )
+    } else {
+        (None, None)
+    };
     let body = events_page(&EventsView {
         lang,
         style: state.style,
@@ -147,8 +164,15 @@ async fn listing(
         previous_page: (page > 1).then(|| page_url(path, &query, lang, page - 1)),
         next_page: has_next.then(|| page_url(path, &query, lang, page + 1)),
         posts: &posts,
+        digest_form: digest_form.as_ref(),
     });
-    Ok(html(&req, body, lang, None).await)
+    let mut response = html(&req, body, lang, None).await;
+    if let Some(cookie) = cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    Ok(response)
 }
 
 /// The calendar query matching a page's filters: everything but dates, which a

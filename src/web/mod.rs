@@ -9,6 +9,7 @@ mod body;
 mod cache;
 mod calendar;
 mod conditional;
+mod digest;
 mod error;
 mod event_pages;
 mod feeds;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub registration: Option<Registration>,
     /// Where every "now" of the web layer comes from.
     pub clock: Clock,
+    /// The weekly email digest, when `[digest]` sets up its mail (the web view works without).
+    pub digest: Option<std::sync::Arc<crate::digest::Digests>>,
     cache: cache::RenderCache,
     limiter: registration::Limiter,
     /// At most [`MAX_PREVIEWS`] previews at once.
@@ -93,6 +96,7 @@ impl AppState {
                 .expect("the default schedule is valid"),
             registration: None,
             clock: Clock::system(),
+            digest: None,
             cache: cache::RenderCache::default(),
             limiter: registration::limiter(),
             previews: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PREVIEWS)),
@@ -153,6 +157,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head(POSTS, pages::posts))
         .service(get_or_head(HEALTHZ, pages::healthz))
         .service(get_or_head(STYLESHEET, pages::stylesheet))
+        .service(get_or_head(DIGEST, digest::digest))
+        .service(get_or_head(DIGEST_RSS, digest::rss))
+        .route(DIGEST_SUBSCRIBE, web::post().to(digest::subscribe))
+        .service(
+            web::resource(DIGEST_CONFIRM)
+                .route(web::get().to(digest::confirm_form))
+                .route(web::post().to(digest::confirm)),
+        )
+        .service(
+            web::resource(DIGEST_UNSUBSCRIBE)
+                .route(web::get().to(digest::unsubscribe_form))
+                .route(web::post().to(digest::unsubscribe)),
+        )
+        .service(
+            web::resource(DIGEST_MANAGE)
+                .route(web::get().to(digest::manage_form))
+                .route(web::post().to(digest::manage)),
+        )
+        .service(
+            web::resource(ADMIN_DIGEST)
+                .route(web::get().to(digest::admin))
+                .route(web::post().to(digest::admin_toggle)),
+        )
         .service(get_or_head(LISTING, event_pages::upcoming))
         .default_service(web::to(not_found));
 }

@@ -132,6 +132,7 @@ impl ViewQuery {
             departments: self.departments.clone(),
             text: self.text.clone(),
             limit: self.limit.unwrap_or(DEFAULT_LIMIT),
+            ..PostFilter::default()
         }
     }
 

@@ -54,7 +54,7 @@ fn random_token() -> String {
 }
 
 /// The install's key for CSRF tokens (made once, kept in the database).
-async fn csrf_key(state: &AppState) -> Result<&[u8], WebError> {
+pub(super) async fn csrf_key(state: &AppState) -> Result<&[u8], WebError> {
     let key = state
         .csrf_key
         .get_or_try_init(|| async {
@@ -88,7 +88,7 @@ fn session_of(req: &HttpRequest) -> Option<String> {
 
 /// The CSRF token for this client's session (from its cookie), or a new session with the
 /// cookie to set.
-fn csrf(req: &HttpRequest, key: &[u8]) -> (String, Option<Cookie<'static>>) {
+pub(super) fn csrf(req: &HttpRequest, key: &[u8]) -> (String, Option<Cookie<'static>>) {
     if let Some(session) = session_of(req) {
         return (token_for(key, &session), None);
     }
@@ -111,14 +111,14 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Whether the form's token is the server's signature of the cookie's session.
-fn csrf_ok(req: &HttpRequest, key: &[u8], form: &HashMap<String, String>) -> bool {
+pub(super) fn csrf_ok(req: &HttpRequest, key: &[u8], form: &HashMap<String, String>) -> bool {
     match (session_of(req), form.get("csrf")) {
         (Some(session), Some(sent)) => same(&token_for(key, &session), sent),
         _ => false,
     }
 }
 
-fn rate_limited(state: &AppState, req: &HttpRequest) -> bool {
+pub(super) fn rate_limited(state: &AppState, req: &HttpRequest) -> bool {
     let ip = req
         .peer_addr()
         .map(|a| a.ip())
@@ -126,7 +126,7 @@ fn rate_limited(state: &AppState, req: &HttpRequest) -> bool {
     state.limiter.check_key(&ip).is_err()
 }
 
-fn page(
+pub(super) fn page(
     status: StatusCode,
     body: Vec<u8>,
     lang: Lang,
@@ -382,7 +382,7 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
 }
 
 /// A form's "Date modified": what it shows is made when it is asked for.
-fn form_modified(state: &AppState, lang: Lang) -> Modified {
+pub(super) fn form_modified(state: &AppState, lang: Lang) -> Modified {
     Modified::new(
         Dates::new(lang, state.style),
         state.clock.now(),

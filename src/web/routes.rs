@@ -42,6 +42,15 @@ pub const API_SOURCES: &str = "/api/sources";
 pub const API_PREFIX: &str = "/api/";
 pub const HEALTHZ: &str = "/healthz";
 pub const STYLESHEET: &str = "/static/style.css";
+/// The weekly digest: this week's as a page and as a feed, and its subscription's steps.
+pub const DIGEST: &str = "/digest";
+pub const DIGEST_RSS: &str = "/digest.rss";
+pub const DIGEST_SUBSCRIBE: &str = "/digest/subscribe";
+pub const DIGEST_CONFIRM: &str = "/digest/confirm";
+pub const DIGEST_UNSUBSCRIBE: &str = "/digest/unsubscribe";
+pub const DIGEST_MANAGE: &str = "/digest/manage";
+/// Subscriber counts, refused addresses, pausing the digest.
+pub const ADMIN_DIGEST: &str = "/admin/digest";
 
 /// `path` with `query` appended when it is not empty.
 pub fn with_query(path: &str, query: &str) -> String {
@@ -100,6 +109,21 @@ pub fn sources(query: &str) -> String {
 /// Where an administrator approves or rejects source `id`.
 pub fn admin_decide(id: &str) -> String {
     format!("{ADMIN_DECIDE_PREFIX}{id}")
+}
+
+/// The digest page, with a query (filters, language, week).
+pub fn digest(query: &str) -> String {
+    with_query(DIGEST, query)
+}
+
+/// The digest feed, with a query (filters, language).
+pub fn digest_rss(query: &str) -> String {
+    with_query(DIGEST_RSS, query)
+}
+
+/// A subscription link's page (`path` one of the `DIGEST_*` steps) with its token.
+pub fn digest_step(path: &str, token: &str) -> String {
+    format!("{path}?token={token}")
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
+import { createServer as createTcpServer } from "node:net";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -60,6 +61,43 @@ const upstream = createServer((req, res) => {
 });
 const upstreamPort = await listen(upstream);
 
+// A mail server on loopback for the weekly digest: accepts every message and keeps it.
+const mails = [];
+const smtp = createTcpServer((socket) => {
+  let buffer = "";
+  let inData = false;
+  let message = "";
+  socket.write("220 e2e.test ESMTP\r\n");
+  socket.on("data", (chunk) => {
+    buffer += chunk.toString("utf8");
+    let end;
+    while ((end = buffer.indexOf("\r\n")) >= 0) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (inData) {
+        if (line === ".") {
+          inData = false;
+          mails.push(message);
+          message = "";
+          socket.write("250 queued\r\n");
+        } else {
+          message += (line.startsWith(".") ? line.slice(1) : line) + "\n";
+        }
+      } else if (/^EHLO/i.test(line)) {
+        socket.write("250-e2e.test\r\n250 8BITMIME\r\n");
+      } else if (/^DATA/i.test(line)) {
+        inData = true;
+        socket.write("354 go ahead\r\n");
+      } else if (/^QUIT/i.test(line)) {
+        socket.end("221 bye\r\n");
+      } else {
+        socket.write("250 ok\r\n");
+      }
+    }
+  });
+});
+const smtpPort = await new Promise((ok) => smtp.listen(0, "127.0.0.1", () => ok(smtp.address().port)));
+
 const work = mkdtempSync(join(tmpdir(), "bulletin-e2e-"));
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
@@ -97,6 +135,14 @@ listen = "127.0.0.1:${port}"
 database = "${join(work, "bulletin.db")}"
 allow_private_networks = true
 event_window_past_days = 400
+base_url = "http://127.0.0.1:${port}"
+
+[digest]
+smtp_host = "127.0.0.1"
+smtp_port = ${smtpPort}
+smtp_security = "none"
+from = "Bulletin <bulletin@example.gc.ca>"
+allowed_email_domains = ["canada.ca", "gc.ca"]
 
 [[sources]]
 id = "sample-calendar"
@@ -438,6 +484,52 @@ try {
     await phone.close();
   });
 
+  await check("the weekly digest: the listing's form, double opt-in, and /digest in both languages", async () => {
+    await page.goto(`${base}/?source=atlantic&lang=en`);
+    const form = page.locator("form.digest-subscribe");
+    assert.ok(await form.isVisible(), "the subscription form is on the listing");
+    assert.equal(await form.locator("input[name=source]").getAttribute("value"), "atlantic");
+    await page.fill("#digest-email", "someone@example.com");
+    await form.locator("button[type=submit]").click();
+    await page.waitForLoadState();
+    assert.match(await page.locator(".error-message").innerText(), /canada\.ca, gc\.ca/);
+    assert.equal(await page.getAttribute("#digest-email", "aria-invalid"), "true");
+    await accessible(page, "the subscription form with an error");
+    await page.fill("#digest-email", "ana@hc-sc.gc.ca");
+    await page.locator("form.digest-subscribe button[type=submit]").click();
+    await page.waitForLoadState();
+    assert.match(await page.locator("h1").innerText(), /Check your email/);
+    await accessible(page, "the page after subscribing");
+    await waitFor(async () => mails.length > 0, "the confirmation email", 10);
+    const confirm = mails.at(-1).replaceAll("=\n", "").match(/http:\/\/127\.0\.0\.1:\d+\/digest\/confirm\?token=3D([0-9a-f]{64})|http:\/\/127\.0\.0\.1:\d+\/digest\/confirm\?token=([0-9a-f]{64})/);
+    assert.ok(confirm, `a confirmation link in ${mails.at(-1)}`);
+    await page.goto(`${base}/digest/confirm?token=${confirm[1] || confirm[2]}`);
+    await accessible(page, "the confirmation page");
+    await page.locator("main form button[type=submit]").click();
+    await page.waitForLoadState();
+    assert.match(await page.locator("main").innerText(), /You are subscribed/);
+    await page.screenshot({ path: join(shots, "digest-confirmed.png"), fullPage: true });
+
+    await page.goto(`${base}/digest?source=atlantic&lang=en`);
+    assert.match(await page.locator("h1").innerText(), /What’s on across government/);
+    assert.ok(await page.locator("form.digest-subscribe").isVisible(), "the digest page offers the form too");
+    await page.screenshot({ path: join(shots, "digest.png"), fullPage: true });
+    await accessible(page, "the digest page");
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await page.locator("header.site nav").isVisible(), false, "printed without the site's navigation");
+    await page.screenshot({ path: join(shots, "digest-print.png"), fullPage: true });
+    await page.emulateMedia({ media: "screen" });
+    await page.goto(`${base}/digest?lang=fr`);
+    assert.match(await page.locator("h1").innerText(), /À l’affiche/);
+    await page.screenshot({ path: join(shots, "digest-fr.png"), fullPage: true });
+    await accessible(page, "the digest page in French");
+    await page.goto(`${base}/?lang=fr`);
+    assert.match(await page.locator("#digest-subscribe-title").innerText(), /Recevoir ces événements par courriel/);
+    await accessible(page, "the listing with its subscription form, in French");
+    const rss = await (await fetch(`${base}/digest.rss?lang=fr`)).text();
+    assert.match(rss, /<rss/);
+  });
+
   await check("nothing was loaded from another server", async () => {
     assert.deepEqual(external, []);
   });
@@ -448,6 +540,7 @@ try {
   if (browser) await browser.close();
   server.kill("SIGTERM");
   upstream.close();
+  smtp.close();
 }
 console.log(`screenshots in ${shots}`);
 console.log(`e2e: ${passes} passed, ${failures} failed`);

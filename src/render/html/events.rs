@@ -132,6 +132,7 @@ struct EventsPage<'a> {
     previous_page: Option<String>,
     next_page: Option<String>,
     posts: &'a [(String, Option<String>, String)],
+    digest_form: Option<&'a crate::render::digest::SubscribeForm>,
 }
 
 /// Inputs of the listing and the archive.
@@ -155,6 +156,8 @@ pub struct EventsView<'a> {
     /// Blog posts matching a search: (title, link, source name).
     pub posts: &'a [(String, Option<String>, String)],
     pub now: DateTime<Utc>,
+    /// The weekly digest's subscription form, keeping the view's filters (when mail is set up).
+    pub digest_form: Option<&'a crate::render::digest::SubscribeForm>,
 }
 
 /// The key of the plain-words status an event shows, when it is not simply on.
@@ -237,7 +240,7 @@ pub fn whereabouts(event: &Event) -> Whereabouts {
 }
 
 /// "In person: Room 101" / "Online" / « Hybride : Salle 101 ».
-fn whereabouts_text(lang: Lang, w: &Whereabouts) -> String {
+pub fn whereabouts_text(lang: Lang, w: &Whereabouts) -> String {
     match (w.attendance, w.place.is_empty()) {
         (Some(a), true) => lang.t(a.key()).to_string(),
         (Some(a), false) => lang
@@ -258,7 +261,7 @@ fn mode_class(w: &Whereabouts) -> &'static str {
 }
 
 /// The departments listing an event, each once, in the reader's language.
-fn departments(lang: Lang, stored: &StoredEvent) -> String {
+pub fn departments(lang: Lang, stored: &StoredEvent) -> String {
     let mut names: Vec<&str> = Vec::new();
     for source in &stored.sources {
         let name = if source.department.is_empty() {
@@ -407,6 +410,7 @@ pub fn events_page(view: &EventsView<'_>) -> Vec<u8> {
         previous_page: view.previous_page.clone(),
         next_page: view.next_page.clone(),
         posts: view.posts,
+        digest_form: view.digest_form,
     };
     page.render()
         .expect("templates render plain data")

@@ -76,6 +76,7 @@ fn listing(lang: Lang, events: &[StoredEvent], form: &FormValues, total: u64) ->
         previous_page: None,
         next_page: None,
         posts: &[],
+        digest_form: None,
         // Wednesday, January 13, 2027, 9:00 am in Toronto.
         now: Utc.with_ymd_and_hms(2027, 1, 13, 14, 0, 0).unwrap(),
     };
