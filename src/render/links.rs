@@ -21,6 +21,10 @@ pub struct SubscriptionLinks {
     pub google: String,
     /// Outlook.com's "add from web" page for this calendar.
     pub outlook: String,
+    /// The same events as feeds for feed readers (RSS, Atom, JSON Feed).
+    pub rss: String,
+    pub atom: String,
+    pub json: String,
 }
 
 /// `origin` is `https://host[:port]`; `query` the view's filter query (may be empty).
@@ -40,6 +44,21 @@ pub fn subscription(origin: &str, query: &str, name: &str) -> SubscriptionLinks 
             "https://outlook.live.com/calendar/0/addfromweb?url={}&name={}",
             encode(&https),
             encode(name)
+        ),
+        rss: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::events_rss(query)
+        ),
+        atom: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::events_atom(query)
+        ),
+        json: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::events_json(query)
         ),
         https,
         webcal,

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod atom;
 pub mod dates;
+pub mod event_feeds;
 pub mod html;
 pub mod ics;
 pub mod jsonfeed;

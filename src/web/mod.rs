@@ -10,6 +10,7 @@ mod cache;
 mod calendar;
 mod conditional;
 mod error;
+mod event_feeds;
 mod event_pages;
 mod feeds;
 mod lenient;
@@ -134,6 +135,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head(FEED_JSON, feeds::json))
         .service(get_or_head(BLOGROLL_OPML, feeds::opml))
         .service(get_or_head(CALENDAR, calendar::events_ics))
+        .service(get_or_head(EVENTS_RSS, event_feeds::rss))
+        .service(get_or_head(EVENTS_ATOM, event_feeds::atom))
+        .service(get_or_head(EVENTS_JSON, event_feeds::json))
         .service(get_or_head(EVENT, event_pages::event))
         .service(get_or_head(ARCHIVE, event_pages::archive))
         .service(get_or_head(SOURCES, source_pages::sources))

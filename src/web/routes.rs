@@ -102,6 +102,26 @@ pub fn admin_decide(id: &str) -> String {
     format!("{ADMIN_DECIDE_PREFIX}{id}")
 }
 
+/// Upcoming events as feeds (issue 15).
+pub const EVENTS_RSS: &str = "/events.rss";
+pub const EVENTS_ATOM: &str = "/events.atom";
+pub const EVENTS_JSON: &str = "/events.json";
+
+/// The events feed in RSS, filtered by `query`.
+pub fn events_rss(query: &str) -> String {
+    with_query(EVENTS_RSS, query)
+}
+
+/// The events feed in Atom, filtered by `query`.
+pub fn events_atom(query: &str) -> String {
+    with_query(EVENTS_ATOM, query)
+}
+
+/// The events feed in JSON Feed, filtered by `query`.
+pub fn events_json(query: &str) -> String {
+    with_query(EVENTS_JSON, query)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
