@@ -362,6 +362,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         state.set_render_cache_bytes(config.settings.render_cache_bytes);
         state.calendar_past_days = config.settings.events.window_past_days;
         state.calendar_max_events = config.settings.calendar_max_events;
+        state.embed_origins = config.settings.embed_origins.clone();
         state.registration = Some(web::Registration {
             fetcher,
             refresher: refresher.clone(),

@@ -25,6 +25,11 @@ pub struct SubscriptionLinks {
     pub rss: String,
     pub atom: String,
     pub json: String,
+    /// The compact listing for an `<iframe>`, and its HTML fragment.
+    pub embed: String,
+    pub embed_fragment: String,
+    /// The `<iframe>` element to paste into a page (HTML, its attributes escaped).
+    pub embed_snippet: String,
 }
 
 /// `origin` is `https://host[:port]`; `query` the view's filter query (may be empty).
@@ -35,7 +40,14 @@ pub fn subscription(origin: &str, query: &str, name: &str) -> SubscriptionLinks 
         Some((_, rest)) => format!("webcal://{rest}"),
         None => https.clone(),
     };
+    let embed = format!("{}{}", origin.trim_end_matches('/'), routes::embed(query));
+    let embed_snippet = format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"600\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        crate::markup::escape_html(&embed),
+        crate::markup::escape_html(name)
+    );
     SubscriptionLinks {
+        embed_snippet,
         google: format!(
             "https://calendar.google.com/calendar/render?cid={}",
             encode(&webcal)
@@ -59,6 +71,12 @@ pub fn subscription(origin: &str, query: &str, name: &str) -> SubscriptionLinks 
             "{}{}",
             origin.trim_end_matches('/'),
             routes::events_json(query)
+        ),
+        embed,
+        embed_fragment: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::embed_fragment(query)
         ),
         https,
         webcal,

@@ -9,6 +9,7 @@ mod body;
 mod cache;
 mod calendar;
 mod conditional;
+mod embed;
 mod error;
 mod event_feeds;
 mod event_pages;
@@ -30,6 +31,7 @@ use url::Url;
 
 pub use cache::DEFAULT_BUDGET_BYTES as DEFAULT_RENDER_CACHE_BYTES;
 pub use calendar::{DEFAULT_MAX_EVENTS as DEFAULT_CALENDAR_MAX_EVENTS, TRUNCATED_HEADER};
+pub use embed::parse_origin as parse_embed_origin;
 pub use error::{Problem, WebError};
 
 use crate::clock::Clock;
@@ -62,6 +64,8 @@ pub struct AppState {
     pub registration: Option<Registration>,
     /// Where every "now" of the web layer comes from.
     pub clock: Clock,
+    /// The origins allowed to frame `/embed` (`settings.embed_origins`), serialised.
+    pub embed_origins: Vec<String>,
     cache: cache::RenderCache,
     limiter: registration::Limiter,
     /// At most [`MAX_PREVIEWS`] previews at once.
@@ -94,6 +98,7 @@ impl AppState {
                 .expect("the default schedule is valid"),
             registration: None,
             clock: Clock::system(),
+            embed_origins: Vec::new(),
             cache: cache::RenderCache::default(),
             limiter: registration::limiter(),
             previews: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PREVIEWS)),
@@ -138,6 +143,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head(EVENTS_RSS, event_feeds::rss))
         .service(get_or_head(EVENTS_ATOM, event_feeds::atom))
         .service(get_or_head(EVENTS_JSON, event_feeds::json))
+        .service(get_or_head(EMBED, embed::page))
+        .service(get_or_head(EMBED_FRAGMENT, embed::fragment))
         .service(get_or_head(EVENT, event_pages::event))
         .service(get_or_head(ARCHIVE, event_pages::archive))
         .service(get_or_head(SOURCES, source_pages::sources))
@@ -206,11 +213,8 @@ pub fn server(
                         .add(("Referrer-Policy", "same-origin"))
                         // Pages load nothing from another server (departmental firewalls
                         // block it) and run no script: a source's markup cannot either.
-                        .add((
-                            "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
-                             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-                        )),
+                        // `/embed` alone sets its own, naming the origins that may frame it.
+                        .add(("Content-Security-Policy", embed::csp_not_framed())),
                 )
                 .wrap(middleware::Condition::new(
                     access_log,

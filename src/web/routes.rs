@@ -122,6 +122,21 @@ pub fn events_json(query: &str) -> String {
     with_query(EVENTS_JSON, query)
 }
 
+/// The listing for a filter, compact, for an `<iframe>` on another site.
+pub const EMBED: &str = "/embed";
+/// The same list as an HTML fragment, for sites that include HTML server-side.
+pub const EMBED_FRAGMENT: &str = "/embed.html";
+
+/// The embed, filtered by `query`.
+pub fn embed(query: &str) -> String {
+    with_query(EMBED, query)
+}
+
+/// The embed's HTML fragment, filtered by `query`.
+pub fn embed_fragment(query: &str) -> String {
+    with_query(EMBED_FRAGMENT, query)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,7 +171,7 @@ pub fn status_key(stored: &StoredEvent) -> Option<&'static str> {
 }
 
 /// The local day an event starts on.
-fn local_day(time: EventTime, zone: Tz) -> NaiveDate {
+pub(crate) fn local_day(time: EventTime, zone: Tz) -> NaiveDate {
     match time {
         EventTime::Date(date) => date,
         EventTime::At(at) => at.with_timezone(&zone).date_naive(),
@@ -237,7 +237,7 @@ pub fn whereabouts(event: &Event) -> Whereabouts {
 }
 
 /// "In person: Room 101" / "Online" / « Hybride : Salle 101 ».
-fn whereabouts_text(lang: Lang, w: &Whereabouts) -> String {
+pub(crate) fn whereabouts_text(lang: Lang, w: &Whereabouts) -> String {
     match (w.attendance, w.place.is_empty()) {
         (Some(a), true) => lang.t(a.key()).to_string(),
         (Some(a), false) => lang

@@ -5,6 +5,7 @@
 //! with Canada.ca's "Date modified": when the data it shows last changed.
 
 pub mod description;
+pub mod embed;
 pub mod error;
 pub mod events;
 pub mod problems;
