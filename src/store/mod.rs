@@ -26,6 +26,7 @@ mod posts;
 mod registrations;
 mod secrets;
 mod sources;
+mod submissions;
 mod translations;
 mod writer;
 
@@ -45,6 +46,7 @@ pub use fetches::FetchWrite;
 pub use posts::PostFilter;
 pub use registrations::{ModerationError, Registration};
 pub use sources::SourceHealth;
+pub use submissions::{StoredSubmission, SubmissionError, SubmissionState};
 
 /// A database problem, naming the file and what we were doing.
 #[derive(Debug, thiserror::Error)]

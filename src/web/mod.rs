@@ -21,6 +21,7 @@ mod query;
 mod registration;
 pub mod routes;
 mod source_pages;
+mod submissions;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -145,6 +146,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head(EVENTS_JSON, event_feeds::json))
         .service(get_or_head(EMBED, embed::page))
         .service(get_or_head(EMBED_FRAGMENT, embed::fragment))
+        .service(
+            web::resource(SUBMIT_EVENT)
+                .route(web::get().to(submissions::form))
+                .route(web::head().to(submissions::form))
+                .route(web::post().to(submissions::submit)),
+        )
+        .service(
+            web::resource(SUBMISSION)
+                .route(web::get().to(submissions::private_page))
+                .route(web::head().to(submissions::private_page))
+                .route(web::post().to(submissions::private_post)),
+        )
+        .service(
+            web::resource(ADMIN_SUBMISSION)
+                .route(web::get().to(submissions::admin_page))
+                .route(web::post().to(submissions::admin_post)),
+        )
         .service(get_or_head(EVENT, event_pages::event))
         .service(get_or_head(ARCHIVE, event_pages::archive))
         .service(get_or_head(SOURCES, source_pages::sources))

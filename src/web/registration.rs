@@ -47,14 +47,14 @@ pub fn limiter() -> Limiter {
     ))
 }
 
-fn random_token() -> String {
+pub(super) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The install's key for CSRF tokens (made once, kept in the database).
-async fn csrf_key(state: &AppState) -> Result<&[u8], WebError> {
+pub(super) async fn csrf_key(state: &AppState) -> Result<&[u8], WebError> {
     let key = state
         .csrf_key
         .get_or_try_init(|| async {
@@ -88,7 +88,7 @@ fn session_of(req: &HttpRequest) -> Option<String> {
 
 /// The CSRF token for this client's session (from its cookie), or a new session with the
 /// cookie to set.
-fn csrf(req: &HttpRequest, key: &[u8]) -> (String, Option<Cookie<'static>>) {
+pub(super) fn csrf(req: &HttpRequest, key: &[u8]) -> (String, Option<Cookie<'static>>) {
     if let Some(session) = session_of(req) {
         return (token_for(key, &session), None);
     }
@@ -102,7 +102,7 @@ fn csrf(req: &HttpRequest, key: &[u8]) -> (String, Option<Cookie<'static>>) {
 }
 
 /// Equal in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
+pub(super) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -111,14 +111,14 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Whether the form's token is the server's signature of the cookie's session.
-fn csrf_ok(req: &HttpRequest, key: &[u8], form: &HashMap<String, String>) -> bool {
+pub(super) fn csrf_ok(req: &HttpRequest, key: &[u8], form: &HashMap<String, String>) -> bool {
     match (session_of(req), form.get("csrf")) {
         (Some(session), Some(sent)) => same(&token_for(key, &session), sent),
         _ => false,
     }
 }
 
-fn rate_limited(state: &AppState, req: &HttpRequest) -> bool {
+pub(super) fn rate_limited(state: &AppState, req: &HttpRequest) -> bool {
     let ip = req
         .peer_addr()
         .map(|a| a.ip())
@@ -126,7 +126,7 @@ fn rate_limited(state: &AppState, req: &HttpRequest) -> bool {
     state.limiter.check_key(&ip).is_err()
 }
 
-fn page(
+pub(super) fn page(
     status: StatusCode,
     body: Vec<u8>,
     lang: Lang,
@@ -381,7 +381,7 @@ fn preview_view(lang: Lang, state: &AppState, result: &Result<Preview, String>) 
 }
 
 /// A form's "Date modified": what it shows is made when it is asked for.
-fn form_modified(state: &AppState, lang: Lang) -> Modified {
+pub(super) fn form_modified(state: &AppState, lang: Lang) -> Modified {
     Modified::new(
         Dates::new(lang, state.style),
         state.clock.now(),
@@ -617,17 +617,17 @@ impl FromRequest for Admin {
 
 /// How the moderation page answers: status, message, cookie to set, signed-in state.
 #[derive(Default)]
-struct Reply<'a> {
-    status: Option<StatusCode>,
-    message_key: Option<&'static str>,
-    message_detail: Option<&'a str>,
-    cookie: Option<Cookie<'static>>,
+pub(super) struct Reply<'a> {
+    pub(super) status: Option<StatusCode>,
+    pub(super) message_key: Option<&'static str>,
+    pub(super) message_detail: Option<&'a str>,
+    pub(super) cookie: Option<Cookie<'static>>,
     /// Set when this request changes it (sign in, sign out).
-    signed_in: Option<bool>,
+    pub(super) signed_in: Option<bool>,
 }
 
 impl Reply<'_> {
-    fn refused(key: &'static str) -> Reply<'static> {
+    pub(super) fn refused(key: &'static str) -> Reply<'static> {
         Reply {
             status: Some(StatusCode::FORBIDDEN),
             message_key: Some(key),
@@ -636,7 +636,7 @@ impl Reply<'_> {
     }
 }
 
-async fn admin_reply(
+pub(super) async fn admin_reply(
     req: &HttpRequest,
     state: &AppState,
     reply: Reply<'_>,
@@ -671,6 +671,11 @@ async fn admin_reply(
     } else {
         Vec::new()
     };
+    let submissions_html = if is_signed_in {
+        submissions_section(state, lang, &token).await?
+    } else {
+        String::new()
+    };
     let modified = form_modified(state, lang);
     let body = admin_page(&AdminView {
         lang,
@@ -682,6 +687,7 @@ async fn admin_reply(
         message_key: reply.message_key,
         message_detail: reply.message_detail,
         pending: &pending,
+        submissions_html: &submissions_html,
     });
     let mut response = page(reply.status.unwrap_or(StatusCode::OK), body, lang, cookie);
     if let Some(extra) = reply.cookie {
@@ -690,6 +696,47 @@ async fn admin_reply(
             .map_err(|e| WebError::Internal(e.to_string()))?;
     }
     Ok(response)
+}
+
+/// The moderation page's list of submitted events waiting for a decision.
+async fn submissions_section(state: &AppState, lang: Lang, csrf: &str) -> Result<String, WebError> {
+    use crate::render::html::submit::{SubmissionRow, admin_submissions};
+    let store = state.store.clone();
+    let pending =
+        web::block(move || store.submissions(crate::store::SubmissionState::Pending)).await??;
+    let dates = Dates::new(lang, state.style);
+    let rows: Vec<SubmissionRow> = pending
+        .iter()
+        .map(|p| {
+            let events = p
+                .submission
+                .events(p.id, crate::model::EventStatus::Confirmed);
+            let when = events
+                .first()
+                .map(|e| crate::render::dates::event_when(dates, state.timezone, e, true))
+                .unwrap_or_default();
+            let place = [p.submission.place.clone(), p.submission.online_url.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" — ");
+            SubmissionRow {
+                id: p.id,
+                title: [p.submission.title_en.clone(), p.submission.title_fr.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                when,
+                place,
+                department: p.submission.department.clone(),
+                contact: p.submission.contact.clone(),
+                submitted: dates.date_time(p.submitted_at, state.timezone),
+                edit_url: crate::render::html::submit::admin_action(p.id, lang),
+            }
+        })
+        .collect();
+    Ok(admin_submissions(lang, csrf, &rows))
 }
 
 /// `GET /admin`.

@@ -137,6 +137,25 @@ pub fn embed_fragment(query: &str) -> String {
     with_query(EMBED_FRAGMENT, query)
 }
 
+/// The "Submit an event" form.
+pub const SUBMIT_EVENT: &str = "/submit-event";
+/// A submitter's private page for their event (`/submit-event/{token}`).
+pub const SUBMISSION: &str = "/submit-event/{token}";
+const SUBMISSION_PREFIX: &str = "/submit-event/";
+/// An administrator's page and decisions for one submitted event.
+pub const ADMIN_SUBMISSION: &str = "/admin/submissions/{id}";
+const ADMIN_SUBMISSION_PREFIX: &str = "/admin/submissions/";
+
+/// A submitter's private page.
+pub fn submission(token: &str) -> String {
+    format!("{SUBMISSION_PREFIX}{token}")
+}
+
+/// Where an administrator edits and decides on submitted event `id`.
+pub fn admin_submission(id: &str) -> String {
+    format!("{ADMIN_SUBMISSION_PREFIX}{id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod events;
 pub mod problems;
 pub mod registration;
 pub mod sources;
+pub mod submit;
 
 use askama::Template;
 use chrono::{DateTime, Utc};
