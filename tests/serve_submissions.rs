@@ -480,5 +480,9 @@ async fn rejection_needs_a_reason_and_merging_works_like_any_listing() {
         .iter()
         .map(|s| s.source_name.as_str())
         .collect();
-    assert_eq!(names, ["Source hc", "Submitted events"], "the first lister leads");
+    assert_eq!(
+        names,
+        ["Source hc", "Submitted events"],
+        "the first lister leads"
+    );
 }
