@@ -415,6 +415,7 @@ async fn rejection_needs_a_reason_and_merging_works_like_any_listing() {
     h.refresh("hc").await;
     let app = app!(state(&h));
     let (cookie, token, _) = csrf!(app, "/submit-event?lang=en");
+    let mut links = Vec::new();
     for title in ["Data community of practice", "Spam"] {
         let sent = post!(
             app,
@@ -423,6 +424,14 @@ async fn rejection_needs_a_reason_and_merging_works_like_any_listing() {
             form(&token, "submit", &[("title_en", title), ("title_fr", "")])
         );
         assert_eq!(sent.status(), StatusCode::OK);
+        let html = body(sent).await;
+        let link = html
+            .split("/submit-event/")
+            .nth(1)
+            .and_then(|r| r.split(['?', '"']).next())
+            .unwrap()
+            .to_string();
+        links.push(link);
     }
     let pending = h.store.submissions(SubmissionState::Pending).unwrap();
     let (admin_cookie, admin_csrf, _) = csrf!(app, "/admin?lang=en");
@@ -464,6 +473,15 @@ async fn rejection_needs_a_reason_and_merging_works_like_any_listing() {
     let stored = h.store.submission(pending[1].id).unwrap().unwrap();
     assert_eq!(stored.state, SubmissionState::Rejected);
     assert_eq!(stored.reason.as_deref(), Some("Not a government event"));
+    let private = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(&format!("/submit-event/{}?lang=en", links[1]))
+            .to_request(),
+    )
+    .await;
+    let private = body(private).await;
+    assert!(private.contains("Rejected") && private.contains("Not a government event"));
 
     let approve = format!("/admin/submissions/{}?lang=en", pending[0].id);
     let approved = post!(

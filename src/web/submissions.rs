@@ -394,6 +394,7 @@ pub async fn private_page(
                 &errors,
                 SubmitMode::Private {
                     state_key: state_key(found.state),
+                    reason: found.reason.clone(),
                 },
             )
         },
@@ -428,6 +429,7 @@ pub async fn private_post(
     let found = by_token(&req, &state, &token).await?;
     let mode = || SubmitMode::Private {
         state_key: state_key(found.state),
+        reason: found.reason.clone(),
     };
     if let Some(refused) = refusal(&req, &state, &here, &values, mode).await? {
         return Ok(refused);
@@ -454,6 +456,7 @@ pub async fn private_post(
                     &none,
                     SubmitMode::Private {
                         state_key: state_key(done.state),
+                        reason: done.reason.clone(),
                     },
                 )
             },
@@ -512,6 +515,7 @@ pub async fn private_post(
                 &none,
                 SubmitMode::Private {
                     state_key: state_key(done.state),
+                    reason: done.reason.clone(),
                 },
             )
         },
@@ -555,12 +559,7 @@ pub async fn admin_page(
         &req,
         &state,
         &routes::admin_submission(&found.id.to_string()),
-        plain(
-            StatusCode::OK,
-            &values,
-            &errors,
-            SubmitMode::Admin { id: found.id },
-        ),
+        plain(StatusCode::OK, &values, &errors, SubmitMode::Admin),
     )
     .await
 }
@@ -618,7 +617,7 @@ pub async fn admin_post(
                             StatusCode::UNPROCESSABLE_ENTITY,
                             &values,
                             &errors,
-                            SubmitMode::Admin { id },
+                            SubmitMode::Admin,
                         ),
                     )
                     .await;
@@ -634,7 +633,7 @@ pub async fn admin_post(
                     &here,
                     Shown {
                         preview: Some(&shown),
-                        ..plain(StatusCode::OK, &values, &none, SubmitMode::Admin { id })
+                        ..plain(StatusCode::OK, &values, &none, SubmitMode::Admin)
                     },
                 )
                 .await;

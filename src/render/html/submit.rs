@@ -35,10 +35,14 @@ pub struct SubmitPreview {
 pub enum SubmitMode {
     /// A new submission.
     New,
-    /// The submitter's private page (its state as a catalogue key).
-    Private { state_key: &'static str },
-    /// An administrator editing submission `id`.
-    Admin { id: i64 },
+    /// The submitter's private page (its state as a catalogue key, and why it was
+    /// rejected when it was).
+    Private {
+        state_key: &'static str,
+        reason: Option<String>,
+    },
+    /// An administrator editing a submission.
+    Admin,
 }
 
 #[derive(Template)]
@@ -60,6 +64,7 @@ struct SubmitPage<'a> {
     editing: bool,
     can_cancel: bool,
     state_key: Option<&'static str>,
+    reason: Option<String>,
     title_key: &'static str,
 }
 
@@ -93,10 +98,12 @@ pub fn submit_page(view: &SubmitView<'_>) -> Vec<u8> {
         .find(|f| f.name == "timezone")
         .map(|f| f.value.clone())
         .unwrap_or_default();
-    let (editing, state_key, title_key) = match view.mode {
-        SubmitMode::New => (false, None, "submit.title"),
-        SubmitMode::Private { state_key } => (true, Some(state_key), "submit.edit.title"),
-        SubmitMode::Admin { .. } => (true, None, "submit.admin.title"),
+    let (editing, state_key, reason, title_key) = match &view.mode {
+        SubmitMode::New => (false, None, None, "submit.title"),
+        SubmitMode::Private { state_key, reason } => {
+            (true, Some(*state_key), reason.clone(), "submit.edit.title")
+        }
+        SubmitMode::Admin => (true, None, None, "submit.admin.title"),
     };
     let page = SubmitPage {
         lang: view.lang,
@@ -115,6 +122,7 @@ pub fn submit_page(view: &SubmitView<'_>) -> Vec<u8> {
         editing,
         can_cancel: view.can_cancel,
         state_key,
+        reason,
         title_key,
     };
     page.render()
