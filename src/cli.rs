@@ -364,6 +364,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         state.calendar_past_days = config.settings.events.window_past_days;
         state.calendar_max_events = config.settings.calendar_max_events;
         state.digest = digests.clone();
+        state.embed_origins = config.settings.embed_origins.clone();
         state.registration = Some(web::Registration {
             fetcher,
             refresher: refresher.clone(),
@@ -635,4 +636,76 @@ pub fn digest(config_path: &Path, command: &DigestCommand) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+/// `bulletin events submitted`: submitted events waiting for approval.
+pub fn submitted_events(config_path: &Path) -> Result<ExitCode> {
+    let (_, store) = open(config_path)?;
+    let rows: Vec<Vec<String>> = store
+        .submissions(crate::store::SubmissionState::Pending)?
+        .into_iter()
+        .map(|s| {
+            // As the organiser wrote it: wall-clock time and zone.
+            let start = format!(
+                "{} {}",
+                s.submission.start.format(if s.submission.all_day {
+                    "%Y-%m-%d (all day)"
+                } else {
+                    "%Y-%m-%d %H:%M"
+                }),
+                s.submission.timezone
+            );
+            vec![
+                s.id.to_string(),
+                start,
+                s.submission.title().to_string(),
+                s.submission.department.clone(),
+                s.submission.contact.clone(),
+                s.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        summary::table(
+            &[
+                "ID",
+                "STARTS",
+                "TITLE",
+                "DEPARTMENT",
+                "CONTACT",
+                "SUBMITTED"
+            ],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bulletin events approve ID` and `bulletin events reject ID --reason TEXT`.
+pub fn decide_submitted(config_path: &Path, id: i64, reject: Option<&str>) -> Result<ExitCode> {
+    let (config, store) = open(config_path)?;
+    let zone = config.settings.timezone;
+    let now = crate::clock::Clock::system().now();
+    match reject {
+        None => {
+            let done = store.approve_submission(id, zone, now)?;
+            println!(
+                "approved submitted event {id} ({}): listed under \"{}\" of {}",
+                done.submission.title(),
+                crate::submission::SOURCE_NAME_EN,
+                done.submission.department
+            );
+        }
+        Some(reason) => {
+            anyhow::ensure!(
+                !reason.trim().is_empty(),
+                "give a reason to reject submitted event {id} (--reason)"
+            );
+            let done = store.reject_submission(id, reason, zone, now)?;
+            println!(
+                "rejected submitted event {id} ({})",
+                done.submission.title()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

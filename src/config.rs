@@ -54,6 +54,8 @@ pub struct Settings {
     pub calendar_max_events: u32,
     /// Whose conventions pages write dates and times in (`canada.ca` or `gov.uk`).
     pub style: Style,
+    /// The origins whose pages may frame `/embed` (`https://intranet.example.gc.ca`).
+    pub embed_origins: Vec<String>,
     pub fetch: FetchSettings,
     pub events: EventSettings,
     /// The weekly email digest (`[digest]`); off when the file has no such table.
@@ -73,6 +75,7 @@ impl Default for Settings {
             render_cache_bytes: crate::web::DEFAULT_RENDER_CACHE_BYTES,
             calendar_max_events: crate::web::DEFAULT_CALENDAR_MAX_EVENTS,
             style: Style::default(),
+            embed_origins: Vec::new(),
             fetch: FetchSettings::default(),
             events: EventSettings::default(),
             digest: None,
@@ -148,6 +151,7 @@ struct RawSettings {
     render_cache_mib: Option<Spanned<u64>>,
     calendar_max_events: Option<Spanned<u32>>,
     style: Option<Spanned<String>>,
+    embed_origins: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -299,6 +303,13 @@ impl Checker<'_> {
                     format!("`{}` is not one of canada.ca, gov.uk", style.get_ref()),
                 )
             })?;
+        }
+        for origin in raw.embed_origins.unwrap_or_default() {
+            let parsed = crate::web::parse_embed_origin(origin.get_ref())
+                .map_err(|why| self.invalid(&origin, "settings.embed_origins", why))?;
+            if !settings.embed_origins.contains(&parsed) {
+                settings.embed_origins.push(parsed);
+            }
         }
         settings.allow_private_networks = raw.allow_private_networks.unwrap_or(false);
         let fetch = &mut settings.fetch;
@@ -853,6 +864,23 @@ mod tests {
         assert_eq!(
             err,
             "sources.toml:2: `settings.style`: `uk` is not one of canada.ca, gov.uk"
+        );
+    }
+
+    #[test]
+    fn embed_origins_are_origins() {
+        let ok = parse("[settings]\nembed_origins = [\"https://Intranet.example.gc.ca/\", \"http://127.0.0.1:8081\"]\n")
+            .unwrap();
+        assert_eq!(
+            ok.settings.embed_origins,
+            ["https://intranet.example.gc.ca", "http://127.0.0.1:8081"]
+        );
+        let err = parse("[settings]\nembed_origins = [\"https://intranet.example.gc.ca/news\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("sources.toml:2: `settings.embed_origins`"),
+            "{err}"
         );
     }
 }

@@ -22,5 +22,6 @@ pub mod refresh;
 pub mod render;
 pub mod schedule;
 pub mod store;
+pub mod submission;
 pub mod tick;
 pub mod web;

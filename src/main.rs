@@ -72,6 +72,25 @@ enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+    /// Moderate single events submitted through the "Submit an event" form.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// List submitted events waiting for approval.
+    Submitted,
+    /// Approve a submitted event: it is listed at once.
+    Approve { id: i64 },
+    /// Reject a submitted event, saying why.
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -175,6 +194,15 @@ fn main() -> ExitCode {
         Command::Sources {
             command: SourcesCommand::Remove { id },
         } => cli::moderate(&args.config, &id, cli::Moderation::Remove),
+        Command::Events {
+            command: EventsCommand::Submitted,
+        } => cli::submitted_events(&args.config),
+        Command::Events {
+            command: EventsCommand::Approve { id },
+        } => cli::decide_submitted(&args.config, id, None),
+        Command::Events {
+            command: EventsCommand::Reject { id, reason },
+        } => cli::decide_submitted(&args.config, id, Some(&reason)),
     };
     match result {
         Ok(code) => code,

@@ -21,6 +21,15 @@ pub struct SubscriptionLinks {
     pub google: String,
     /// Outlook.com's "add from web" page for this calendar.
     pub outlook: String,
+    /// The same events as feeds for feed readers (RSS, Atom, JSON Feed).
+    pub rss: String,
+    pub atom: String,
+    pub json: String,
+    /// The compact listing for an `<iframe>`, and its HTML fragment.
+    pub embed: String,
+    pub embed_fragment: String,
+    /// The `<iframe>` element to paste into a page (HTML, its attributes escaped).
+    pub embed_snippet: String,
 }
 
 /// `origin` is `https://host[:port]`; `query` the view's filter query (may be empty).
@@ -31,7 +40,14 @@ pub fn subscription(origin: &str, query: &str, name: &str) -> SubscriptionLinks 
         Some((_, rest)) => format!("webcal://{rest}"),
         None => https.clone(),
     };
+    let embed = format!("{}{}", origin.trim_end_matches('/'), routes::embed(query));
+    let embed_snippet = format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"600\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        crate::markup::escape_html(&embed),
+        crate::markup::escape_html(name)
+    );
     SubscriptionLinks {
+        embed_snippet,
         google: format!(
             "https://calendar.google.com/calendar/render?cid={}",
             encode(&webcal)
@@ -40,6 +56,27 @@ pub fn subscription(origin: &str, query: &str, name: &str) -> SubscriptionLinks 
             "https://outlook.live.com/calendar/0/addfromweb?url={}&name={}",
             encode(&https),
             encode(name)
+        ),
+        rss: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::events_rss(query)
+        ),
+        atom: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::events_atom(query)
+        ),
+        json: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::events_json(query)
+        ),
+        embed,
+        embed_fragment: format!(
+            "{}{}",
+            origin.trim_end_matches('/'),
+            routes::embed_fragment(query)
         ),
         https,
         webcal,

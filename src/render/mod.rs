@@ -8,6 +8,7 @@ pub mod api;
 pub mod atom;
 pub mod dates;
 pub mod digest;
+pub mod event_feeds;
 pub mod html;
 pub mod ics;
 pub mod jsonfeed;

@@ -405,6 +405,25 @@ const MIGRATIONS: &[&str] = &[
         VALUES (new.id, new.changed_at, old.start_at, old.start_utc, old.status, old.listed, old.location_name);
     END;
     "#,
+    // 14: single events submitted through the form (issue 15): waiting for approval, then
+    // written as listings of their department's "Submitted events" sources, which hold
+    // nothing to fetch (`submitted = 1`: never refreshed, not on the health page).
+    r#"
+    CREATE TABLE submissions (
+        id            INTEGER PRIMARY KEY,
+        token_digest  TEXT NOT NULL UNIQUE,   -- SHA-256 of the submitter's private token
+        state         TEXT NOT NULL DEFAULT 'pending'
+                      CHECK (state IN ('pending', 'approved', 'rejected', 'cancelled')),
+        data          TEXT NOT NULL,          -- JSON: submission::EventSubmission
+        reason        TEXT,                   -- why it was rejected
+        published     INTEGER NOT NULL DEFAULT 0,  -- written as listings once approved
+        submitted_at  TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        decided_at    TEXT
+    );
+    CREATE INDEX submissions_by_state ON submissions (state, submitted_at);
+    ALTER TABLE sources ADD COLUMN submitted INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.

@@ -29,6 +29,7 @@ mod rejoin;
 mod secrets;
 mod sources;
 mod subscriptions;
+mod submissions;
 mod translations;
 mod writer;
 
@@ -50,6 +51,7 @@ pub use posts::PostFilter;
 pub use registrations::{ModerationError, Registration};
 pub use sources::SourceHealth;
 pub use subscriptions::{FilterCount, Subscribed, Subscription, TokenPurpose};
+pub use submissions::{StoredSubmission, SubmissionError, SubmissionState};
 
 /// A database problem, naming the file and what we were doing.
 #[derive(Debug, thiserror::Error)]

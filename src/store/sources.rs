@@ -26,6 +26,10 @@ const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url,
      s.events_from_links, s.detected_kind, s.last_items, s.home_url, s.content_key, \
      s.language, s.translation_of";
 
+/// The sources the service fetches: active, and not a department's submitted events
+/// (which hold nothing to fetch).
+const FETCHED: &str = "s.active = 1 AND s.submitted = 0";
+
 impl Store {
     /// Makes the store's configured sources match `sources`: new ones are added, changed
     /// ones updated (a changed URL forgets the old validators and redirect), and ones no
@@ -82,7 +86,7 @@ impl Store {
     pub fn active_sources(&self) -> Result<Vec<(Source, SourceState)>, StoreError> {
         self.read("listing sources", |conn| {
             let sql =
-                format!("SELECT {SOURCE_COLUMNS} FROM sources s WHERE s.active = 1 ORDER BY s.id");
+                format!("SELECT {SOURCE_COLUMNS} FROM sources s WHERE s.active = 1 AND s.submitted = 0 ORDER BY s.id");
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], source_and_state)?;
             rows.collect()
@@ -104,7 +108,7 @@ impl Store {
     /// The health of every active source: state, latest fetch, number of posts.
     pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
         self.read("reading source health", |conn| {
-            health_where(conn, "s.active = 1", "s.department, s.name", u32::MAX, 0)
+            health_where(conn, FETCHED, "s.department, s.name", u32::MAX, 0)
         })
     }
 
@@ -115,7 +119,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<SourceHealth>, StoreError> {
         self.read("reading a page of source health", |conn| {
-            health_where(conn, "s.active = 1", "s.department, s.name", limit, offset)
+            health_where(conn, FETCHED, "s.department, s.name", limit, offset)
         })
     }
 
@@ -124,7 +128,7 @@ impl Store {
         self.read("reading failing sources", |conn| {
             health_where(
                 conn,
-                "s.active = 1 AND s.consecutive_failures > 0",
+                "s.active = 1 AND s.submitted = 0 AND s.consecutive_failures > 0",
                 "s.consecutive_failures DESC, s.department, s.name",
                 limit,
                 0,
@@ -136,7 +140,7 @@ impl Store {
     pub fn source_counts(&self) -> Result<(u64, u64), StoreError> {
         self.read("counting sources", |conn| {
             conn.query_row(
-                "SELECT count(*), coalesce(sum(consecutive_failures > 0), 0) FROM sources WHERE active = 1",
+                "SELECT count(*), coalesce(sum(consecutive_failures > 0), 0) FROM sources WHERE active = 1 AND submitted = 0",
                 [],
                 |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
             )

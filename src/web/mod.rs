@@ -10,7 +10,9 @@ mod cache;
 mod calendar;
 mod conditional;
 mod digest;
+mod embed;
 mod error;
+mod event_feeds;
 mod event_pages;
 mod feeds;
 mod lenient;
@@ -20,6 +22,7 @@ mod query;
 mod registration;
 pub mod routes;
 mod source_pages;
+mod submissions;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -30,6 +33,7 @@ use url::Url;
 
 pub use cache::DEFAULT_BUDGET_BYTES as DEFAULT_RENDER_CACHE_BYTES;
 pub use calendar::{DEFAULT_MAX_EVENTS as DEFAULT_CALENDAR_MAX_EVENTS, TRUNCATED_HEADER};
+pub use embed::parse_origin as parse_embed_origin;
 pub use error::{Problem, WebError};
 
 use crate::clock::Clock;
@@ -64,6 +68,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The weekly email digest, when `[digest]` sets up its mail (the web view works without).
     pub digest: Option<std::sync::Arc<crate::digest::Digests>>,
+    /// The origins allowed to frame `/embed` (`settings.embed_origins`), serialised.
+    pub embed_origins: Vec<String>,
     cache: cache::RenderCache,
     limiter: registration::Limiter,
     /// At most [`MAX_PREVIEWS`] previews at once.
@@ -97,6 +103,7 @@ impl AppState {
             registration: None,
             clock: Clock::system(),
             digest: None,
+            embed_origins: Vec::new(),
             cache: cache::RenderCache::default(),
             limiter: registration::limiter(),
             previews: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PREVIEWS)),
@@ -138,6 +145,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head(FEED_JSON, feeds::json))
         .service(get_or_head(BLOGROLL_OPML, feeds::opml))
         .service(get_or_head(CALENDAR, calendar::events_ics))
+        .service(get_or_head(EVENTS_RSS, event_feeds::rss))
+        .service(get_or_head(EVENTS_ATOM, event_feeds::atom))
+        .service(get_or_head(EVENTS_JSON, event_feeds::json))
+        .service(get_or_head(EMBED, embed::page))
+        .service(get_or_head(EMBED_FRAGMENT, embed::fragment))
+        .service(
+            web::resource(SUBMIT_EVENT)
+                .route(web::get().to(submissions::form))
+                .route(web::head().to(submissions::form))
+                .route(web::post().to(submissions::submit)),
+        )
+        .service(
+            web::resource(SUBMISSION)
+                .route(web::get().to(submissions::private_page))
+                .route(web::head().to(submissions::private_page))
+                .route(web::post().to(submissions::private_post)),
+        )
+        .service(
+            web::resource(ADMIN_SUBMISSION)
+                .route(web::get().to(submissions::admin_page))
+                .route(web::post().to(submissions::admin_post)),
+        )
         .service(get_or_head(EVENT, event_pages::event))
         .service(get_or_head(ARCHIVE, event_pages::archive))
         .service(get_or_head(SOURCES, source_pages::sources))
@@ -229,11 +258,8 @@ pub fn server(
                         .add(("Referrer-Policy", "same-origin"))
                         // Pages load nothing from another server (departmental firewalls
                         // block it) and run no script: a source's markup cannot either.
-                        .add((
-                            "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; \
-                             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-                        )),
+                        // `/embed` alone sets its own, naming the origins that may frame it.
+                        .add(("Content-Security-Policy", embed::csp_not_framed())),
                 )
                 .wrap(middleware::Condition::new(
                     access_log,

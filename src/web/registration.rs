@@ -47,7 +47,7 @@ pub fn limiter() -> Limiter {
     ))
 }
 
-fn random_token() -> String {
+pub(super) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -102,7 +102,7 @@ pub(super) fn csrf(req: &HttpRequest, key: &[u8]) -> (String, Option<Cookie<'sta
 }
 
 /// Equal in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
+pub(super) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -618,17 +618,17 @@ impl FromRequest for Admin {
 
 /// How the moderation page answers: status, message, cookie to set, signed-in state.
 #[derive(Default)]
-struct Reply<'a> {
-    status: Option<StatusCode>,
-    message_key: Option<&'static str>,
-    message_detail: Option<&'a str>,
-    cookie: Option<Cookie<'static>>,
+pub(super) struct Reply<'a> {
+    pub(super) status: Option<StatusCode>,
+    pub(super) message_key: Option<&'static str>,
+    pub(super) message_detail: Option<&'a str>,
+    pub(super) cookie: Option<Cookie<'static>>,
     /// Set when this request changes it (sign in, sign out).
-    signed_in: Option<bool>,
+    pub(super) signed_in: Option<bool>,
 }
 
 impl Reply<'_> {
-    fn refused(key: &'static str) -> Reply<'static> {
+    pub(super) fn refused(key: &'static str) -> Reply<'static> {
         Reply {
             status: Some(StatusCode::FORBIDDEN),
             message_key: Some(key),
@@ -637,7 +637,7 @@ impl Reply<'_> {
     }
 }
 
-async fn admin_reply(
+pub(super) async fn admin_reply(
     req: &HttpRequest,
     state: &AppState,
     reply: Reply<'_>,
@@ -672,6 +672,11 @@ async fn admin_reply(
     } else {
         Vec::new()
     };
+    let submissions_html = if is_signed_in {
+        submissions_section(state, lang, &token).await?
+    } else {
+        String::new()
+    };
     let modified = form_modified(state, lang);
     let body = admin_page(&AdminView {
         lang,
@@ -683,6 +688,7 @@ async fn admin_reply(
         message_key: reply.message_key,
         message_detail: reply.message_detail,
         pending: &pending,
+        submissions_html: &submissions_html,
     });
     let mut response = page(reply.status.unwrap_or(StatusCode::OK), body, lang, cookie);
     if let Some(extra) = reply.cookie {
@@ -691,6 +697,47 @@ async fn admin_reply(
             .map_err(|e| WebError::Internal(e.to_string()))?;
     }
     Ok(response)
+}
+
+/// The moderation page's list of submitted events waiting for a decision.
+async fn submissions_section(state: &AppState, lang: Lang, csrf: &str) -> Result<String, WebError> {
+    use crate::render::html::submit::{SubmissionRow, admin_submissions};
+    let store = state.store.clone();
+    let pending =
+        web::block(move || store.submissions(crate::store::SubmissionState::Pending)).await??;
+    let dates = Dates::new(lang, state.style);
+    let rows: Vec<SubmissionRow> = pending
+        .iter()
+        .map(|p| {
+            let events = p
+                .submission
+                .events(p.id, crate::model::EventStatus::Confirmed);
+            let when = events
+                .first()
+                .map(|e| crate::render::dates::event_when(dates, state.timezone, e, true))
+                .unwrap_or_default();
+            let place = [p.submission.place.clone(), p.submission.online_url.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" — ");
+            SubmissionRow {
+                id: p.id,
+                title: [p.submission.title_en.clone(), p.submission.title_fr.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                when,
+                place,
+                department: p.submission.department.clone(),
+                contact: p.submission.contact.clone(),
+                submitted: dates.date_time(p.submitted_at, state.timezone),
+                edit_url: crate::render::html::submit::admin_action(p.id, lang),
+            }
+        })
+        .collect();
+    Ok(admin_submissions(lang, csrf, &rows))
 }
 
 /// `GET /admin`.

@@ -124,6 +124,58 @@ pub fn digest_rss(query: &str) -> String {
 /// A subscription link's page (`path` one of the `DIGEST_*` steps) with its token.
 pub fn digest_step(path: &str, token: &str) -> String {
     format!("{path}?token={token}")
+/// Upcoming events as feeds (issue 15).
+pub const EVENTS_RSS: &str = "/events.rss";
+pub const EVENTS_ATOM: &str = "/events.atom";
+pub const EVENTS_JSON: &str = "/events.json";
+
+/// The events feed in RSS, filtered by `query`.
+pub fn events_rss(query: &str) -> String {
+    with_query(EVENTS_RSS, query)
+}
+
+/// The events feed in Atom, filtered by `query`.
+pub fn events_atom(query: &str) -> String {
+    with_query(EVENTS_ATOM, query)
+}
+
+/// The events feed in JSON Feed, filtered by `query`.
+pub fn events_json(query: &str) -> String {
+    with_query(EVENTS_JSON, query)
+}
+
+/// The listing for a filter, compact, for an `<iframe>` on another site.
+pub const EMBED: &str = "/embed";
+/// The same list as an HTML fragment, for sites that include HTML server-side.
+pub const EMBED_FRAGMENT: &str = "/embed.html";
+
+/// The embed, filtered by `query`.
+pub fn embed(query: &str) -> String {
+    with_query(EMBED, query)
+}
+
+/// The embed's HTML fragment, filtered by `query`.
+pub fn embed_fragment(query: &str) -> String {
+    with_query(EMBED_FRAGMENT, query)
+}
+
+/// The "Submit an event" form.
+pub const SUBMIT_EVENT: &str = "/submit-event";
+/// A submitter's private page for their event (`/submit-event/{token}`).
+pub const SUBMISSION: &str = "/submit-event/{token}";
+const SUBMISSION_PREFIX: &str = "/submit-event/";
+/// An administrator's page and decisions for one submitted event.
+pub const ADMIN_SUBMISSION: &str = "/admin/submissions/{id}";
+const ADMIN_SUBMISSION_PREFIX: &str = "/admin/submissions/";
+
+/// A submitter's private page.
+pub fn submission(token: &str) -> String {
+    format!("{SUBMISSION_PREFIX}{token}")
+}
+
+/// Where an administrator edits and decides on submitted event `id`.
+pub fn admin_submission(id: &str) -> String {
+    format!("{ADMIN_SUBMISSION_PREFIX}{id}")
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 // pages' conventions too: zone labels (an event in St. John's shown in NT and ET), the
 // description rendered as HTML, the quick date links, and the filters folded away so the
 // first event is above the fold on a laptop and on a phone; the sources page's summary
-// and its errors in plain words. Every page is checked with axe-core for accessibility
+// and its errors in plain words; an event submitted through the form, approved, listed,
+// and shown by the embed in a frame on an allowed intranet origin (refused on another).
+// Every page is checked with axe-core for accessibility
 // problems, in English and in French; screenshots go to ../../screenshots/. Nothing here
 // leaves 127.0.0.1.
 
@@ -97,10 +99,25 @@ const smtp = createTcpServer((socket) => {
   });
 });
 const smtpPort = await new Promise((ok) => smtp.listen(0, "127.0.0.1", () => ok(smtp.address().port)));
+// Two intranet pages framing the embed: one on an origin the operator allows, one not.
+let base;
+function intranet() {
+  return createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Intranet</title></head>
+<body><main><h1>Team intranet</h1>
+<iframe id="events" src="${base}/embed?department=Health%20Canada&lang=en" title="Upcoming events" width="100%" height="500" style="border:0"></iframe>
+</main></body></html>`);
+  });
+}
+const allowedIntranet = intranet();
+const allowedPort = await listen(allowedIntranet);
+const otherIntranet = intranet();
+const otherPort = await listen(otherIntranet);
 
 const work = mkdtempSync(join(tmpdir(), "bulletin-e2e-"));
 const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
+base = `http://127.0.0.1:${port}`;
 // A port nothing listens on: a source there fails with "connection refused".
 const closedPort = await freePort();
 
@@ -135,6 +152,7 @@ listen = "127.0.0.1:${port}"
 database = "${join(work, "bulletin.db")}"
 allow_private_networks = true
 event_window_past_days = 400
+embed_origins = ["http://127.0.0.1:${allowedPort}"]
 base_url = "http://127.0.0.1:${port}"
 
 [digest]
@@ -431,6 +449,83 @@ try {
     }, "the approved source's events");
   });
 
+  await check("an organiser submits an event without a website, with a preview", async () => {
+    const day = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    await page.goto(`${base}/submit-event?lang=en`);
+    await accessible(page, "the submission form");
+    await page.click("button[value=submit]");
+    await page.waitForSelector("#error-summary");
+    assert.ok((await page.locator(".error-message").count()) > 1, "errors beside the fields");
+    await accessible(page, "the submission form with errors");
+    await page.fill("#f-title_en", "E2E community of practice");
+    await page.fill("#f-title_fr", "Communauté de pratique E2E");
+    await page.fill("#f-description_en", "Bring your questions.");
+    await page.fill("#f-start_date", day);
+    await page.fill("#f-start_time", "12:00");
+    await page.fill("#f-end_time", "13:00");
+    await page.selectOption("#f-timezone", "America/Toronto");
+    await page.fill("#f-place", "Room 5, 70 Colombine Dr");
+    await page.fill("#f-department", "Health Canada");
+    await page.fill("#f-tags", "community-of-practice");
+    await page.fill("#f-contact", "organiser@example.gc.ca");
+    await page.click("button[value=preview]");
+    await page.waitForSelector("section.preview");
+    assert.match(await page.locator("section.preview").innerText(), /12:00 pm to 1:00 pm ET/);
+    await page.screenshot({ path: join(shots, "submit-preview.png"), fullPage: true });
+    await page.click("button[value=submit]");
+    await page.waitForSelector("#private-link");
+    assert.match(await page.locator("[role=status]").first().innerText(), /waiting for an administrator/);
+    assert.match(await page.locator("#private-link").inputValue(), /\/submit-event\/[0-9a-f]{64}/);
+    await accessible(page, "the submission's thanks and private link");
+  });
+
+  await check("the administrator approves the submitted event and it is listed", async () => {
+    await page.goto(`${base}/admin?lang=en`);
+    const pending = page.locator("section.pending", { hasText: "E2E community of practice" });
+    await accessible(page, "the moderation page with a submitted event");
+    await pending.locator("button[value=approve]").click();
+    await page.waitForSelector("[role=status]");
+    assert.match(await page.locator("[role=status]").innerText(), /Approved and listed/);
+    await page.goto(`${base}/?department=Health%20Canada&lang=en`);
+    const listed = page.locator("li.event", { hasText: "E2E community of practice" });
+    assert.equal(await listed.count(), 1);
+    assert.match(await listed.locator(".when").innerText(), /^12:00 pm to 1:00 pm ET$/);
+    await page.goto(`${base}/?department=Health%20Canada&lang=fr`);
+    assert.equal(await page.locator("li.event", { hasText: "Communauté de pratique E2E" }).count(), 1);
+  });
+
+  await check("the embed shows it on an allowed intranet page, and another site cannot frame it", async () => {
+    await page.goto(`${base}/embed?department=Health%20Canada&lang=en`);
+    await accessible(page, "the embed");
+    await page.goto(`${base}/embed?department=Health%20Canada&lang=fr&theme=dark`);
+    await accessible(page, "the embed in French, dark");
+    await page.screenshot({ path: join(shots, "embed-dark-fr.png") });
+    // A context that enforces the Content-Security-Policy, as every browser does.
+    const strict = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+    const intranetPage = await strict.newPage();
+    const blocked = [];
+    intranetPage.on("console", (m) => { if (/frame-ancestors/.test(m.text())) blocked.push(m.text()); });
+    await intranetPage.goto(`http://127.0.0.1:${allowedPort}/`);
+    const allowedFrame = await (await intranetPage.waitForSelector("#events")).contentFrame();
+    await allowedFrame.waitForSelector(".bulletin-embed");
+    const link = allowedFrame.locator("a.embed-title", { hasText: "E2E community of practice" });
+    assert.equal(await link.count(), 1);
+    assert.equal(await link.getAttribute("target"), "_blank");
+    assert.match(await allowedFrame.locator(".embed-when").first().innerText(), / ET$/);
+    assert.equal(await allowedFrame.locator("script").count(), 0);
+    await intranetPage.screenshot({ path: join(shots, "embed-intranet.png") });
+    await intranetPage.goto(`http://127.0.0.1:${otherPort}/`);
+    const otherFrame = await (await intranetPage.waitForSelector("#events")).contentFrame();
+    await intranetPage.waitForTimeout(500);
+    let shown = false;
+    try {
+      shown = otherFrame ? (await otherFrame.locator(".bulletin-embed").count()) > 0 : false;
+    } catch {}
+    assert.equal(shown, false, "a site not in embed_origins cannot show the embed");
+    assert.ok(blocked.length > 0, "the browser reports the frame-ancestors refusal");
+    await strict.close();
+  });
+
   await check("the sources page shows every source's health, and what went wrong in plain words", async () => {
     await page.goto(`${base}/sources`);
     assert.match(await page.locator("table").innerText(), /Open data team/);
@@ -541,6 +636,8 @@ try {
   server.kill("SIGTERM");
   upstream.close();
   smtp.close();
+  allowedIntranet.close();
+  otherIntranet.close();
 }
 console.log(`screenshots in ${shots}`);
 console.log(`e2e: ${passes} passed, ${failures} failed`);

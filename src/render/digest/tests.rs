@@ -34,6 +34,7 @@ fn stored(uid: &str, title: &str, start: &str) -> StoredEvent {
         tags: vec![],
         provenance: Default::default(),
         versions: vec![],
+        merged_into: None,
         first_seen: now,
         last_seen: now,
         changed: now,

@@ -174,7 +174,7 @@ pub fn status_key(stored: &StoredEvent) -> Option<&'static str> {
 }
 
 /// The local day an event starts on.
-fn local_day(time: EventTime, zone: Tz) -> NaiveDate {
+pub(crate) fn local_day(time: EventTime, zone: Tz) -> NaiveDate {
     match time {
         EventTime::Date(date) => date,
         EventTime::At(at) => at.with_timezone(&zone).date_naive(),

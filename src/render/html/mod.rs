@@ -5,11 +5,13 @@
 //! with Canada.ca's "Date modified": when the data it shows last changed.
 
 pub mod description;
+pub mod embed;
 pub mod error;
 pub mod events;
 pub mod problems;
 pub mod registration;
 pub mod sources;
+pub mod submit;
 
 use askama::Template;
 use chrono::{DateTime, Utc};

@@ -106,6 +106,7 @@ struct AdminPage<'a> {
     message_key: Option<&'static str>,
     message_detail: Option<&'a str>,
     pending: &'a [PendingRow],
+    submissions_html: &'a str,
 }
 
 pub struct AdminView<'a> {
@@ -118,6 +119,8 @@ pub struct AdminView<'a> {
     pub message_key: Option<&'static str>,
     pub message_detail: Option<&'a str>,
     pub pending: &'a [PendingRow],
+    /// The submitted events waiting (`submit::admin_submissions`), already rendered.
+    pub submissions_html: &'a str,
 }
 
 pub fn admin_page(view: &AdminView<'_>) -> Vec<u8> {
@@ -132,6 +135,7 @@ pub fn admin_page(view: &AdminView<'_>) -> Vec<u8> {
         message_key: view.message_key,
         message_detail: view.message_detail,
         pending: view.pending,
+        submissions_html: view.submissions_html,
     };
     page.render()
         .expect("templates render plain data")
