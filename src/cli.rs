@@ -636,6 +636,8 @@ pub fn digest(config_path: &Path, command: &DigestCommand) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
 /// `bulletin events submitted`: submitted events waiting for approval.
 pub fn submitted_events(config_path: &Path) -> Result<ExitCode> {
     let (_, store) = open(config_path)?;

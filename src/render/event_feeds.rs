@@ -504,6 +504,7 @@ mod tests {
                 url: Some("https://www.canada.ca/fr/e.html".into()),
                 sources: vec!["hc-fr".into()],
             }],
+            merged_into: None,
             first_seen: at(1),
             last_seen: at(2),
             changed: at(3),

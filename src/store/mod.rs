@@ -28,8 +28,8 @@ mod registrations;
 mod rejoin;
 mod secrets;
 mod sources;
-mod subscriptions;
 mod submissions;
+mod subscriptions;
 mod translations;
 mod writer;
 
@@ -50,8 +50,8 @@ pub use fetches::FetchWrite;
 pub use posts::PostFilter;
 pub use registrations::{ModerationError, Registration};
 pub use sources::SourceHealth;
-pub use subscriptions::{FilterCount, Subscribed, Subscription, TokenPurpose};
 pub use submissions::{StoredSubmission, SubmissionError, SubmissionState};
+pub use subscriptions::{FilterCount, Subscribed, Subscription, TokenPurpose};
 
 /// A database problem, naming the file and what we were doing.
 #[derive(Debug, thiserror::Error)]

@@ -111,19 +111,6 @@ pub fn admin_decide(id: &str) -> String {
     format!("{ADMIN_DECIDE_PREFIX}{id}")
 }
 
-/// The digest page, with a query (filters, language, week).
-pub fn digest(query: &str) -> String {
-    with_query(DIGEST, query)
-}
-
-/// The digest feed, with a query (filters, language).
-pub fn digest_rss(query: &str) -> String {
-    with_query(DIGEST_RSS, query)
-}
-
-/// A subscription link's page (`path` one of the `DIGEST_*` steps) with its token.
-pub fn digest_step(path: &str, token: &str) -> String {
-    format!("{path}?token={token}")
 /// Upcoming events as feeds (issue 15).
 pub const EVENTS_RSS: &str = "/events.rss";
 pub const EVENTS_ATOM: &str = "/events.atom";
@@ -176,6 +163,21 @@ pub fn submission(token: &str) -> String {
 /// Where an administrator edits and decides on submitted event `id`.
 pub fn admin_submission(id: &str) -> String {
     format!("{ADMIN_SUBMISSION_PREFIX}{id}")
+}
+
+/// The digest page, with a query (filters, language, week).
+pub fn digest(query: &str) -> String {
+    with_query(DIGEST, query)
+}
+
+/// The digest feed, with a query (filters, language).
+pub fn digest_rss(query: &str) -> String {
+    with_query(DIGEST_RSS, query)
+}
+
+/// A subscription link's page (`path` one of the `DIGEST_*` steps) with its token.
+pub fn digest_step(path: &str, token: &str) -> String {
+    format!("{path}?token={token}")
 }
 
 #[cfg(test)]
