@@ -69,7 +69,7 @@ fn week_of(req: &HttpRequest, state: &AppState) -> Week {
 }
 
 /// The subscription form for `filter` in `lang` (hidden fields keep the filters).
-pub fn subscribe_form(lang: Lang, token: &str, filter: &Filter) -> SubscribeForm {
+pub fn subscribe_form(state: &AppState, lang: Lang, token: &str, filter: &Filter) -> SubscribeForm {
     let mut hidden = Vec::new();
     for (name, values) in [
         ("source", &filter.sources),
@@ -81,7 +81,8 @@ pub fn subscribe_form(lang: Lang, token: &str, filter: &Filter) -> SubscribeForm
     if let Some(text) = &filter.text {
         hidden.push(("q".to_string(), text.clone()));
     }
-    SubscribeForm::new(lang, token, hidden, &described(filter, lang))
+    let day = lang.t(weekday_key(settings(state).weekday));
+    SubscribeForm::new(lang, token, hidden, &described(filter, lang), day)
 }
 
 /// `GET /digest`.
@@ -111,7 +112,7 @@ pub async fn digest(
     };
     let (form, cookie) = if state.digest.is_some() {
         let (token, cookie) = csrf(&req, csrf_key(&state).await?);
-        (Some(subscribe_form(lang, &token, &filter)), cookie)
+        (Some(subscribe_form(&state, lang, &token, &filter)), cookie)
     } else {
         (None, None)
     };
@@ -259,7 +260,7 @@ pub async fn subscribe(
         .map(|e| e.trim().to_string())
         .unwrap_or_default();
     let retry = |status: StatusCode, error: String| {
-        let mut form = subscribe_form(lang, &token, &filter);
+        let mut form = subscribe_form(&state, lang, &token, &filter);
         form.email = email.clone();
         form.error = Some(error);
         let mut view = MessagePage::new("digest.form.title", "digest.form.hint.all");

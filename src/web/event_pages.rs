@@ -141,7 +141,7 @@ async fn listing(
             text: query.text.clone(),
         };
         (
-            Some(super::digest::subscribe_form(lang, &token, &filter)),
+            Some(super::digest::subscribe_form(&state, lang, &token, &filter)),
             cookie,
         )
     } else {

@@ -23,12 +23,14 @@ pub struct SubscribeForm {
 }
 
 impl SubscribeForm {
-    /// The form for filters `hidden` (name, value) in `lang`, described by `filters`.
+    /// The form for filters `hidden` (name, value) in `lang`, described by `filters`, for
+    /// a digest sent on `day` (its name in `lang`).
     pub fn new(
         lang: Lang,
         csrf: &str,
         hidden: Vec<(String, String)>,
         filters: &[(&'static str, String)],
+        day: &str,
     ) -> SubscribeForm {
         let described = filters
             .iter()
@@ -40,9 +42,11 @@ impl SubscribeForm {
             csrf: csrf.to_string(),
             hidden,
             hint: if described.is_empty() {
-                lang.t("digest.form.hint.all").to_string()
+                lang.t("digest.form.hint.all").replace("{day}", day)
             } else {
-                lang.t("digest.form.hint").replace("{filters}", &described)
+                lang.t("digest.form.hint")
+                    .replace("{day}", day)
+                    .replace("{filters}", &described)
             },
             email: String::new(),
             error: None,
