@@ -134,6 +134,7 @@ struct RawSource {
     schedule: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     selectors: Option<Spanned<RawSelectors>>,
+    post_selectors: Option<Spanned<crate::model::PostSelectors>>,
     events_from_links: Option<bool>,
     language: Option<Spanned<String>>,
     translation_of: Option<Spanned<String>>,
@@ -393,6 +394,32 @@ impl Checker<'_> {
             }
             None => None,
         };
+        let post_selectors = match raw.post_selectors {
+            Some(spanned) => {
+                let s = spanned.get_ref();
+                for (name, value) in [
+                    ("item", Some(&s.item)),
+                    ("title", s.title.as_ref()),
+                    ("link", s.link.as_ref()),
+                    ("date", s.date.as_ref()),
+                    ("author", s.author.as_ref()),
+                    ("summary", s.summary.as_ref()),
+                ] {
+                    if let Some(value) = value {
+                        let css = value.split_once('@').map_or(value.as_str(), |(css, _)| css);
+                        if let Err(e) = scraper::Selector::parse(css) {
+                            return Err(self.invalid(
+                                &spanned,
+                                &field(&format!("post_selectors.{name}")),
+                                format!("`{value}` is not a CSS selector: {e}"),
+                            ));
+                        }
+                    }
+                }
+                Some(spanned.into_inner())
+            }
+            None => None,
+        };
         let language = match &raw.language {
             Some(tag) => Some(crate::normalise::language::code(tag.get_ref()).ok_or_else(
                 || {
@@ -423,6 +450,7 @@ impl Checker<'_> {
             schedule,
             timezone,
             selectors,
+            post_selectors,
             events_from_links: raw.events_from_links.unwrap_or(false),
             language,
             translation_of: None,

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::budget::Budget;
 use crate::clock::Clock;
 use crate::extract::html::PageEvent;
+use crate::extract::html::posts;
+use crate::extract::html::posts::PagePost;
 use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
 use crate::model::{
@@ -15,6 +17,7 @@ use crate::model::{
 };
 use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
 use crate::normalise::page::{PageSource, choose, complete_from_detail, events_from_page};
+use crate::normalise::page_posts;
 use crate::normalise::{self, calendar_links_from_feed};
 
 /// At most this many linked documents are fetched for one source per refresh.
@@ -34,6 +37,10 @@ pub struct Harvest {
     pub methods: Option<String>,
     /// For pages: the method whose events were taken.
     pub best_method: Option<&'static str>,
+    /// For pages: how many posts each extraction method found.
+    pub post_methods: Option<String>,
+    /// For pages: the method whose posts were taken.
+    pub best_post_method: Option<&'static str>,
     /// Linked documents still to read.
     pub follow: Vec<FollowUp>,
     /// What the document turned out to be.
@@ -59,6 +66,9 @@ pub enum FollowUp {
     Calendar { url: String },
     /// The page a feed entry links to, for a source whose entries are events.
     EventPage { url: String },
+    /// A page's post whose listing gives no date (or neither author nor summary): its
+    /// own page may say.
+    PostPage { listing: Box<PagePost> },
 }
 
 /// How far around today recurring series are expanded.
@@ -160,7 +170,14 @@ fn harvest_as(
     budget: &mut Budget,
 ) -> Result<Harvest, ExtractError> {
     Ok(
-        match extract::extract(kind, document, source.selectors.as_ref())? {
+        match extract::extract(
+            kind,
+            document,
+            extract::html::PageSelectors {
+                events: source.selectors.as_ref(),
+                posts: source.post_selectors.as_ref(),
+            },
+        )? {
             Extracted::Feed(feed) => {
                 let mut links = calendar_links_from_feed(&document.url, &feed);
                 let mut warnings = Vec::new();
@@ -237,19 +254,40 @@ fn harvest_as(
                         warnings.push(warning);
                     }
                 }
-                if read.events.is_empty() && follow.is_empty() {
-                    let hint = if source.selectors.is_none() {
-                        "; no selectors are configured for this source"
-                    } else {
-                        ""
+                let events_followed = !follow.is_empty();
+                let posts = page_posts::choose(&context, &page);
+                let post_methods = posts::counts(&page.posts);
+                warnings.extend(posts.warnings);
+                let room = MAX_FOLLOWED_LINKS.saturating_sub(follow.len());
+                let unread = posts.incomplete.len().saturating_sub(room);
+                follow.extend(posts.incomplete.into_iter().take(room).map(|listing| {
+                    FollowUp::PostPage {
+                        listing: Box::new(listing),
+                    }
+                }));
+                if unread > 0 {
+                    warnings.push(format!(
+                        "{}: the own pages of {unread} more posts are not read (at most {MAX_FOLLOWED_LINKS} linked pages a refresh); they show when first seen",
+                        document.url
+                    ));
+                }
+                if read.events.is_empty() && !events_followed && posts.posts.is_empty() {
+                    let hint = match (&source.selectors, &source.post_selectors) {
+                        (None, None) => "; no selectors are configured for this source",
+                        (Some(_), None) => "; no post selectors are configured for this source",
+                        (None, Some(_)) => "; no event selectors are configured for this source",
+                        (Some(_), Some(_)) => "",
                     };
                     warnings.push(format!(
-                        "{}: no events found ({methods}{hint})",
+                        "{}: no posts or events found (events by {methods}; posts by {post_methods}{hint})",
                         document.url
                     ));
                 }
                 Harvest {
-                    events_complete: !read.events.is_empty() || !follow.is_empty(),
+                    posts: posts.posts,
+                    post_methods: Some(post_methods),
+                    best_post_method: posts.method.map(|m| m.name()),
+                    events_complete: !read.events.is_empty() || events_followed,
                     events: read.events,
                     warnings,
                     methods: Some(methods),
@@ -323,6 +361,7 @@ pub async fn follow_links(
     for follow in std::mem::take(&mut harvest.follow) {
         let url = match &follow {
             FollowUp::Detail { listing, .. } => listing.url.clone().unwrap_or_default(),
+            FollowUp::PostPage { listing } => listing.url.clone().unwrap_or_default(),
             FollowUp::Calendar { url } | FollowUp::EventPage { url } => url.clone(),
         };
         let document = match url.parse() {
@@ -343,6 +382,9 @@ pub async fn follow_links(
                     FollowUp::Detail { warning, .. } => format!("{warning} (its page: {error})"),
                     FollowUp::Calendar { .. } => format!("calendar attachment {error}"),
                     FollowUp::EventPage { .. } => format!("linked page {error}"),
+                    FollowUp::PostPage { .. } => {
+                        format!("post page {error}; the post is kept as its listing gives it")
+                    }
                 });
                 continue;
             }
@@ -360,6 +402,31 @@ pub async fn follow_links(
                 Err(panic) => harvest.warnings.push(format!(
                     "{url}: reading the calendar attachment crashed: {panic}"
                 )),
+            }
+            continue;
+        }
+        if let FollowUp::PostPage { listing } = follow {
+            let owned_source = source.clone();
+            let owned_context = *context;
+            let read = tokio::task::spawn_blocking(move || {
+                read_post_page(&listing, &document, &owned_source, &owned_context)
+            })
+            .await;
+            match read {
+                Ok((post, warnings)) => {
+                    if let Some(post) = post
+                        && let Some(listed) = harvest
+                            .posts
+                            .iter_mut()
+                            .find(|p| p.entry_id == post.entry_id)
+                    {
+                        *listed = post;
+                    }
+                    harvest.warnings.extend(warnings);
+                }
+                Err(panic) => harvest
+                    .warnings
+                    .push(format!("{url}: reading the post's page crashed: {panic}")),
             }
             continue;
         }
@@ -420,6 +487,41 @@ fn merge_calendars(calendars: Vec<extract::CalendarDocument>) -> extract::Calend
     merged
 }
 
+/// A listed post completed from its own page: the first post the page's most trusted
+/// method gives, else what the page says of itself (`<meta>`, `<time>`). The post keeps
+/// its listing's id and link.
+fn read_post_page(
+    listing: &PagePost,
+    document: &FetchedDocument,
+    source: &Source,
+    context: &Context,
+) -> (Option<Post>, Vec<String>) {
+    let text = extract::decode_text(document);
+    let page = match extract::html::parse(&text, &document.url, Default::default()) {
+        Ok(page) => page,
+        Err(reason) => {
+            return (
+                None,
+                vec![format!(
+                    "{}: not a page Bulletin can read: {reason}; the post is kept as its listing gives it",
+                    document.url
+                )],
+            );
+        }
+    };
+    let detail = page
+        .posts
+        .iter()
+        .find_map(|(_, posts)| posts.iter().find(|p| p.title.is_some()))
+        .unwrap_or(&page.own_post);
+    let completed = page_posts::complete_from_detail(listing, detail);
+    // Read against the listing's page, so the listing's link keeps its form.
+    let mut page_context = page_source(source, context, &document.url, &page);
+    page_context.page_url = listing.url.as_deref().unwrap_or(&document.url);
+    let read = page_posts::posts_from_page(&page_context, std::slice::from_ref(&completed));
+    (read.posts.into_iter().next(), read.warnings)
+}
+
 /// What one followed page adds: events and warnings (calendar attachments are read
 /// together, by [`follow_links`]).
 fn read_followed(
@@ -432,7 +534,7 @@ fn read_followed(
     let mut warnings = Vec::new();
     let page = || {
         let text = extract::decode_text(document);
-        extract::html::parse(&text, &document.url, None)
+        extract::html::parse(&text, &document.url, Default::default())
             .map_err(|reason| format!("{}: not a page Bulletin can read: {reason}", document.url))
     };
     match follow {
@@ -475,6 +577,8 @@ fn read_followed(
                 warnings.push(format!("{url}: calendar attachment not readable: {error}"))
             }
         },
+        // Read by `read_post_page`.
+        FollowUp::PostPage { .. } => {}
     }
     (events, warnings)
 }

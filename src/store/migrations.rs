@@ -336,6 +336,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX listings_by_event ON event_listings
         (event_id, source_id, source_uid, listed, missing_count, last_seen_at, first_seen_at);
     "#,
+    // 13: a page source may say how to find the posts of a page without article markup
+    // (`[sources.post_selectors]`, JSON, like `selectors` for events).
+    r#"
+    ALTER TABLE sources ADD COLUMN post_selectors TEXT;
+    "#,
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.
