@@ -1,8 +1,8 @@
 //! Posts read from pages without a feed, end to end: listing pages served on 127.0.0.1
 //! (a GOV.UK-style list whose undated items' own pages are read, a Drupal view with
 //! microdata, a WordPress index with h-entry), refreshed for real, then the
-//! merged feeds served on a loopback port and read back by feed-rs, and `/posts` and its
-//! search listing them like feed posts.
+//! merged feeds served on a loopback port and read back by feed-rs, `/posts` and its
+//! search listing them like feed posts, and the OPML blog roll naming the pages as pages.
 
 mod common;
 
@@ -180,6 +180,25 @@ async fn page_posts_are_stored_completed_and_served_like_feed_posts() {
         searched.contains("Foresight workshop: a recap &#38; the slides"),
         "{searched}"
     );
+    // The blog roll lists the pages as pages, not as feeds.
+    let opml = site.get("/blogroll.opml").await.text().await.unwrap();
+    let doc = roxmltree::Document::parse(&opml).unwrap();
+    for (id, at) in [
+        ("gds-latest", "/latest"),
+        ("policy-cop", "/news"),
+        ("donnees", "/blogue/"),
+    ] {
+        let outline = doc
+            .descendants()
+            .find(|n| n.attribute("text") == Some(format!("Source {id}").as_str()))
+            .unwrap_or_else(|| panic!("{id} in {opml}"));
+        assert_eq!(outline.attribute("type"), Some("link"), "{opml}");
+        assert_eq!(
+            outline.attribute("url"),
+            Some(format!("{}{at}", server.uri()).as_str())
+        );
+        assert_eq!(outline.attribute("xmlUrl"), None);
+    }
     let handle = site.handle.clone();
     actix_web::rt::spawn(async move { handle.stop(false).await });
 }

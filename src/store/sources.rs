@@ -94,6 +94,16 @@ impl Store {
         })
     }
 
+    /// The ids of the sources that have given posts (for the blog roll: pages that are
+    /// blogs).
+    pub fn sources_with_posts(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        self.read("listing sources with posts", |conn| {
+            let mut stmt = conn.prepare("SELECT DISTINCT source_id FROM posts")?;
+            let rows = stmt.query_map([], |row| row.get(0))?;
+            rows.collect()
+        })
+    }
+
     /// One source with its state, active or not.
     pub fn source(&self, id: &str) -> Result<(Source, SourceState), StoreError> {
         let found = self.read("reading a source", |conn| {
