@@ -577,6 +577,27 @@ mod tests {
     }
 
     #[test]
+    fn post_selectors_are_read_and_checked() {
+        let head = "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"https://a.example/news\"\n";
+        let config = parse(&format!(
+            "{head}[sources.post_selectors]\nitem = \"li\"\nlink = \"a@href\"\ndate = \".d\"\n"
+        ))
+        .unwrap();
+        let selectors = config.sources[0].post_selectors.as_ref().unwrap();
+        assert_eq!(selectors.link.as_deref(), Some("a@href"));
+        let err = parse(&format!("{head}[sources.post_selectors]\nitem = \"li[\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("post_selectors.item"), "{err}");
+        let err = parse(&format!(
+            "{head}[sources.post_selectors]\nitem = \"li\"\nstart = \"x\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("start"), "{err}");
+    }
+
+    #[test]
     fn defaults_apply_when_settings_are_absent() {
         let config = parse("").unwrap();
         assert_eq!(config.settings.timezone, chrono_tz::America::Toronto);

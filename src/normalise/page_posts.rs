@@ -176,3 +176,77 @@ fn post(context: &PageSource<'_>, found: &PagePost, warnings: &mut Vec<String>) 
         translations: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(page_url: &str) -> PageSource<'_> {
+        PageSource {
+            source_id: "s",
+            page_url,
+            page_language: Some("fr"),
+            zone: chrono_tz::America::Toronto,
+            date_format: None,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            alternates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn text_dates_links_ids_and_what_to_complete() {
+        let page = "https://ex.gc.ca/fr/nouvelles.html";
+        let found = [
+            PagePost {
+                title: Some("Daté".into()),
+                url: Some("/fr/a.html".into()),
+                published: Some("le 3 décembre 2026".into()),
+                date_style: DateStyle::Text,
+                summary: Some("a < b".into()),
+                author: Some("Équipe".into()),
+                ..PagePost::default()
+            },
+            PagePost {
+                title: Some("Sans date".into()),
+                url: Some("b.html".into()),
+                ..PagePost::default()
+            },
+            PagePost {
+                title: Some("Ailleurs".into()),
+                url: Some("https://other.example/c".into()),
+                ..PagePost::default()
+            },
+            PagePost {
+                title: Some("Sans lien".into()),
+                published: Some("bientôt".into()),
+                date_style: DateStyle::Text,
+                ..PagePost::default()
+            },
+        ];
+        let read = posts_from_page(&context(page), &found);
+        let posts = &read.posts;
+        assert_eq!(posts.len(), 4);
+        assert_eq!(posts[0].entry_id, "https://ex.gc.ca/fr/a.html");
+        assert_eq!(
+            posts[0].published.unwrap().to_rfc3339(),
+            "2026-12-03T05:00:00+00:00"
+        );
+        assert_eq!(posts[0].summary_html.as_deref(), Some("<p>a &lt; b</p>"));
+        assert_eq!(posts[0].language.as_deref(), Some("fr"));
+        assert_eq!(posts[1].link.as_deref(), Some("https://ex.gc.ca/fr/b.html"));
+        assert!(
+            posts[3].entry_id.starts_with("sha256:"),
+            "{}",
+            posts[3].entry_id
+        );
+        assert_eq!(posts[3].published, None);
+        assert!(
+            read.warnings[0].contains("“bientôt” cannot be read"),
+            "{:?}",
+            read.warnings
+        );
+        // Only the undated post on the same site is to be completed from its page.
+        let urls: Vec<_> = read.incomplete.iter().map(|p| p.url.as_deref()).collect();
+        assert_eq!(urls, [Some("https://ex.gc.ca/fr/b.html")]);
+    }
+}

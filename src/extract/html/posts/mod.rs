@@ -107,3 +107,58 @@ pub fn page_meta(page: &scraper::Html) -> PagePost {
         categories: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::html::{PageSelectors, parse};
+
+    fn found(page: &str) -> Vec<(PostMethod, Vec<Option<String>>)> {
+        parse(page, "https://ex.gc.ca/blog/", PageSelectors::default())
+            .unwrap()
+            .posts
+            .into_iter()
+            .map(|(m, posts)| (m, posts.into_iter().map(|p| p.title).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn graph_pages_and_classic_hatom() {
+        let page = r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+            {"@type":"WebPage","name":"Blog","dateModified":"2026-12-01"},
+            {"@type":"WebPage","headline":"A page that is an article","datePublished":"2026-11-01"},
+            {"@type":"BlogPosting","headline":"In the graph","datePublished":"2026-12-02"},
+            {"@type":"Article","name":"Undated, linked","url":"/blog/x"},
+            {"@type":"Article","name":"Undated, unlinked"}]}</script></head><body>
+            <div itemscope itemtype="http://schema.org/Report"><h2 itemprop="name">A report</h2>
+              <meta itemprop="dateCreated" content="2026-10-01"></div>
+            <div class="hfeed"><div class="hentry"><h2 class="entry-title">Classic</h2>
+              <abbr class="published" title="2026-09-01T10:00:00-04:00">1 Sept</abbr>
+              <span class="author vcard"><span class="fn">Ann</span></span></div></div>
+            </body></html>"#;
+        let s = |t: &str| Some(t.to_string());
+        assert_eq!(
+            found(page),
+            [
+                (
+                    PostMethod::JsonLd,
+                    vec![
+                        s("A page that is an article"),
+                        s("In the graph"),
+                        s("Undated, linked")
+                    ]
+                ),
+                (PostMethod::Microdata, vec![s("A report")]),
+                (PostMethod::HEntry, vec![s("Classic")]),
+            ]
+        );
+        let document = parse(page, "https://ex.gc.ca/blog/", PageSelectors::default()).unwrap();
+        let classic = &document.posts[2].1[0];
+        assert_eq!(classic.author.as_deref(), Some("Ann"));
+        assert_eq!(
+            classic.published.as_deref(),
+            Some("2026-09-01T10:00:00-0400")
+        );
+        assert_eq!(counts(&document.posts), "JSON-LD 3, microdata 1, h-entry 1");
+    }
+}

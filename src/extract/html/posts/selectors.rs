@@ -90,3 +90,45 @@ pub fn posts(page: &Html, selectors: &PostSelectors) -> Result<Vec<PagePost>, St
         .filter(|p| p.title.is_some())
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_first_links_and_time_elements_fill_what_is_not_named() {
+        let page = Html::parse_document(
+            r#"<ul><li class="n"><a href="/a">First&nbsp;post</a><span class="d">le 3 décembre 2026</span>
+                 <img class="t" data-title="Named"></li>
+               <li class="n"><a href="/b">Second</a><time datetime="2026-11-02">2 Nov</time></li>
+               <li class="n"><p>No link, no title</p></li></ul>"#,
+        );
+        let selectors = PostSelectors {
+            item: "li.n".into(),
+            date: Some(".d".into()),
+            ..PostSelectors::default()
+        };
+        let found = posts(&page, &selectors).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].title.as_deref(), Some("First post"));
+        assert_eq!(found[0].url.as_deref(), Some("/a"));
+        assert_eq!(found[0].published.as_deref(), Some("le 3 décembre 2026"));
+        assert_eq!(found[0].date_style, DateStyle::Text);
+        assert_eq!(found[1].published.as_deref(), Some("2026-11-02"));
+        assert_eq!(found[1].date_style, DateStyle::Iso);
+        let titled = PostSelectors {
+            item: "li.n".into(),
+            title: Some("img.t@data-title".into()),
+            ..PostSelectors::default()
+        };
+        assert_eq!(
+            posts(&page, &titled).unwrap()[0].title.as_deref(),
+            Some("Named")
+        );
+        let bad = PostSelectors {
+            item: "li[".into(),
+            ..PostSelectors::default()
+        };
+        assert!(posts(&page, &bad).unwrap_err().contains("li["));
+    }
+}
