@@ -255,7 +255,8 @@ fn harvest_as(
                     }
                 }
                 let events_followed = !follow.is_empty();
-                let posts = page_posts::choose(&context, &page);
+                let posts =
+                    page_posts::choose(&context, &page, !read.events.is_empty() || events_followed);
                 let post_methods = posts::counts(&page.posts);
                 warnings.extend(posts.warnings);
                 let room = MAX_FOLLOWED_LINKS.saturating_sub(follow.len());

@@ -115,3 +115,37 @@ fn page_posts_match_the_reference_readers() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// An events page's article markup that describes the page itself is not a post; a blog
+/// post that mentions an event is one.
+#[test]
+fn an_event_page_describing_itself_is_not_a_post() {
+    let read = |name: &str| {
+        let html = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/reference/pages/{name}")),
+        )
+        .unwrap();
+        let source = common::source("s", Location::File(name.into()), Some(SourceKind::Html));
+        let document = FetchedDocument {
+            url: "https://www.gov.uk/government/news/page".to_string(),
+            status: 200,
+            content_type: Some("text/html; charset=utf-8".into()),
+            content_language: None,
+            body: html,
+            validators: Validators::default(),
+            moved_permanently_to: None,
+        };
+        bulletin::harvest::harvest(&source, &document, &common::test_context()).unwrap()
+    };
+    let event_page = read("govuk-event-jsonld.html");
+    assert!(!event_page.events.is_empty());
+    assert!(event_page.posts.is_empty(), "{:?}", event_page.posts);
+    assert_eq!(
+        event_page.post_methods.as_deref(),
+        Some("JSON-LD 1, microdata 0, h-entry 0")
+    );
+    let blog = read("hevent-value-class.html");
+    assert!(!blog.events.is_empty());
+    let titles: Vec<_> = blog.posts.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["Recap: our winter sessions"]);
+}

@@ -31,10 +31,26 @@ pub struct PagePosts {
     pub warnings: Vec<String>,
 }
 
-/// The posts of the most trusted method that found any.
-pub fn choose(context: &PageSource<'_>, page: &PageDocument) -> PagePosts {
+/// The posts of the most trusted method that found any. On a page that gives events, a
+/// schema.org article without a link of its own (or linking the page itself) is the page
+/// describing itself — GOV.UK marks every page up as a `NewsArticle`, Drupal's metatag
+/// module as an `Article` — and not a post.
+pub fn choose(context: &PageSource<'_>, page: &PageDocument, page_has_events: bool) -> PagePosts {
     for (method, found) in &page.posts {
-        let mut read = posts_from_page(context, found);
+        let describes_itself = |post: &PagePost| {
+            page_has_events
+                && matches!(method, PostMethod::JsonLd | PostMethod::Microdata)
+                && post.url.as_deref().is_none_or(|u| {
+                    resolve(u, Url::parse(context.page_url).ok().as_ref())
+                        .is_none_or(|u| same_page(&u, context.page_url))
+                })
+        };
+        let found: Vec<PagePost> = found
+            .iter()
+            .filter(|p| !describes_itself(p))
+            .cloned()
+            .collect();
+        let mut read = posts_from_page(context, &found);
         if !read.posts.is_empty() {
             read.method = Some(*method);
             return read;
