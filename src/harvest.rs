@@ -520,7 +520,12 @@ fn read_post_page(
     let mut page_context = page_source(source, context, &document.url, &page);
     page_context.page_url = listing.url.as_deref().unwrap_or(&document.url);
     let read = page_posts::posts_from_page(&page_context, std::slice::from_ref(&completed));
-    (read.posts.into_iter().next(), read.warnings)
+    let mut post = read.posts.into_iter().next();
+    // The article's own page links its versions in other languages.
+    if let Some(post) = &mut post {
+        post.translations = page_context.alternates.clone();
+    }
+    (post, read.warnings)
 }
 
 /// What one followed page adds: events and warnings (calendar attachments are read

@@ -15,6 +15,7 @@ use common::{Harness, Site, fixture, fixture_path, source};
 const ONE_LOGIN: &str = r#"<!DOCTYPE html><html lang="en"><head><title>One Login reaches ten million users - GOV.UK</title>
 <meta name="description" content="The single sign-on for government services passed ten million users in November.">
 <meta name="author" content="Government Digital Service">
+<link rel="alternate" hreflang="fr" href="/government/news/one-login-dix-millions.fr">
 </head><body><main><h1>One Login reaches ten million users</h1><p>Text.</p></main></body></html>"#;
 
 const ACCESSIBILITY: &str = r#"<!DOCTYPE html><html lang="en"><head><title>Accessibility monitoring: annual report</title>
@@ -110,6 +111,42 @@ async fn page_posts_are_stored_completed_and_served_like_feed_posts() {
             .as_deref()
             .unwrap()
             .contains("ten million users in November")
+    );
+    // Its page links its French version, which a French page source lists: one post in
+    // two languages.
+    let french = format!(
+        r#"<html lang="fr"><head><script type="application/ld+json">{{"@type":"NewsArticle",
+        "headline":"GOV.UK One Login atteint dix millions d'utilisateurs","datePublished":"2026-12-03",
+        "url":"{}/government/news/one-login-dix-millions.fr"}}</script></head><body></body></html>"#,
+        server.uri()
+    );
+    Mock::given(path("/fr/latest"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(french, "text/html; charset=utf-8"))
+        .mount(&server)
+        .await;
+    let mut gds_fr = source(
+        "gds-fr",
+        Location::Url(format!("{}/fr/latest", server.uri()).parse().unwrap()),
+        Some(SourceKind::Html),
+    );
+    gds_fr.language = Some("fr".into());
+    harness.add(gds_fr);
+    harness.refresh("gds-fr").await;
+    let paired = harness
+        .posts("gds-latest")
+        .into_iter()
+        .chain(harness.posts("gds-fr"))
+        .flat_map(|p| p.versions)
+        .map(|v| (v.language, v.title))
+        .collect::<Vec<_>>();
+    assert!(
+        paired
+            .iter()
+            .any(|(l, t)| l == "fr" && t.contains("dix millions"))
+            || paired
+                .iter()
+                .any(|(l, t)| l == "en" && t.starts_with("One Login")),
+        "{paired:?}"
     );
     let report = find("Accessibility monitoring: annual report");
     assert_eq!(
