@@ -259,19 +259,15 @@ fn harvest_as(
                     page_posts::choose(&context, &page, !read.events.is_empty() || events_followed);
                 let post_methods = posts::counts(&page.posts);
                 warnings.extend(posts.warnings);
-                let room = MAX_FOLLOWED_LINKS.saturating_sub(follow.len());
-                let unread = posts.incomplete.len().saturating_sub(room);
-                follow.extend(posts.incomplete.into_iter().take(room).map(|listing| {
-                    FollowUp::PostPage {
-                        listing: Box::new(listing),
-                    }
-                }));
-                if unread > 0 {
-                    warnings.push(format!(
-                        "{}: the own pages of {unread} more posts are not read (at most {MAX_FOLLOWED_LINKS} linked pages a refresh); they show when first seen",
-                        document.url
-                    ));
-                }
+                // Bounded when followed, once those completed before are set aside.
+                follow.extend(
+                    posts
+                        .incomplete
+                        .into_iter()
+                        .map(|listing| FollowUp::PostPage {
+                            listing: Box::new(listing),
+                        }),
+                );
                 if read.events.is_empty() && !events_followed && posts.posts.is_empty() {
                     let hint = match (&source.selectors, &source.post_selectors) {
                         (None, None) => "; no selectors are configured for this source",
@@ -350,14 +346,85 @@ fn page_source<'a>(
     }
 }
 
+/// Completes listed posts from what their own pages gave at an earlier refresh (`stored`,
+/// the source's stored posts with those ids), so those pages are not read again; the
+/// posts still lacking keep their follow-up.
+pub fn reuse_stored_posts(harvest: &mut Harvest, stored: &[Post]) {
+    let posts = &mut harvest.posts;
+    harvest.follow.retain(|follow| {
+        let FollowUp::PostPage { listing } = follow else {
+            return true;
+        };
+        let Some(url) = &listing.url else {
+            return true;
+        };
+        let (Some(post), Some(known)) = (
+            posts.iter_mut().find(|p| &p.entry_id == url),
+            stored.iter().find(|p| &p.entry_id == url),
+        ) else {
+            return true;
+        };
+        let dated = post.published.is_some() || post.updated.is_some();
+        let known_dated = known.published.is_some() || known.updated.is_some();
+        let described = post.author.is_some() || post.summary_html.is_some();
+        let known_described = known.author.is_some() || known.summary_html.is_some();
+        if (!dated && !known_dated) || (!described && !known_described) {
+            return true;
+        }
+        if !dated {
+            post.published = known.published;
+            post.updated = known.updated;
+        }
+        post.author = post.author.take().or_else(|| known.author.clone());
+        post.summary_html = post
+            .summary_html
+            .take()
+            .or_else(|| known.summary_html.clone());
+        if post.translations.is_empty() {
+            post.translations = known.translations.clone();
+        }
+        false
+    });
+}
+
+/// At most [`MAX_FOLLOWED_LINKS`] linked documents a refresh: the posts' own pages get
+/// the room the others leave, and those left over are named.
+fn bound_post_pages(harvest: &mut Harvest) {
+    let others = harvest
+        .follow
+        .iter()
+        .filter(|f| !matches!(f, FollowUp::PostPage { .. }))
+        .count();
+    let mut room = MAX_FOLLOWED_LINKS.saturating_sub(others);
+    let mut unread = 0usize;
+    harvest.follow.retain(|f| {
+        if !matches!(f, FollowUp::PostPage { .. }) {
+            return true;
+        }
+        if room > 0 {
+            room -= 1;
+            return true;
+        }
+        unread += 1;
+        false
+    });
+    if unread > 0 {
+        harvest.warnings.push(format!(
+            "the own pages of {unread} more listed posts are not read this refresh (at most {MAX_FOLLOWED_LINKS} linked pages a refresh; the next ones read the rest); until then they show as listed"
+        ));
+    }
+}
+
 /// Fetches the documents `harvest.follow` names (unconditionally, within the fetcher's
-/// limits) and adds what they give. A link that fails becomes a warning.
+/// limits, at most [`MAX_FOLLOWED_LINKS`]) and adds what they give. A link that fails
+/// becomes a warning.
 pub async fn follow_links(
     fetcher: &Fetcher,
     source: &Source,
     context: &Context,
     harvest: &mut Harvest,
 ) {
+    bound_post_pages(harvest);
     let mut calendars = Vec::new();
     for follow in std::mem::take(&mut harvest.follow) {
         let url = match &follow {
@@ -587,4 +654,76 @@ fn read_followed(
         FollowUp::PostPage { .. } => {}
     }
     (events, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post_page(n: usize) -> FollowUp {
+        FollowUp::PostPage {
+            listing: Box::new(PagePost {
+                title: Some(format!("Post {n}")),
+                url: Some(format!("https://ex.gc.ca/p/{n}")),
+                ..PagePost::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn posts_pages_get_the_room_other_links_leave_and_the_rest_is_named() {
+        let mut harvest = Harvest {
+            follow: (0..12).map(post_page).collect(),
+            ..Harvest::default()
+        };
+        harvest.follow.insert(
+            0,
+            FollowUp::Calendar {
+                url: "https://ex.gc.ca/a.ics".into(),
+            },
+        );
+        bound_post_pages(&mut harvest);
+        assert_eq!(harvest.follow.len(), MAX_FOLLOWED_LINKS);
+        assert!(matches!(harvest.follow[0], FollowUp::Calendar { .. }));
+        assert!(
+            harvest.warnings[0].starts_with("the own pages of 3 more listed posts are not read"),
+            "{:?}",
+            harvest.warnings
+        );
+    }
+
+    #[test]
+    fn stored_posts_complete_listings_only_with_what_they_lack() {
+        let listed = |n: usize| Post {
+            source_id: "s".into(),
+            entry_id: format!("https://ex.gc.ca/p/{n}"),
+            link: Some(format!("https://ex.gc.ca/p/{n}")),
+            title: format!("Post {n}"),
+            author: None,
+            published: None,
+            updated: None,
+            summary_html: None,
+            content_html: None,
+            language: None,
+            categories: Vec::new(),
+            translations: Vec::new(),
+        };
+        let mut harvest = Harvest {
+            posts: vec![listed(0), listed(1)],
+            follow: vec![post_page(0), post_page(1)],
+            ..Harvest::default()
+        };
+        let mut known = listed(0);
+        known.published = Some("2026-11-01T00:00:00Z".parse().unwrap());
+        known.author = Some("Ann".into());
+        // Stored but never completed: its page is still to be read.
+        let bare = listed(1);
+        reuse_stored_posts(&mut harvest, &[known.clone(), bare]);
+        assert_eq!(harvest.posts[0].published, known.published);
+        assert_eq!(harvest.posts[0].author.as_deref(), Some("Ann"));
+        assert_eq!(harvest.follow.len(), 1);
+        assert!(
+            matches!(&harvest.follow[0], FollowUp::PostPage { listing } if listing.title.as_deref() == Some("Post 1"))
+        );
+    }
 }

@@ -168,6 +168,55 @@ async fn page_posts_are_stored_completed_and_served_like_feed_posts() {
         )
     );
 
+    // The next refresh of a changed listing takes what the articles' pages gave from the
+    // store: they are not read again (here they are gone), and nothing is lost.
+    server.reset().await;
+    let changed = String::from_utf8(fixture("reference/page-posts/govuk-list-of-links.html"))
+        .unwrap()
+        .replace("</main>", "<!-- changed --></main>");
+    Mock::given(path("/latest"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(changed, "text/html; charset=utf-8"))
+        .mount(&server)
+        .await;
+    for (at, file) in [
+        (
+            "/news",
+            "reference/page-posts/drupal-news-view-microdata.html",
+        ),
+        (
+            "/blogue/",
+            "reference/page-posts/wordpress-blog-hentry.html",
+        ),
+    ] {
+        Mock::given(path(at))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(fixture(file), "text/html; charset=utf-8"),
+            )
+            .mount(&server)
+            .await;
+    }
+    let again = harness.refresh("gds-latest").await;
+    // Read, and found to give exactly what is stored.
+    assert_eq!(
+        again.outcome,
+        bulletin::model::FetchOutcome::Unchanged,
+        "{again:?}"
+    );
+    assert!(again.warnings.is_none(), "{again:?}");
+    let posts = harness.posts("gds-latest");
+    let kept = posts
+        .iter()
+        .find(|p| p.post.title == "Accessibility monitoring: annual report")
+        .unwrap();
+    assert_eq!(
+        kept.post.author.as_deref(),
+        Some("Central Digital and Data Office")
+    );
+    assert_eq!(
+        kept.post.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2026-11-19T09:30:00+00:00")
+    );
+
     let site = Site::start(&harness.store);
     let titles = [
         "One Login reaches ten million users",
