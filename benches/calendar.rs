@@ -164,6 +164,7 @@ fn fill_store(store: &Store, dir: &Path, total: usize) -> String {
             schedule: None,
             timezone: Some(chrono_tz::America::Toronto),
             selectors: None,
+            post_selectors: None,
             events_from_links: false,
             language: None,
             translation_of: None,

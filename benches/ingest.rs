@@ -138,6 +138,7 @@ async fn run(feeds: usize, items: usize) {
             schedule: None,
             timezone: None,
             selectors: None,
+            post_selectors: None,
             events_from_links: false,
             language: None,
             translation_of: None,

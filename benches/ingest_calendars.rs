@@ -136,6 +136,7 @@ async fn run(calendars: usize, events: usize) {
             schedule: None,
             timezone: Some(chrono_tz::America::Toronto),
             selectors: None,
+            post_selectors: None,
             events_from_links: false,
             language: None,
             translation_of: None,

@@ -305,7 +305,7 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
 fn describe_harvest(harvest: &refresh::Harvest) -> String {
     let mut parts = Vec::new();
     let page = harvest.methods.is_some();
-    if !harvest.posts.is_empty() || (harvest.events.is_empty() && !page) {
+    if page || !harvest.posts.is_empty() || harvest.events.is_empty() {
         parts.push(format!("{} posts", harvest.posts.len()));
     }
     if !harvest.events.is_empty() || harvest.events_complete || page {
@@ -314,6 +314,9 @@ fn describe_harvest(harvest: &refresh::Harvest) -> String {
     let mut text = parts.join(", ");
     if let Some(methods) = &harvest.methods {
         text.push_str(&format!(" [{methods}]"));
+    }
+    if let Some(methods) = &harvest.post_methods {
+        text.push_str(&format!(" [posts: {methods}]"));
     }
     if !harvest.warnings.is_empty() {
         text.push_str(&format!(
@@ -460,6 +463,7 @@ pub fn add_source(
         schedule: None,
         timezone: None,
         selectors: None,
+        post_selectors: None,
         events_from_links: false,
         language: None,
         translation_of: None,

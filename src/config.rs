@@ -169,6 +169,7 @@ struct RawSource {
     schedule: Option<Spanned<String>>,
     timezone: Option<Spanned<String>>,
     selectors: Option<Spanned<RawSelectors>>,
+    post_selectors: Option<Spanned<crate::model::PostSelectors>>,
     events_from_links: Option<bool>,
     language: Option<Spanned<String>>,
     translation_of: Option<Spanned<String>>,
@@ -555,6 +556,32 @@ impl Checker<'_> {
             }
             None => None,
         };
+        let post_selectors = match raw.post_selectors {
+            Some(spanned) => {
+                let s = spanned.get_ref();
+                for (name, value) in [
+                    ("item", Some(&s.item)),
+                    ("title", s.title.as_ref()),
+                    ("link", s.link.as_ref()),
+                    ("date", s.date.as_ref()),
+                    ("author", s.author.as_ref()),
+                    ("summary", s.summary.as_ref()),
+                ] {
+                    if let Some(value) = value {
+                        let css = value.split_once('@').map_or(value.as_str(), |(css, _)| css);
+                        if let Err(e) = scraper::Selector::parse(css) {
+                            return Err(self.invalid(
+                                &spanned,
+                                &field(&format!("post_selectors.{name}")),
+                                format!("`{value}` is not a CSS selector: {e}"),
+                            ));
+                        }
+                    }
+                }
+                Some(spanned.into_inner())
+            }
+            None => None,
+        };
         let language = match &raw.language {
             Some(tag) => Some(crate::normalise::language::code(tag.get_ref()).ok_or_else(
                 || {
@@ -585,6 +612,7 @@ impl Checker<'_> {
             schedule,
             timezone,
             selectors,
+            post_selectors,
             events_from_links: raw.events_from_links.unwrap_or(false),
             language,
             translation_of: None,
@@ -750,6 +778,27 @@ mod tests {
         let text = include_str!("../sources.toml");
         let config = parse(text).expect("shipped sources.toml is valid");
         assert!(!config.sources.is_empty());
+    }
+
+    #[test]
+    fn post_selectors_are_read_and_checked() {
+        let head = "[[sources]]\nid = \"a\"\nname = \"A\"\nurl = \"https://a.example/news\"\n";
+        let config = parse(&format!(
+            "{head}[sources.post_selectors]\nitem = \"li\"\nlink = \"a@href\"\ndate = \".d\"\n"
+        ))
+        .unwrap();
+        let selectors = config.sources[0].post_selectors.as_ref().unwrap();
+        assert_eq!(selectors.link.as_deref(), Some("a@href"));
+        let err = parse(&format!("{head}[sources.post_selectors]\nitem = \"li[\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("post_selectors.item"), "{err}");
+        let err = parse(&format!(
+            "{head}[sources.post_selectors]\nitem = \"li\"\nstart = \"x\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("start"), "{err}");
     }
 
     #[test]

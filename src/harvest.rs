@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::budget::Budget;
 use crate::clock::Clock;
 use crate::extract::html::PageEvent;
+use crate::extract::html::posts;
+use crate::extract::html::posts::PagePost;
 use crate::extract::{self, ExtractError, Extracted};
 use crate::fetch::{Fetched, Fetcher};
 use crate::model::{
@@ -15,6 +17,7 @@ use crate::model::{
 };
 use crate::normalise::calendar::{CalendarSource, Window, events_from_calendar};
 use crate::normalise::page::{PageSource, choose, complete_from_detail, events_from_page};
+use crate::normalise::page_posts;
 use crate::normalise::{self, calendar_links_from_feed};
 
 /// At most this many linked documents are fetched for one source per refresh.
@@ -34,6 +37,10 @@ pub struct Harvest {
     pub methods: Option<String>,
     /// For pages: the method whose events were taken.
     pub best_method: Option<&'static str>,
+    /// For pages: how many posts each extraction method found.
+    pub post_methods: Option<String>,
+    /// For pages: the method whose posts were taken.
+    pub best_post_method: Option<&'static str>,
     /// Linked documents still to read.
     pub follow: Vec<FollowUp>,
     /// What the document turned out to be.
@@ -59,6 +66,9 @@ pub enum FollowUp {
     Calendar { url: String },
     /// The page a feed entry links to, for a source whose entries are events.
     EventPage { url: String },
+    /// A page's post whose listing gives no date (or neither author nor summary): its
+    /// own page may say.
+    PostPage { listing: Box<PagePost> },
 }
 
 /// How far around today recurring series are expanded.
@@ -160,7 +170,14 @@ fn harvest_as(
     budget: &mut Budget,
 ) -> Result<Harvest, ExtractError> {
     Ok(
-        match extract::extract(kind, document, source.selectors.as_ref())? {
+        match extract::extract(
+            kind,
+            document,
+            extract::html::PageSelectors {
+                events: source.selectors.as_ref(),
+                posts: source.post_selectors.as_ref(),
+            },
+        )? {
             Extracted::Feed(feed) => {
                 let mut links = calendar_links_from_feed(&document.url, &feed);
                 let mut warnings = Vec::new();
@@ -237,19 +254,37 @@ fn harvest_as(
                         warnings.push(warning);
                     }
                 }
-                if read.events.is_empty() && follow.is_empty() {
-                    let hint = if source.selectors.is_none() {
-                        "; no selectors are configured for this source"
-                    } else {
-                        ""
+                let events_followed = !follow.is_empty();
+                let posts =
+                    page_posts::choose(&context, &page, !read.events.is_empty() || events_followed);
+                let post_methods = posts::counts(&page.posts);
+                warnings.extend(posts.warnings);
+                // Bounded when followed, once those completed before are set aside.
+                follow.extend(
+                    posts
+                        .incomplete
+                        .into_iter()
+                        .map(|listing| FollowUp::PostPage {
+                            listing: Box::new(listing),
+                        }),
+                );
+                if read.events.is_empty() && !events_followed && posts.posts.is_empty() {
+                    let hint = match (&source.selectors, &source.post_selectors) {
+                        (None, None) => "; no selectors are configured for this source",
+                        (Some(_), None) => "; no post selectors are configured for this source",
+                        (None, Some(_)) => "; no event selectors are configured for this source",
+                        (Some(_), Some(_)) => "",
                     };
                     warnings.push(format!(
-                        "{}: no events found ({methods}{hint})",
+                        "{}: no posts or events found (events by {methods}; posts by {post_methods}{hint})",
                         document.url
                     ));
                 }
                 Harvest {
-                    events_complete: !read.events.is_empty() || !follow.is_empty(),
+                    posts: posts.posts,
+                    post_methods: Some(post_methods),
+                    best_post_method: posts.method.map(|m| m.name()),
+                    events_complete: !read.events.is_empty() || events_followed,
                     events: read.events,
                     warnings,
                     methods: Some(methods),
@@ -311,18 +346,90 @@ fn page_source<'a>(
     }
 }
 
+/// Completes listed posts from what their own pages gave at an earlier refresh (`stored`,
+/// the source's stored posts with those ids), so those pages are not read again; the
+/// posts still lacking keep their follow-up.
+pub fn reuse_stored_posts(harvest: &mut Harvest, stored: &[Post]) {
+    let posts = &mut harvest.posts;
+    harvest.follow.retain(|follow| {
+        let FollowUp::PostPage { listing } = follow else {
+            return true;
+        };
+        let Some(url) = &listing.url else {
+            return true;
+        };
+        let (Some(post), Some(known)) = (
+            posts.iter_mut().find(|p| &p.entry_id == url),
+            stored.iter().find(|p| &p.entry_id == url),
+        ) else {
+            return true;
+        };
+        let dated = post.published.is_some() || post.updated.is_some();
+        let known_dated = known.published.is_some() || known.updated.is_some();
+        let described = post.author.is_some() || post.summary_html.is_some();
+        let known_described = known.author.is_some() || known.summary_html.is_some();
+        if (!dated && !known_dated) || (!described && !known_described) {
+            return true;
+        }
+        if !dated {
+            post.published = known.published;
+            post.updated = known.updated;
+        }
+        post.author = post.author.take().or_else(|| known.author.clone());
+        post.summary_html = post
+            .summary_html
+            .take()
+            .or_else(|| known.summary_html.clone());
+        if post.translations.is_empty() {
+            post.translations = known.translations.clone();
+        }
+        false
+    });
+}
+
+/// At most [`MAX_FOLLOWED_LINKS`] linked documents a refresh: the posts' own pages get
+/// the room the others leave, and those left over are named.
+fn bound_post_pages(harvest: &mut Harvest) {
+    let others = harvest
+        .follow
+        .iter()
+        .filter(|f| !matches!(f, FollowUp::PostPage { .. }))
+        .count();
+    let mut room = MAX_FOLLOWED_LINKS.saturating_sub(others);
+    let mut unread = 0usize;
+    harvest.follow.retain(|f| {
+        if !matches!(f, FollowUp::PostPage { .. }) {
+            return true;
+        }
+        if room > 0 {
+            room -= 1;
+            return true;
+        }
+        unread += 1;
+        false
+    });
+    if unread > 0 {
+        harvest.warnings.push(format!(
+            "the own pages of {unread} more listed posts are not read this refresh (at most {MAX_FOLLOWED_LINKS} linked pages a refresh; the next ones read the rest); until then they show as listed"
+        ));
+    }
+}
+
 /// Fetches the documents `harvest.follow` names (unconditionally, within the fetcher's
-/// limits) and adds what they give. A link that fails becomes a warning.
+/// limits, at most [`MAX_FOLLOWED_LINKS`]) and adds what they give. A link that fails
+/// becomes a warning.
 pub async fn follow_links(
     fetcher: &Fetcher,
     source: &Source,
     context: &Context,
     harvest: &mut Harvest,
 ) {
+    bound_post_pages(harvest);
     let mut calendars = Vec::new();
     for follow in std::mem::take(&mut harvest.follow) {
         let url = match &follow {
             FollowUp::Detail { listing, .. } => listing.url.clone().unwrap_or_default(),
+            FollowUp::PostPage { listing } => listing.url.clone().unwrap_or_default(),
             FollowUp::Calendar { url } | FollowUp::EventPage { url } => url.clone(),
         };
         let document = match url.parse() {
@@ -343,6 +450,9 @@ pub async fn follow_links(
                     FollowUp::Detail { warning, .. } => format!("{warning} (its page: {error})"),
                     FollowUp::Calendar { .. } => format!("calendar attachment {error}"),
                     FollowUp::EventPage { .. } => format!("linked page {error}"),
+                    FollowUp::PostPage { .. } => {
+                        format!("post page {error}; the post is kept as its listing gives it")
+                    }
                 });
                 continue;
             }
@@ -360,6 +470,31 @@ pub async fn follow_links(
                 Err(panic) => harvest.warnings.push(format!(
                     "{url}: reading the calendar attachment crashed: {panic}"
                 )),
+            }
+            continue;
+        }
+        if let FollowUp::PostPage { listing } = follow {
+            let owned_source = source.clone();
+            let owned_context = *context;
+            let read = tokio::task::spawn_blocking(move || {
+                read_post_page(&listing, &document, &owned_source, &owned_context)
+            })
+            .await;
+            match read {
+                Ok((post, warnings)) => {
+                    if let Some(post) = post
+                        && let Some(listed) = harvest
+                            .posts
+                            .iter_mut()
+                            .find(|p| p.entry_id == post.entry_id)
+                    {
+                        *listed = post;
+                    }
+                    harvest.warnings.extend(warnings);
+                }
+                Err(panic) => harvest
+                    .warnings
+                    .push(format!("{url}: reading the post's page crashed: {panic}")),
             }
             continue;
         }
@@ -420,6 +555,46 @@ fn merge_calendars(calendars: Vec<extract::CalendarDocument>) -> extract::Calend
     merged
 }
 
+/// A listed post completed from its own page: the first post the page's most trusted
+/// method gives, else what the page says of itself (`<meta>`, `<time>`). The post keeps
+/// its listing's id and link.
+fn read_post_page(
+    listing: &PagePost,
+    document: &FetchedDocument,
+    source: &Source,
+    context: &Context,
+) -> (Option<Post>, Vec<String>) {
+    let text = extract::decode_text(document);
+    let page = match extract::html::parse(&text, &document.url, Default::default()) {
+        Ok(page) => page,
+        Err(reason) => {
+            return (
+                None,
+                vec![format!(
+                    "{}: not a page Bulletin can read: {reason}; the post is kept as its listing gives it",
+                    document.url
+                )],
+            );
+        }
+    };
+    let detail = page
+        .posts
+        .iter()
+        .find_map(|(_, posts)| posts.iter().find(|p| p.title.is_some()))
+        .unwrap_or(&page.own_post);
+    let completed = page_posts::complete_from_detail(listing, detail);
+    // Read against the listing's page, so the listing's link keeps its form.
+    let mut page_context = page_source(source, context, &document.url, &page);
+    page_context.page_url = listing.url.as_deref().unwrap_or(&document.url);
+    let read = page_posts::posts_from_page(&page_context, std::slice::from_ref(&completed));
+    let mut post = read.posts.into_iter().next();
+    // The article's own page links its versions in other languages.
+    if let Some(post) = &mut post {
+        post.translations = page_context.alternates.clone();
+    }
+    (post, read.warnings)
+}
+
 /// What one followed page adds: events and warnings (calendar attachments are read
 /// together, by [`follow_links`]).
 fn read_followed(
@@ -432,7 +607,7 @@ fn read_followed(
     let mut warnings = Vec::new();
     let page = || {
         let text = extract::decode_text(document);
-        extract::html::parse(&text, &document.url, None)
+        extract::html::parse(&text, &document.url, Default::default())
             .map_err(|reason| format!("{}: not a page Bulletin can read: {reason}", document.url))
     };
     match follow {
@@ -475,6 +650,80 @@ fn read_followed(
                 warnings.push(format!("{url}: calendar attachment not readable: {error}"))
             }
         },
+        // Read by `read_post_page`.
+        FollowUp::PostPage { .. } => {}
     }
     (events, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post_page(n: usize) -> FollowUp {
+        FollowUp::PostPage {
+            listing: Box::new(PagePost {
+                title: Some(format!("Post {n}")),
+                url: Some(format!("https://ex.gc.ca/p/{n}")),
+                ..PagePost::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn posts_pages_get_the_room_other_links_leave_and_the_rest_is_named() {
+        let mut harvest = Harvest {
+            follow: (0..12).map(post_page).collect(),
+            ..Harvest::default()
+        };
+        harvest.follow.insert(
+            0,
+            FollowUp::Calendar {
+                url: "https://ex.gc.ca/a.ics".into(),
+            },
+        );
+        bound_post_pages(&mut harvest);
+        assert_eq!(harvest.follow.len(), MAX_FOLLOWED_LINKS);
+        assert!(matches!(harvest.follow[0], FollowUp::Calendar { .. }));
+        assert!(
+            harvest.warnings[0].starts_with("the own pages of 3 more listed posts are not read"),
+            "{:?}",
+            harvest.warnings
+        );
+    }
+
+    #[test]
+    fn stored_posts_complete_listings_only_with_what_they_lack() {
+        let listed = |n: usize| Post {
+            source_id: "s".into(),
+            entry_id: format!("https://ex.gc.ca/p/{n}"),
+            link: Some(format!("https://ex.gc.ca/p/{n}")),
+            title: format!("Post {n}"),
+            author: None,
+            published: None,
+            updated: None,
+            summary_html: None,
+            content_html: None,
+            language: None,
+            categories: Vec::new(),
+            translations: Vec::new(),
+        };
+        let mut harvest = Harvest {
+            posts: vec![listed(0), listed(1)],
+            follow: vec![post_page(0), post_page(1)],
+            ..Harvest::default()
+        };
+        let mut known = listed(0);
+        known.published = Some("2026-11-01T00:00:00Z".parse().unwrap());
+        known.author = Some("Ann".into());
+        // Stored but never completed: its page is still to be read.
+        let bare = listed(1);
+        reuse_stored_posts(&mut harvest, &[known.clone(), bare]);
+        assert_eq!(harvest.posts[0].published, known.published);
+        assert_eq!(harvest.posts[0].author.as_deref(), Some("Ann"));
+        assert_eq!(harvest.follow.len(), 1);
+        assert!(
+            matches!(&harvest.follow[0], FollowUp::PostPage { listing } if listing.title.as_deref() == Some("Post 1"))
+        );
+    }
 }

@@ -71,6 +71,20 @@ pub struct Selectors {
     pub date_format: Option<String>,
 }
 
+/// Per-source CSS selectors for the posts of a page without structured markup
+/// (`[sources.post_selectors]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostSelectors {
+    pub item: String,
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    pub date_format: Option<String>,
+}
+
 /// One registered source, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
@@ -86,6 +100,8 @@ pub struct Source {
     /// The zone for times the source writes without one.
     pub timezone: Option<Tz>,
     pub selectors: Option<Selectors>,
+    /// For pages: CSS selectors for posts, where the page has no article markup.
+    pub post_selectors: Option<PostSelectors>,
     /// For feeds: read the events on the pages the entries link to (an events blog whose
     /// posts each describe one event). Off by default: it costs a fetch per entry.
     pub events_from_links: bool,

@@ -23,7 +23,9 @@ pub struct Preview {
 /// Fetches and reads `url` as a new source would be read; the error names the URL.
 pub async fn preview(fetcher: &Fetcher, url: &Url, context: &Context) -> Result<Preview, String> {
     let first = read(fetcher, url, context).await?;
-    let page_without_events = first.kind == SourceKind::Html && first.harvest.events.is_empty();
+    let page_without_events = first.kind == SourceKind::Html
+        && first.harvest.events.is_empty()
+        && first.harvest.posts.is_empty();
     if page_without_events && let Some(feed) = first.harvest.feed_links.first() {
         if let Ok(feed_url) = feed.parse::<Url>() {
             if let Ok(mut followed) = read(fetcher, &feed_url, context).await {
@@ -46,6 +48,7 @@ async fn read(fetcher: &Fetcher, url: &Url, context: &Context) -> Result<Preview
         schedule: None,
         timezone: None,
         selectors: None,
+        post_selectors: None,
         events_from_links: false,
         language: None,
         translation_of: None,

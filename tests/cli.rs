@@ -210,3 +210,66 @@ async fn check_fetch_shows_what_each_extraction_method_found() {
         "checking stores nothing"
     );
 }
+
+#[tokio::test]
+async fn check_fetch_shows_the_posts_each_method_found_beside_the_events() {
+    let server = MockServer::start().await;
+    for (at, file) in [
+        (
+            "/news",
+            "reference/page-posts/drupal-news-view-microdata.html",
+        ),
+        (
+            "/SitePages/News.aspx",
+            "reference/page-posts/sharepoint-news-page.html",
+        ),
+    ] {
+        Mock::given(path(at))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(fixture(file), "text/html"))
+            .mount(&server)
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sources.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[settings]\nallow_private_networks = true\n\n\
+             [[sources]]\nid = \"drupal\"\nname = \"Drupal\"\nurl = \"{0}/news\"\nkind = \"html\"\n\n\
+             [[sources]]\nid = \"sharepoint\"\nname = \"SharePoint\"\nurl = \"{0}/SitePages/News.aspx\"\n\n\
+             [sources.post_selectors]\nitem = \"[data-automation-id=newsItem]\"\n\
+             title = \"[data-automation-id=newsItemTitle]\"\ndate = \"[data-automation-id=newsItemDate]\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let (_, out, err) =
+        tokio::task::spawn_blocking(move || bulletin(&config, &["sources", "check", "--fetch"]))
+            .await
+            .unwrap();
+    let line = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_else(|| panic!("{out}{err}"))
+            .to_string()
+    };
+    assert!(
+        line("drupal").contains(
+            "2 posts, 0 events [JSON-LD 0, microdata 0, RDFa 0, h-event 0] [posts: JSON-LD 0, microdata 2, h-entry 0]"
+        ),
+        "{out}"
+    );
+    let sharepoint = line("sharepoint");
+    assert!(
+        sharepoint.contains("2 posts, 0 events")
+            && sharepoint.contains("[posts: JSON-LD 0, microdata 0, h-entry 0, selectors 2]"),
+        "{out}"
+    );
+    // Listings with neither author nor summary have their own pages read; here they are
+    // missing, which is said, and the posts are kept as listed.
+    assert!(
+        sharepoint
+            .contains("Wellness-week.aspx: HTTP 404; the post is kept as its listing gives it"),
+        "{out}"
+    );
+}

@@ -29,6 +29,7 @@ fn store_with(n: usize) -> (tempfile::TempDir, Store) {
         schedule: None,
         timezone: Some(chrono_tz::America::Toronto),
         selectors: None,
+        post_selectors: None,
         events_from_links: false,
         language: None,
         translation_of: None,

@@ -514,3 +514,46 @@ async fn register_preview_approve_and_see_the_events() {
     .await;
     assert!(listing.contains("Plain language workshop"));
 }
+
+#[actix_web::test]
+async fn a_preview_of_a_blog_page_without_a_feed_counts_its_posts_by_method() {
+    let upstream = MockServer::start().await;
+    let h = seeded(&upstream).await;
+    Mock::given(path("/blogue/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            fixture("reference/page-posts/wordpress-blog-hentry.html"),
+            "text/html; charset=utf-8",
+        ))
+        .mount(&upstream)
+        .await;
+    let app = app!(state(&h, test_fetch_settings()));
+    let (cookie, token) = csrf(&app, "/sources/new").await;
+    let preview = body(
+        test::call_service(
+            &app,
+            test::TestRequest::post()
+                .uri("/sources/new")
+                .set_form(vec![
+                    ("csrf", token.clone()),
+                    ("url", format!("{}/blogue/", upstream.uri())),
+                    ("name", "Données ouvertes".to_string()),
+                    ("department", "Statistics Canada".to_string()),
+                    ("tags", "open-data".to_string()),
+                    ("contact", "team@example.gc.ca".to_string()),
+                    ("action", "preview".to_string()),
+                ])
+                .cookie(cookie)
+                .to_request(),
+        )
+        .await,
+    )
+    .await;
+    let main = preview.split("<main").nth(1).unwrap_or(&preview);
+    assert!(
+        main.contains(
+            "JSON-LD 0, microdata 0, RDFa 0, h-event 0; posts: JSON-LD 0, microdata 0, h-entry 2"
+        ),
+        "{main}"
+    );
+    assert!(main.contains("Hackathon : les résultats"), "{main}");
+}

@@ -15,7 +15,7 @@ pub use feed::{FeedDocument, FeedEntry};
 pub use html::PageDocument;
 pub use ical::CalendarDocument;
 
-use crate::model::{FetchedDocument, Selectors, SourceKind};
+use crate::model::{FetchedDocument, SourceKind};
 
 /// Why a document yielded nothing. Messages name the document's URL.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +136,7 @@ pub fn decode_bytes(body: &[u8], content_type: Option<&str>) -> String {
 pub fn extract(
     kind: SourceKind,
     document: &FetchedDocument,
-    selectors: Option<&Selectors>,
+    selectors: html::PageSelectors<'_>,
 ) -> Result<Extracted, ExtractError> {
     match kind {
         SourceKind::Feed => {
@@ -258,7 +258,7 @@ mod tests {
                 "<!doctype html><html><body>Hi</body></html>",
                 Some("text/html"),
             ),
-            None,
+            Default::default(),
         )
         .unwrap_err();
         assert_eq!(

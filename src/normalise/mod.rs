@@ -10,6 +10,7 @@ pub mod dedup;
 mod html;
 pub mod language;
 pub mod page;
+pub mod page_posts;
 pub mod recurrence;
 pub mod zones;
 

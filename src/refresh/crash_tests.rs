@@ -18,6 +18,7 @@ fn file_source(id: &str, path: &std::path::Path) -> Source {
         schedule: None,
         timezone: None,
         selectors: None,
+        post_selectors: None,
         events_from_links: false,
         language: None,
         translation_of: None,

@@ -14,7 +14,7 @@ use crate::model::{Source, SourceKind};
 
 /// Changes whenever a change to Bulletin's readers should make every document be read
 /// again, even within one released version.
-const READERS_REVISION: u32 = 2;
+const READERS_REVISION: u32 = 3;
 
 /// What reading a source's document depends on, as a short digest; `kind` is what the
 /// document is (or, before it came, what it was last time).
@@ -34,6 +34,13 @@ pub fn reading(source: &Source, kind: Option<SourceKind>, context: &Context) -> 
     part(
         &source
             .selectors
+            .as_ref()
+            .and_then(|s| serde_json::to_string(s).ok())
+            .unwrap_or_default(),
+    );
+    part(
+        &source
+            .post_selectors
             .as_ref()
             .and_then(|s| serde_json::to_string(s).ok())
             .unwrap_or_default(),
@@ -94,6 +101,7 @@ mod tests {
             schedule: None,
             timezone: None,
             selectors: None,
+            post_selectors: None,
             events_from_links: false,
             language: None,
             translation_of: None,
@@ -138,5 +146,17 @@ mod tests {
             key,
             of(&reading(&ical, None, &morning), b"BEGIN:VCALENDAR ")
         );
+    }
+
+    #[test]
+    fn post_selectors_are_part_of_the_reading() {
+        let page = source(SourceKind::Html);
+        let mut selected = page.clone();
+        selected.post_selectors = Some(crate::model::PostSelectors {
+            item: "li".into(),
+            ..Default::default()
+        });
+        let now = context(12, 10);
+        assert_ne!(reading(&page, None, &now), reading(&selected, None, &now));
     }
 }

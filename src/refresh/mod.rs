@@ -101,6 +101,34 @@ impl Refresher {
     }
 }
 
+/// Sets aside the listed posts whose own pages were read at an earlier refresh (see
+/// [`crate::harvest::reuse_stored_posts`]). A store that cannot be read costs only the
+/// reuse, and says so: the pages are read again.
+async fn reuse_stored(store: &Store, source: &Source, harvest: &mut crate::harvest::Harvest) {
+    let ids: Vec<String> = harvest
+        .follow
+        .iter()
+        .filter_map(|f| match f {
+            crate::harvest::FollowUp::PostPage { listing } => listing.url.clone(),
+            _ => None,
+        })
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    let store = store.clone();
+    let id = source.id.clone();
+    match tokio::task::spawn_blocking(move || store.stored_posts(&id, &ids)).await {
+        Ok(Ok(stored)) => crate::harvest::reuse_stored_posts(harvest, &stored),
+        Ok(Err(error)) => harvest.warnings.push(format!(
+            "{error}; the listed posts' own pages are read again"
+        )),
+        Err(panic) => harvest.warnings.push(format!(
+            "reading the stored posts crashed: {panic}; the listed posts' own pages are read again"
+        )),
+    }
+}
+
 /// Fetches, extracts and normalises a source without storing anything. The state's
 /// validators make the request conditional when its rows were read under today's
 /// conditions (see [`key`]); its `fetch_url` follows an earlier move; a document whose
@@ -110,6 +138,19 @@ pub async fn attempt(
     source: &Source,
     state: &SourceState,
     context: &Context,
+) -> Attempt {
+    attempt_with_store(fetcher, source, state, context, None).await
+}
+
+/// [`attempt`] for a source whose earlier posts are in `store`: a page's listed posts
+/// completed from their own pages before take what was read then, and those pages are
+/// not read again (only reads the store).
+pub async fn attempt_with_store(
+    fetcher: &Fetcher,
+    source: &Source,
+    state: &SourceState,
+    context: &Context,
+    store: Option<&Store>,
 ) -> Attempt {
     {
         let location = match (&source.location, &state.fetch_url) {
@@ -177,6 +218,9 @@ pub async fn attempt(
         let parse_time = parse_started.elapsed();
         match parsed {
             Ok((document, Ok(mut harvest))) => {
+                if let Some(store) = store {
+                    reuse_stored(store, source, &mut harvest).await;
+                }
                 if !harvest.follow.is_empty() {
                     follow_links(fetcher, source, context, &mut harvest).await;
                 }
@@ -234,7 +278,14 @@ impl Refresher {
         }
         let started = self.context.now();
         let clock = Instant::now();
-        let attempt = attempt(&self.fetcher, source, state, &self.context).await;
+        let attempt = attempt_with_store(
+            &self.fetcher,
+            source,
+            state,
+            &self.context,
+            Some(&self.store),
+        )
+        .await;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let outcome = outcome(source, state, attempt, started, duration_ms);
         let fallback = outcome.record.clone();
@@ -645,6 +696,7 @@ mod tests {
             schedule: None,
             timezone: None,
             selectors: None,
+            post_selectors: None,
             events_from_links: false,
             language: None,
             translation_of: None,

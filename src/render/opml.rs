@@ -1,6 +1,8 @@
 //! OPML 2.0 of the blog roll's sources, grouped by department, for importing every
-//! feed into a reader at once. Written with the `opml` crate. Only sources that publish a
-//! feed at a URL are listed (calendars and pages are not subscribable feeds).
+//! feed into a reader at once. Written with the `opml` crate. Sources that publish a feed
+//! at a URL are listed as feeds (`type="rss"`, `xmlUrl`); pages whose posts Bulletin reads
+//! without a feed as links to the page (`type="link"`, `url`), which a reader does not
+//! subscribe to; calendars are left out.
 
 use opml::{Body, Head, OPML, Outline};
 
@@ -13,6 +15,15 @@ pub struct BlogrollFeed<'a> {
     pub source: &'a Source,
     /// The site the feed belongs to, when its feed names it.
     pub home: Option<&'a str>,
+    /// A page read for posts, not a feed.
+    pub page: bool,
+}
+
+/// Which sources are blogs without a feed: pages at a web address that gave posts.
+pub fn is_page_blog(source: &Source, detected: Option<SourceKind>, has_posts: bool) -> bool {
+    has_posts
+        && matches!(source.location, Location::Url(_))
+        && source.kind.or(detected) == Some(SourceKind::Html)
 }
 
 /// Which sources a feed reader can follow: feeds (declared, or found to be feeds at
@@ -33,14 +44,25 @@ pub fn render(title: &str, feeds: &[BlogrollFeed<'_>]) -> Vec<u8> {
         let Location::Url(url) = &source.location else {
             continue;
         };
-        let outline = Outline {
-            text: xml_safe(&source.name).into_owned(),
-            title: Some(xml_safe(&source.name).into_owned()),
-            r#type: Some("rss".into()),
-            xml_url: Some(url.to_string()),
-            html_url: feed.home.map(|h| xml_safe(h).into_owned()),
-            category: (!source.tags.is_empty()).then(|| source.tags.join(",")),
-            ..Outline::default()
+        let outline = if feed.page {
+            Outline {
+                text: xml_safe(&source.name).into_owned(),
+                title: Some(xml_safe(&source.name).into_owned()),
+                r#type: Some("link".into()),
+                url: Some(url.to_string()),
+                category: (!source.tags.is_empty()).then(|| source.tags.join(",")),
+                ..Outline::default()
+            }
+        } else {
+            Outline {
+                text: xml_safe(&source.name).into_owned(),
+                title: Some(xml_safe(&source.name).into_owned()),
+                r#type: Some("rss".into()),
+                xml_url: Some(url.to_string()),
+                html_url: feed.home.map(|h| xml_safe(h).into_owned()),
+                category: (!source.tags.is_empty()).then(|| source.tags.join(",")),
+                ..Outline::default()
+            }
         };
         let department = if source.department.is_empty() {
             "—".to_string()
@@ -92,6 +114,7 @@ mod tests {
             schedule: None,
             timezone: None,
             selectors: None,
+            post_selectors: None,
             events_from_links: false,
             language: None,
             translation_of: None,
@@ -130,6 +153,7 @@ mod tests {
             .map(|(source, _)| BlogrollFeed {
                 source,
                 home: (source.id == "a").then_some("https://a.example/"),
+                page: false,
             })
             .collect();
         let bytes = render("Blog roll", &feeds);

@@ -424,6 +424,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX submissions_by_state ON submissions (state, submitted_at);
     ALTER TABLE sources ADD COLUMN submitted INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 15: a page source may say how to find the posts of a page without article markup
+    // (`[sources.post_selectors]`, JSON, like `selectors` for events).
+    r#"
+    ALTER TABLE sources ADD COLUMN post_selectors TEXT;
+    "#,
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.

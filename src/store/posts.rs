@@ -193,6 +193,62 @@ impl Store {
         })
     }
 
+    /// The stored posts of `source_id` with these entry ids, with the translation links
+    /// they were stored with: what a page's listing was completed from before, so its
+    /// articles' own pages need not be read again.
+    pub fn stored_posts(
+        &self,
+        source_id: &str,
+        entry_ids: &[String],
+    ) -> Result<Vec<Post>, StoreError> {
+        self.read("reading stored posts", |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, entry_id, link, title, author, published_at, updated_at,
+                        summary_html, content_html, language, categories
+                 FROM posts WHERE source_id = ?1 AND entry_id = ?2",
+            )?;
+            let mut links = conn.prepare_cached(
+                "SELECT language, url FROM post_alternates WHERE post_id = ?1 ORDER BY url",
+            )?;
+            let mut out = Vec::new();
+            for entry_id in entry_ids {
+                let found = stmt
+                    .query_row(params![source_id, entry_id], |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            Post {
+                                source_id: source_id.to_string(),
+                                entry_id: row.get(1)?,
+                                link: row.get(2)?,
+                                title: row.get(3)?,
+                                author: row.get(4)?,
+                                published: ts_column(row, 5)?,
+                                updated: ts_column(row, 6)?,
+                                summary_html: row.get(7)?,
+                                content_html: row.get(8)?,
+                                language: row.get(9)?,
+                                categories: json_list(&row.get::<_, String>(10)?),
+                                translations: Vec::new(),
+                            },
+                        ))
+                    })
+                    .optional()?;
+                if let Some((id, mut post)) = found {
+                    post.translations = links
+                        .query_map([id], |row| {
+                            Ok(crate::model::Translation {
+                                language: row.get(0)?,
+                                url: row.get(1)?,
+                            })
+                        })?
+                        .collect::<rusqlite::Result<_>>()?;
+                    out.push(post);
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// When anything a merged feed with `filter` could show last changed: the newest post
     /// change among its sources.
     pub fn posts_last_changed(

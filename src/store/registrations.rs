@@ -199,6 +199,7 @@ mod tests {
             schedule: None,
             timezone: None,
             selectors: None,
+            post_selectors: None,
             events_from_links: false,
             language: None,
             translation_of: None,

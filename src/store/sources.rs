@@ -24,7 +24,7 @@ const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url,
      s.timezone, s.selectors, s.fetch_url, s.etag, s.last_modified, s.consecutive_failures, \
      s.next_attempt_after, (SELECT max(f.started_at) FROM fetches f WHERE f.source_id = s.id), \
      s.events_from_links, s.detected_kind, s.last_items, s.home_url, s.content_key, \
-     s.language, s.translation_of";
+     s.language, s.translation_of, s.post_selectors";
 
 /// The sources the service fetches: active, and not a department's submitted events
 /// (which hold nothing to fetch).
@@ -43,12 +43,13 @@ impl Store {
             tx.execute("UPDATE sources SET active = 0 WHERE origin = 'config'", [])?;
             let mut upsert = tx.prepare(
                 "INSERT INTO sources (id, name, department, tags, kind, url, file, schedule, timezone, selectors, origin, active, created_at, events_from_links,
-                    language, translation_of)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'config', 1, ?11, ?12, ?13, ?14)
+                    language, translation_of, post_selectors)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'config', 1, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT (id) DO UPDATE SET
                     name = excluded.name, department = excluded.department, tags = excluded.tags,
                     kind = excluded.kind, schedule = excluded.schedule, timezone = excluded.timezone,
-                    selectors = excluded.selectors, origin = 'config', active = 1,
+                    selectors = excluded.selectors, post_selectors = excluded.post_selectors,
+                    origin = 'config', active = 1,
                     events_from_links = excluded.events_from_links,
                     language = excluded.language, translation_of = excluded.translation_of,
                     fetch_url = CASE WHEN sources.url IS excluded.url AND sources.file IS excluded.file THEN sources.fetch_url END,
@@ -76,6 +77,10 @@ impl Store {
                     source.events_from_links,
                     source.language,
                     source.translation_of,
+                    source
+                        .post_selectors
+                        .as_ref()
+                        .and_then(|s| serde_json::to_string(s).ok()),
                 ])?;
             }
             Ok(())
@@ -89,6 +94,16 @@ impl Store {
                 format!("SELECT {SOURCE_COLUMNS} FROM sources s WHERE s.active = 1 AND s.submitted = 0 ORDER BY s.id");
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], source_and_state)?;
+            rows.collect()
+        })
+    }
+
+    /// The ids of the sources that have given posts (for the blog roll: pages that are
+    /// blogs).
+    pub fn sources_with_posts(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        self.read("listing sources with posts", |conn| {
+            let mut stmt = conn.prepare("SELECT DISTINCT source_id FROM posts")?;
+            let rows = stmt.query_map([], |row| row.get(0))?;
             rows.collect()
         })
     }
@@ -168,8 +183,8 @@ fn health_where(
             Ok(SourceHealth {
                 source,
                 state,
-                post_count: row.get::<_, i64>(23)? as u64,
-                event_count: row.get::<_, i64>(24)? as u64,
+                post_count: row.get::<_, i64>(24)? as u64,
+                event_count: row.get::<_, i64>(25)? as u64,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -210,6 +225,9 @@ fn source_and_state(row: &Row) -> rusqlite::Result<(Source, SourceState)> {
             .and_then(|text| Schedule::parse(&text).ok()),
         timezone: timezone.and_then(|z| z.parse().ok()),
         selectors: selectors.and_then(|s| serde_json::from_str(&s).ok()),
+        post_selectors: row
+            .get::<_, Option<String>>(23)?
+            .and_then(|s| serde_json::from_str(&s).ok()),
         events_from_links: row.get(16)?,
         language: row.get(21)?,
         translation_of: row.get(22)?,

@@ -130,13 +130,28 @@ pub async fn opml(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .cache
         .get_or_render(generation, key, Keep::View, || async {
             let store = state.store.clone();
-            let sources = web::block(move || store.active_sources()).await??;
+            let (sources, with_posts) = web::block(move || {
+                Ok::<_, crate::store::StoreError>((
+                    store.active_sources()?,
+                    store.sources_with_posts()?,
+                ))
+            })
+            .await??;
             let feeds: Vec<render::opml::BlogrollFeed<'_>> = sources
                 .iter()
-                .filter(|(source, state)| render::opml::is_feed(source, state.detected_kind))
-                .map(|(source, state)| render::opml::BlogrollFeed {
-                    source,
-                    home: state.home_url.as_deref(),
+                .filter_map(|(source, state)| {
+                    let page = render::opml::is_page_blog(
+                        source,
+                        state.detected_kind,
+                        with_posts.contains(&source.id),
+                    );
+                    (page || render::opml::is_feed(source, state.detected_kind)).then_some(
+                        render::opml::BlogrollFeed {
+                            source,
+                            home: state.home_url.as_deref(),
+                            page,
+                        },
+                    )
                 })
                 .collect();
             let body = render::opml::render(Lang::En.t("feed.title"), &feeds);

@@ -130,6 +130,7 @@ pub fn source(id: &str, location: Location, kind: Option<SourceKind>) -> Source 
         schedule: None,
         timezone: None,
         selectors: None,
+        post_selectors: None,
         events_from_links: false,
         language: None,
         translation_of: None,

@@ -16,6 +16,7 @@ mod jsonld;
 mod links;
 mod mf2;
 mod microdata;
+pub mod posts;
 mod rdfa;
 mod schema;
 mod selectors;
@@ -24,7 +25,15 @@ mod text;
 use scraper::{Html, Selector};
 
 use crate::budget::Budget;
-use crate::model::Selectors;
+use crate::model::{PostSelectors, Selectors};
+use posts::{PagePost, PostMethod};
+
+/// The operator's selectors for a source's page: for its events and for its posts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageSelectors<'a> {
+    pub events: Option<&'a Selectors>,
+    pub posts: Option<&'a PostSelectors>,
+}
 
 /// How an event was found on a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +105,10 @@ pub struct PageDocument {
     pub language: Option<String>,
     /// Events found by each method, in order of trust.
     pub found: Vec<(Method, Vec<PageEvent>)>,
+    /// Posts found by each method, in order of trust.
+    pub posts: Vec<(PostMethod, Vec<PagePost>)>,
+    /// What the page says of itself in `<meta>` and `<time>` (see [`posts::page_meta`]).
+    pub own_post: Box<PagePost>,
     /// Feeds the page advertises (`<link rel="alternate" type="application/rss+xml">`).
     pub feed_links: Vec<String>,
     /// The page in other languages, as (language, link) as written: `<link
@@ -131,13 +144,13 @@ impl PageDocument {
     }
 }
 
-/// Reads a page found at `page_url`; `selectors` are the source's own, if it has them.
+/// Reads a page found at `page_url`; `selectors` are the source's own, if it has any.
 /// Markup too deep or too large to build a tree from is refused (see
 /// [`crate::markup::shape`]); a page that takes too long to read keeps what was found.
 pub fn parse(
     body: &str,
     page_url: &str,
-    selectors: Option<&Selectors>,
+    selectors: PageSelectors<'_>,
 ) -> Result<PageDocument, crate::markup::TooComplex> {
     crate::markup::shape::check(body)?;
     let page = parse_without_scripting(body);
@@ -154,6 +167,9 @@ pub fn parse(
     document
         .found
         .push((Method::JsonLd, schema::events(&graph, &mut budget)));
+    document
+        .posts
+        .push((PostMethod::JsonLd, posts::schema_posts(&graph, &mut budget)));
     let graph = microdata::graph(&page, page_url, &mut budget).unwrap_or_else(|e| {
         cut = Some(e);
         schema::Graph::empty(schema::Syntax::Microdata)
@@ -161,6 +177,10 @@ pub fn parse(
     document
         .found
         .push((Method::Microdata, schema::events(&graph, &mut budget)));
+    document.posts.push((
+        PostMethod::Microdata,
+        posts::schema_posts(&graph, &mut budget),
+    ));
     let graph = rdfa::graph(&page, page_url, &mut budget).unwrap_or_else(|e| {
         cut = Some(e);
         schema::Graph::empty(schema::Syntax::Rdfa)
@@ -175,14 +195,23 @@ pub fn parse(
     document
         .found
         .push((Method::HEvent, hevent::events(&items)));
+    document
+        .posts
+        .push((PostMethod::HEntry, posts::hentry_posts(&items)));
     if let Some(exhausted) = cut {
         document.warnings.push(format!(
             "{page_url}: reading the page's markup {exhausted}; what was read before is kept"
         ));
     }
-    if let Some(selectors) = selectors {
+    if let Some(selectors) = selectors.events {
         match selectors::events(&page, selectors) {
             Ok(events) => document.found.push((Method::Selectors, events)),
+            Err(error) => document.warnings.push(error),
+        }
+    }
+    if let Some(selectors) = selectors.posts {
+        match posts::selector_posts(&page, selectors) {
+            Ok(found) => document.posts.push((PostMethod::Selectors, found)),
             Err(error) => document.warnings.push(error),
         }
     }
@@ -204,6 +233,7 @@ pub fn parse(
         .filter_map(|l| l.value().attr("href").map(str::to_string))
         .collect();
     document.alternates = alternates(&page);
+    document.own_post = Box::new(posts::page_meta(&page));
     Ok(document)
 }
 
@@ -287,7 +317,7 @@ mod tests {
               <time property="startDate" datetime="2026-03-02T10:00">2 March</time></div>
             <div class="vevent"><span class="summary">Classic</span><abbr class="dtstart" title="2026-03-03">3 March</abbr></div>
             </body></html>"#;
-        let document = parse(page, "https://ex.gc.ca/events", None).unwrap();
+        let document = parse(page, "https://ex.gc.ca/events", PageSelectors::default()).unwrap();
         assert_eq!(
             document.method_counts(),
             "JSON-LD 0, microdata 1, RDFa 1, h-event 1"
@@ -306,7 +336,12 @@ mod tests {
             </head><body><header><section id="wb-lng"><h2>Language selection</h2><ul>
             <li><a lang="fr" hreflang="fr" href="/fr/min/evenement.html"><span>Français</span></a></li>
             </ul></section></header><main><a href="/fr/" lang="fr">Other</a></main></body></html>"#;
-        let document = parse(page, "https://www.canada.ca/en/dept/event.html", None).unwrap();
+        let document = parse(
+            page,
+            "https://www.canada.ca/en/dept/event.html",
+            PageSelectors::default(),
+        )
+        .unwrap();
         assert_eq!(
             document.alternates,
             [
