@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::cache::{Keep, Rendered};
 use super::conditional::{self, Vary};
+use super::feeds::Format;
 use super::page::origin;
 use super::query::ViewQuery;
 use super::{AppState, WebError, routes};
@@ -20,28 +21,12 @@ use crate::render::event_feeds::{self, EntryContext};
 /// As the calendar: readers poll; intermediaries may keep a copy for a few minutes.
 const FEED_CACHE: &str = "public, max-age=300";
 
-#[derive(Clone, Copy)]
-enum Format {
-    Rss,
-    Atom,
-    Json,
-}
-
-impl Format {
-    fn path(self) -> &'static str {
-        match self {
-            Format::Rss => routes::EVENTS_RSS,
-            Format::Atom => routes::EVENTS_ATOM,
-            Format::Json => routes::EVENTS_JSON,
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Format::Rss => "application/rss+xml; charset=utf-8",
-            Format::Atom => "application/atom+xml; charset=utf-8",
-            Format::Json => "application/feed+json; charset=utf-8",
-        }
+/// The events feed's route in `format`.
+fn path(format: Format) -> &'static str {
+    match format {
+        Format::Rss => routes::EVENTS_RSS,
+        Format::Atom => routes::EVENTS_ATOM,
+        Format::Json => routes::EVENTS_JSON,
     }
 }
 
@@ -64,7 +49,7 @@ async fn feed(
 ) -> Result<HttpResponse, WebError> {
     let query = ViewQuery::read(&req, state.timezone)?;
     let origin = origin(&req, &state);
-    let key = format!("{}|{}|{}", format.path(), origin, query.canonical());
+    let key = format!("{}|{}|{}", path(format), origin, query.canonical());
     let generation = state.store.generation();
     // A window the client chose has endless variants: keep only small ones.
     let keep = if query.has_window() {
@@ -171,7 +156,7 @@ fn meta(
     FeedMeta {
         title,
         description: lang.t("calendar.description").to_string(),
-        self_url: format!("{origin}{}", routes::with_query(format.path(), &canonical)),
+        self_url: format!("{origin}{}", routes::with_query(path(format), &canonical)),
         page_url: format!("{origin}{}", routes::listing(&page_query)),
         id: format!("urn:bulletin:feed:events?{canonical}"),
         updated: last_changed.unwrap_or(DateTime::<Utc>::UNIX_EPOCH),

@@ -17,14 +17,16 @@ use crate::render::{self, FeedMeta};
 /// Feed readers poll; let intermediaries keep a copy for a few minutes.
 const FEED_CACHE: &str = "public, max-age=300";
 
+/// The three feed formats, for the blog roll and for events (`web::event_feeds`).
 #[derive(Clone, Copy)]
-enum Format {
+pub(super) enum Format {
     Rss,
     Atom,
     Json,
 }
 
 impl Format {
+    /// The blog roll's route in this format.
     fn path(self) -> &'static str {
         match self {
             Format::Rss => routes::FEED_RSS,
@@ -33,7 +35,7 @@ impl Format {
         }
     }
 
-    fn content_type(self) -> &'static str {
+    pub(super) fn content_type(self) -> &'static str {
         match self {
             Format::Rss => "application/rss+xml; charset=utf-8",
             Format::Atom => "application/atom+xml; charset=utf-8",
