@@ -5,53 +5,16 @@
 //! (a nested card's name, else its value, else the text), the link `url[0]`. Microformats
 //! carry no status.
 
-use super::mf2::{Document, Item, PropValue};
+use super::mf2::{Document, Item, PropValue, trimmed};
 use super::{DateStyle, PageEvent, collapse};
 
 /// The page's h-events.
 pub fn events(document: &Document) -> Vec<PageEvent> {
-    let mut out = Vec::new();
-    let mut stack: Vec<usize> = document.top.iter().rev().copied().collect();
-    // Each item is listed where it is reached; an item reached twice is listed twice, but
-    // no walk may run longer than the document has items, times a small factor.
-    let mut steps = 0usize;
-    let limit = document.items.len().saturating_mul(4).max(1024);
-    while let Some(index) = stack.pop() {
-        steps += 1;
-        if steps > limit {
-            break;
-        }
-        let item = &document.items[index];
-        if item.types.iter().any(|t| t == "h-event")
-            && let Some(event) = read(document, item)
-        {
-            out.push(event);
-        }
-        let mut next: Vec<usize> = item
-            .properties
-            .iter()
-            .flat_map(|(_, values)| values.iter())
-            .filter_map(|v| match v {
-                PropValue::Item { index, .. } => Some(*index),
-                _ => None,
-            })
-            .collect();
-        next.extend(&item.children);
-        stack.extend(next.into_iter().rev());
-    }
-    out
-}
-
-fn text(item: &Item, name: &str) -> Option<String> {
-    item.first(name)
-        .and_then(PropValue::text)
-        .map(str::to_string)
-}
-
-fn trimmed(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim_matches(char::is_whitespace).to_string())
-        .filter(|v| !v.is_empty())
+    document
+        .items_of_type("h-event")
+        .into_iter()
+        .filter_map(|item| read(document, item))
+        .collect()
 }
 
 fn location(document: &Document, item: &Item) -> Option<String> {
@@ -70,7 +33,7 @@ fn location(document: &Document, item: &Item) -> Option<String> {
 }
 
 fn read(document: &Document, item: &Item) -> Option<PageEvent> {
-    let title = collapse(&text(item, "name")?);
+    let title = collapse(&item.first_text("name")?);
     if title.is_empty() {
         return None;
     }
@@ -84,18 +47,20 @@ fn read(document: &Document, item: &Item) -> Option<PageEvent> {
             .collect()
     };
     Some(PageEvent {
-        id: trimmed(text(item, "uid")),
+        id: trimmed(item.first_text("uid")),
         name: Some(title),
-        description: text(item, "summary")
-            .or_else(|| text(item, "description"))
-            .or_else(|| text(item, "content"))
+        description: item
+            .first_text("summary")
+            .or_else(|| item.first_text("description"))
+            .or_else(|| item.first_text("content"))
             .filter(|d| !d.trim().is_empty()),
-        start: trimmed(text(item, "start")),
-        end: trimmed(text(item, "end")),
+        start: trimmed(item.first_text("start")),
+        end: trimmed(item.first_text("end")),
         date_style: DateStyle::Iso,
         location_name: location(document, item),
-        url: trimmed(text(item, "url")),
-        organiser: text(item, "organizer")
+        url: trimmed(item.first_text("url")),
+        organiser: item
+            .first_text("organizer")
             .map(|o| collapse(&o))
             .filter(|o| !o.is_empty()),
         categories: all("category"),

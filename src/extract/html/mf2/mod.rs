@@ -75,6 +75,55 @@ impl Item {
             .find(|(n, _)| n == name)
             .and_then(|(_, values)| values.first())
     }
+
+    /// The value of the first `name` property, as text.
+    pub fn first_text(&self, name: &str) -> Option<String> {
+        self.first(name)
+            .and_then(PropValue::text)
+            .map(str::to_string)
+    }
+}
+
+impl Document {
+    /// Every item typed `kind`, at any depth — top level, a property's value, a child —
+    /// in the order item, its property values, its children. An item reached twice is
+    /// listed twice, but no walk runs longer than the document has items, times a small
+    /// factor.
+    pub fn items_of_type<'a>(&'a self, kind: &str) -> Vec<&'a Item> {
+        let mut out = Vec::new();
+        let mut stack: Vec<usize> = self.top.iter().rev().copied().collect();
+        let mut steps = 0usize;
+        let limit = self.items.len().saturating_mul(4).max(1024);
+        while let Some(index) = stack.pop() {
+            steps += 1;
+            if steps > limit {
+                break;
+            }
+            let item = &self.items[index];
+            if item.types.iter().any(|t| t == kind) {
+                out.push(item);
+            }
+            let mut next: Vec<usize> = item
+                .properties
+                .iter()
+                .flat_map(|(_, values)| values.iter())
+                .filter_map(|v| match v {
+                    PropValue::Item { index, .. } => Some(*index),
+                    _ => None,
+                })
+                .collect();
+            next.extend(&item.children);
+            stack.extend(next.into_iter().rev());
+        }
+        out
+    }
+}
+
+/// Text with white space at either end removed; `None` when nothing is left.
+pub fn trimmed(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim_matches(char::is_whitespace).to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// The microformats of a page found at `page_url`.

@@ -6,51 +6,16 @@
 //! text of `content[0]`.
 
 use super::PagePost;
-use crate::extract::html::mf2::{Document, Item, PropValue};
+use crate::extract::html::mf2::{Document, Item, PropValue, trimmed};
 use crate::extract::html::{DateStyle, collapse};
 
 /// The page's h-entries.
 pub fn posts(document: &Document) -> Vec<PagePost> {
-    let mut out = Vec::new();
-    let mut stack: Vec<usize> = document.top.iter().rev().copied().collect();
-    let mut steps = 0usize;
-    let limit = document.items.len().saturating_mul(4).max(1024);
-    while let Some(index) = stack.pop() {
-        steps += 1;
-        if steps > limit {
-            break;
-        }
-        let item = &document.items[index];
-        if item.types.iter().any(|t| t == "h-entry")
-            && let Some(post) = read(document, item)
-        {
-            out.push(post);
-        }
-        let mut next: Vec<usize> = item
-            .properties
-            .iter()
-            .flat_map(|(_, values)| values.iter())
-            .filter_map(|v| match v {
-                PropValue::Item { index, .. } => Some(*index),
-                _ => None,
-            })
-            .collect();
-        next.extend(&item.children);
-        stack.extend(next.into_iter().rev());
-    }
-    out
-}
-
-fn text(item: &Item, name: &str) -> Option<String> {
-    item.first(name)
-        .and_then(PropValue::text)
-        .map(str::to_string)
-}
-
-fn trimmed(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim_matches(char::is_whitespace).to_string())
-        .filter(|v| !v.is_empty())
+    document
+        .items_of_type("h-entry")
+        .into_iter()
+        .filter_map(|item| read(document, item))
+        .collect()
 }
 
 fn author(document: &Document, item: &Item) -> Option<String> {
@@ -65,7 +30,7 @@ fn author(document: &Document, item: &Item) -> Option<String> {
 }
 
 fn read(document: &Document, item: &Item) -> Option<PagePost> {
-    let title = collapse(&text(item, "name")?);
+    let title = collapse(&item.first_text("name")?);
     if title.is_empty() {
         return None;
     }
@@ -79,13 +44,14 @@ fn read(document: &Document, item: &Item) -> Option<PagePost> {
         .collect();
     Some(PagePost {
         title: Some(title),
-        url: trimmed(text(item, "url")),
+        url: trimmed(item.first_text("url")),
         author: author(document, item),
-        published: trimmed(text(item, "published")),
-        updated: trimmed(text(item, "updated")),
+        published: trimmed(item.first_text("published")),
+        updated: trimmed(item.first_text("updated")),
         date_style: DateStyle::Iso,
-        summary: text(item, "summary")
-            .or_else(|| text(item, "content"))
+        summary: item
+            .first_text("summary")
+            .or_else(|| item.first_text("content"))
             .map(|s| collapse(&s))
             .filter(|s| !s.is_empty()),
         language: None,
