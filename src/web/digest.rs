@@ -471,23 +471,46 @@ pub async fn confirm_form(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let token = token_of(&req, None);
-    let found = find(&state, &token, &[TokenPurpose::Confirm]).await?;
-    let lang = page_lang(&req, &state, found.as_ref());
-    let Some(subscription) = found else {
-        return invalid_link(&req, &state, lang);
+    let confirm = LinkPage {
+        purposes: &[TokenPurpose::Confirm],
+        title: "digest.confirm.title",
+        prompt: "digest.confirm.prompt",
+        action: routes::DIGEST_CONFIRM,
+        button: "digest.confirm.button",
     };
-    let mut view = MessagePage::new("digest.confirm.title", "digest.confirm.prompt").button(
-        routes::DIGEST_CONFIRM.to_string(),
-        hidden_token(&token),
-        "digest.confirm.button",
-    );
-    view.detail = Some(format!(
-        "{} — {}",
-        subscription.email,
-        filters_line(&subscription, lang)
-    ));
-    message(&req, &state, StatusCode::OK, lang, &view, None)
+    confirm.show(&req, &state).await
+}
+
+/// What a link from an email opens: the subscription its token names, a prompt, and one
+/// button that posts the token to `action` (mail scanners follow links, never buttons).
+struct LinkPage {
+    purposes: &'static [TokenPurpose],
+    title: &'static str,
+    prompt: &'static str,
+    action: &'static str,
+    button: &'static str,
+}
+
+impl LinkPage {
+    async fn show(&self, req: &HttpRequest, state: &AppState) -> Result<HttpResponse, WebError> {
+        let token = token_of(req, None);
+        let found = find(state, &token, self.purposes).await?;
+        let lang = page_lang(req, state, found.as_ref());
+        let Some(subscription) = found else {
+            return invalid_link(req, state, lang);
+        };
+        let mut view = MessagePage::new(self.title, self.prompt).button(
+            self.action.to_string(),
+            hidden_token(&token),
+            self.button,
+        );
+        view.detail = Some(format!(
+            "{} — {}",
+            subscription.email,
+            filters_line(&subscription, lang)
+        ));
+        message(req, state, StatusCode::OK, lang, &view, None)
+    }
 }
 
 /// `POST /digest/confirm`.
@@ -537,29 +560,14 @@ pub async fn unsubscribe_form(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let token = token_of(&req, None);
-    let found = find(
-        &state,
-        &token,
-        &[TokenPurpose::Unsubscribe, TokenPurpose::Manage],
-    )
-    .await?;
-    let lang = page_lang(&req, &state, found.as_ref());
-    let Some(subscription) = found else {
-        return invalid_link(&req, &state, lang);
+    let unsubscribe = LinkPage {
+        purposes: &[TokenPurpose::Unsubscribe, TokenPurpose::Manage],
+        title: "digest.unsubscribe.title",
+        prompt: "digest.unsubscribe.prompt",
+        action: routes::DIGEST_UNSUBSCRIBE,
+        button: "digest.unsubscribe.button",
     };
-    let mut view = MessagePage::new("digest.unsubscribe.title", "digest.unsubscribe.prompt")
-        .button(
-            routes::DIGEST_UNSUBSCRIBE.to_string(),
-            hidden_token(&token),
-            "digest.unsubscribe.button",
-        );
-    view.detail = Some(format!(
-        "{} — {}",
-        subscription.email,
-        filters_line(&subscription, lang)
-    ));
-    message(&req, &state, StatusCode::OK, lang, &view, None)
+    unsubscribe.show(&req, &state).await
 }
 
 /// `POST /digest/unsubscribe` (token in the query or the form).
