@@ -7,26 +7,33 @@ use scraper::{ElementRef, Html, Selector};
 use super::{DateStyle, PageEvent, collapse};
 use crate::model::Selectors;
 
-/// A selector with the attribute to read, if any.
-struct Field {
+/// A selector with the attribute to read, if any (also for posts: `posts::selectors`).
+pub(super) struct Field {
     selector: Selector,
     attribute: Option<String>,
 }
 
 fn field(spec: &Option<String>) -> Result<Option<Field>, String> {
+    labelled_field(spec, "selector")
+}
+
+/// The field `spec` names (`css` or `css@attribute`), if any; an error names the spec
+/// and what kind of selector it is (`label`).
+pub(super) fn labelled_field(spec: &Option<String>, label: &str) -> Result<Option<Field>, String> {
     let Some(spec) = spec else { return Ok(None) };
     let (css, attribute) = match spec.rsplit_once('@') {
         Some((css, attr)) if !attr.contains([' ', ']', '=']) => (css, Some(attr.to_string())),
         _ => (spec.as_str(), None),
     };
-    let selector = Selector::parse(css).map_err(|e| format!("selector `{spec}`: {e}"))?;
+    let selector = Selector::parse(css).map_err(|e| format!("{label} `{spec}`: {e}"))?;
     Ok(Some(Field {
         selector,
         attribute,
     }))
 }
 
-fn read(item: ElementRef, field: &Option<Field>) -> Option<String> {
+/// The collapsed text (or attribute) of the first element `field` selects in `item`.
+pub(super) fn read(item: ElementRef, field: &Option<Field>) -> Option<String> {
     let field = field.as_ref()?;
     let element = item.select(&field.selector).next()?;
     let value = match &field.attribute {

@@ -5,38 +5,15 @@
 //! first `<time datetime>` gives it. Dates are page text, read in English or French when
 //! normalising.
 
-use scraper::{ElementRef, Html, Selector};
+use scraper::{Html, Selector};
 
 use super::PagePost;
+use crate::extract::html::selectors::{Field, labelled_field, read};
 use crate::extract::html::{DateStyle, collapse};
 use crate::model::PostSelectors;
 
-struct Field {
-    selector: Selector,
-    attribute: Option<String>,
-}
-
 fn field(spec: &Option<String>) -> Result<Option<Field>, String> {
-    let Some(spec) = spec else { return Ok(None) };
-    let (css, attribute) = match spec.rsplit_once('@') {
-        Some((css, attr)) if !attr.contains([' ', ']', '=']) => (css, Some(attr.to_string())),
-        _ => (spec.as_str(), None),
-    };
-    let selector = Selector::parse(css).map_err(|e| format!("post selector `{spec}`: {e}"))?;
-    Ok(Some(Field {
-        selector,
-        attribute,
-    }))
-}
-
-fn read(item: ElementRef, field: &Option<Field>) -> Option<String> {
-    let field = field.as_ref()?;
-    let element = item.select(&field.selector).next()?;
-    let value = match &field.attribute {
-        Some(attribute) => element.value().attr(attribute)?.to_string(),
-        None => element.text().collect(),
-    };
-    Some(collapse(&value)).filter(|v| !v.is_empty())
+    labelled_field(spec, "post selector")
 }
 
 /// The posts the selectors find, in document order; an item with neither title nor link
