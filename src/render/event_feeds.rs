@@ -10,14 +10,11 @@
 //! the event's last change, so readers see an edited event as updated. The event is shown
 //! in the feed's language where it has a version in it (`versions::event_in`). Pure.
 
-use std::collections::BTreeMap;
-
 use atom_syndication::{Category as AtomCategory, Entry, Feed, Generator, Link, Person, Text};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rss::extension::atom::{AtomExtension, Link as RssAtomLink};
 use rss::extension::dublincore::DublinCoreExtension;
-use rss::{Category, Channel, Enclosure, Guid, Item};
+use rss::{Category, Enclosure, Guid, Item};
 use serde::Serialize;
 
 use super::dates::{Dates, Style, event_when};
@@ -250,33 +247,7 @@ pub fn rss(meta: &FeedMeta, ctx: &EntryContext, events: &[StoredEvent]) -> Vec<u
             }
         })
         .collect();
-    let mut self_link = RssAtomLink::default();
-    self_link.set_href(meta.self_url.clone());
-    self_link.set_rel("self".to_string());
-    self_link.set_mime_type(Some("application/rss+xml".to_string()));
-    let mut atom = AtomExtension::default();
-    atom.set_links(vec![self_link]);
-    let mut namespaces = BTreeMap::new();
-    namespaces.insert("atom".into(), "http://www.w3.org/2005/Atom".into());
-    namespaces.insert("dc".into(), "http://purl.org/dc/elements/1.1/".into());
-    let channel = Channel {
-        title: xml_safe(&meta.title).into_owned(),
-        link: meta.page_url.clone(),
-        description: xml_safe(&meta.description).into_owned(),
-        language: Some(meta.language.clone()),
-        last_build_date: Some(meta.updated.to_rfc2822()),
-        generator: Some(format!("Bulletin {}", env!("CARGO_PKG_VERSION"))),
-        ttl: Some("30".to_string()),
-        items,
-        atom_ext: Some(atom),
-        namespaces,
-        ..Channel::default()
-    };
-    let mut bytes = Vec::with_capacity(4096 + events.len() * 2048);
-    channel
-        .pretty_write_to(&mut bytes, b' ', 1)
-        .expect("writing to memory cannot fail");
-    bytes
+    super::rss::channel_bytes(meta, items)
 }
 
 fn atom_link(href: &str, rel: &str, mime: &str) -> Link {

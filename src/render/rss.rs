@@ -19,6 +19,13 @@ pub fn render(
     source_urls: &BTreeMap<String, String>,
 ) -> Vec<u8> {
     let items: Vec<Item> = posts.iter().map(|p| item(p, source_urls)).collect();
+    channel_bytes(meta, items)
+}
+
+/// An RSS 2.0 channel of `items` described by `meta` (with `atom:link rel="self"` and the
+/// Dublin Core namespace), written out; the events feed writes its channel here too.
+pub(super) fn channel_bytes(meta: &FeedMeta, items: Vec<Item>) -> Vec<u8> {
+    let capacity = 4096 + items.len() * 2048;
     let mut self_link = Link::default();
     self_link.set_href(meta.self_url.clone());
     self_link.set_rel("self".to_string());
@@ -47,7 +54,7 @@ pub fn render(
         namespaces,
         ..Channel::default()
     };
-    let mut bytes = Vec::with_capacity(4096 + posts.len() * 2048);
+    let mut bytes = Vec::with_capacity(capacity);
     channel
         .pretty_write_to(&mut bytes, b' ', 1)
         .expect("writing to memory cannot fail");
