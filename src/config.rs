@@ -60,6 +60,11 @@ pub struct Settings {
     pub events: EventSettings,
     /// The weekly email digest (`[digest]`); off when the file has no such table.
     pub digest: Option<crate::digest::DigestSettings>,
+    /// Fetch records older than this many days are pruned (each source's latest of each
+    /// outcome stays); events and posts never are.
+    pub fetch_records_days: u32,
+    /// Who may read `/metrics`: addresses and a bearer token.
+    pub metrics: crate::web::MetricsAccess,
 }
 
 impl Default for Settings {
@@ -79,6 +84,8 @@ impl Default for Settings {
             fetch: FetchSettings::default(),
             events: EventSettings::default(),
             digest: None,
+            fetch_records_days: crate::store::DEFAULT_FETCH_RECORDS_DAYS,
+            metrics: crate::web::MetricsAccess::default(),
         }
     }
 }
@@ -152,6 +159,9 @@ struct RawSettings {
     calendar_max_events: Option<Spanned<u32>>,
     style: Option<Spanned<String>>,
     embed_origins: Option<Vec<Spanned<String>>>,
+    fetch_records_days: Option<Spanned<u32>>,
+    metrics_allow: Option<Vec<Spanned<String>>>,
+    metrics_token: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -311,6 +321,24 @@ impl Checker<'_> {
             if !settings.embed_origins.contains(&parsed) {
                 settings.embed_origins.push(parsed);
             }
+        }
+        if let Some(days) = raw.fetch_records_days {
+            settings.fetch_records_days = self.positive(&days, "settings.fetch_records_days")?;
+        }
+        for network in raw.metrics_allow.unwrap_or_default() {
+            let parsed = crate::web::parse_network(network.get_ref())
+                .map_err(|why| self.invalid(&network, "settings.metrics_allow", why))?;
+            settings.metrics.allow.push(parsed);
+        }
+        if let Some(token) = raw.metrics_token {
+            if token.get_ref().trim().len() < 16 {
+                return Err(self.invalid(
+                    &token,
+                    "settings.metrics_token",
+                    "must be at least 16 characters".into(),
+                ));
+            }
+            settings.metrics.token = Some(token.into_inner());
         }
         settings.allow_private_networks = raw.allow_private_networks.unwrap_or(false);
         let fetch = &mut settings.fetch;
