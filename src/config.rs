@@ -325,10 +325,15 @@ impl Checker<'_> {
         if let Some(days) = raw.fetch_records_days {
             settings.fetch_records_days = self.positive(&days, "settings.fetch_records_days")?;
         }
-        for network in raw.metrics_allow.unwrap_or_default() {
-            let parsed = crate::web::parse_network(network.get_ref())
-                .map_err(|why| self.invalid(&network, "settings.metrics_allow", why))?;
-            settings.metrics.allow.push(parsed);
+        if let Some(networks) = raw.metrics_allow {
+            // Given, the list replaces the default (this machine); empty: token only.
+            settings.metrics.allow = networks
+                .iter()
+                .map(|network| {
+                    crate::web::parse_network(network.get_ref())
+                        .map_err(|why| self.invalid(network, "settings.metrics_allow", why))
+                })
+                .collect::<Result<_, _>>()?;
         }
         if let Some(token) = raw.metrics_token {
             if token.get_ref().trim().len() < 16 {
@@ -959,5 +964,33 @@ mod tests {
             err.starts_with("sources.toml:2: `settings.embed_origins`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn retention_and_metrics_access_are_read_and_checked() {
+        let defaults = parse("").unwrap().settings;
+        assert_eq!(defaults.fetch_records_days, 90);
+        assert_eq!(defaults.metrics, crate::web::MetricsAccess::default());
+        let set = parse(
+            "[settings]\nfetch_records_days = 30\nmetrics_allow = [\"10.0.0.0/8\", \"192.0.2.7\"]\n\
+             metrics_token = \"0123456789abcdef\"\n",
+        )
+        .unwrap()
+        .settings;
+        assert_eq!(set.fetch_records_days, 30);
+        assert_eq!(set.metrics.allow.len(), 2);
+        assert_eq!(set.metrics.token.as_deref(), Some("0123456789abcdef"));
+        let err = parse("[settings]\nmetrics_allow = [\"intranet\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("sources.toml:2: `settings.metrics_allow`"),
+            "{err}"
+        );
+        let err = parse("[settings]\nmetrics_token = \"short\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 16 characters"), "{err}");
+        assert!(parse("[settings]\nfetch_records_days = 0\n").is_err());
     }
 }
