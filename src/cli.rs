@@ -71,6 +71,7 @@ pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
     let (config, store) = open(config_path)?;
     let sources = select(store.active_sources()?, wanted)?;
     let fetcher = Fetcher::new(config.settings.fetch.clone())?;
+    let refresher_store = store.clone();
     let refresher = Refresher::new(fetcher, store, context(&config));
     let total = sources.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -93,6 +94,7 @@ pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
         eprintln!();
     }
     print!("{}", summary::fetch_summary(&records));
+    prune_fetches(&config, &refresher_store)?;
     let failed = records.iter().any(|r| r.outcome == FetchOutcome::Failed);
     Ok(if failed {
         ExitCode::from(1)
@@ -333,7 +335,9 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
     let (config, store) = open(config_path)?;
     let listen = listen.unwrap_or(config.settings.listen);
     let fetcher = Fetcher::new(config.settings.fetch.clone())?;
-    let refresher = Refresher::new(fetcher.clone(), store.clone(), context(&config));
+    let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
+    let refresher = Refresher::new(fetcher.clone(), store.clone(), context(&config))
+        .with_metrics(metrics.clone());
     let token_env = config
         .settings
         .admin_token_env
@@ -368,6 +372,8 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         state.calendar_max_events = config.settings.calendar_max_events;
         state.digest = digests.clone();
         state.embed_origins = config.settings.embed_origins.clone();
+        state.metrics = metrics;
+        state.metrics_access = config.settings.metrics.clone();
         state.registration = Some(web::Registration {
             fetcher,
             refresher: refresher.clone(),
@@ -396,10 +402,18 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
                 Err(error) => tracing::error!(%error, "listing sources failed"),
             }
         });
+        let store_for_pruning = store.clone();
         let mut scheduler = crate::tick::start(
             refresher,
             store,
             config.settings.schedule.clone(),
+            crate::clock::Clock::system(),
+        )
+        .await?;
+        crate::tick::add_pruning(
+            &scheduler,
+            store_for_pruning,
+            config.settings.fetch_records_days,
             crate::clock::Clock::system(),
         )
         .await?;
@@ -713,5 +727,41 @@ pub fn decide_submitted(config_path: &Path, id: i64, reject: Option<&str>) -> Re
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prunes fetch records older than `settings.fetch_records_days` (a cron `bulletin fetch`
+/// keeps the store as `serve`'s hourly job does).
+fn prune_fetches(config: &Config, store: &Store) -> Result<()> {
+    let days = config.settings.fetch_records_days;
+    let before = crate::store::fetch_records_cutoff(Clock::system().now(), days);
+    let pruned = store.prune_fetches(before)?;
+    if pruned > 0 {
+        tracing::info!("pruned {pruned} fetch records older than {days} days");
+    }
+    Ok(())
+}
+
+/// `bulletin backup FILE`: a consistent copy of the database, safe while `serve` or a
+/// fetch is writing.
+pub fn backup(config_path: &Path, destination: &Path) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let database = &config.settings.database;
+    if !database.exists() {
+        bail!(
+            "database {} does not exist yet (settings.database in {}); nothing to back up",
+            database.display(),
+            config_path.display()
+        );
+    }
+    let store = Store::open(database)?;
+    let report = store.backup_to(destination)?;
+    println!(
+        "{}: copy of {} ({} pages, {:.1} MiB), checked",
+        report.path.display(),
+        database.display(),
+        report.pages,
+        report.bytes as f64 / (1024.0 * 1024.0)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -60,6 +60,11 @@ pub struct Settings {
     pub events: EventSettings,
     /// The weekly email digest (`[digest]`); off when the file has no such table.
     pub digest: Option<crate::digest::DigestSettings>,
+    /// Fetch records older than this many days are pruned (each source's latest of each
+    /// outcome stays); events and posts never are.
+    pub fetch_records_days: u32,
+    /// Who may read `/metrics`: addresses and a bearer token.
+    pub metrics: crate::web::MetricsAccess,
 }
 
 impl Default for Settings {
@@ -79,6 +84,8 @@ impl Default for Settings {
             fetch: FetchSettings::default(),
             events: EventSettings::default(),
             digest: None,
+            fetch_records_days: crate::store::DEFAULT_FETCH_RECORDS_DAYS,
+            metrics: crate::web::MetricsAccess::default(),
         }
     }
 }
@@ -152,6 +159,9 @@ struct RawSettings {
     calendar_max_events: Option<Spanned<u32>>,
     style: Option<Spanned<String>>,
     embed_origins: Option<Vec<Spanned<String>>>,
+    fetch_records_days: Option<Spanned<u32>>,
+    metrics_allow: Option<Vec<Spanned<String>>>,
+    metrics_token: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -311,6 +321,29 @@ impl Checker<'_> {
             if !settings.embed_origins.contains(&parsed) {
                 settings.embed_origins.push(parsed);
             }
+        }
+        if let Some(days) = raw.fetch_records_days {
+            settings.fetch_records_days = self.positive(&days, "settings.fetch_records_days")?;
+        }
+        if let Some(networks) = raw.metrics_allow {
+            // Given, the list replaces the default (this machine); empty: token only.
+            settings.metrics.allow = networks
+                .iter()
+                .map(|network| {
+                    crate::web::parse_network(network.get_ref())
+                        .map_err(|why| self.invalid(network, "settings.metrics_allow", why))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(token) = raw.metrics_token {
+            if token.get_ref().trim().len() < 16 {
+                return Err(self.invalid(
+                    &token,
+                    "settings.metrics_token",
+                    "must be at least 16 characters".into(),
+                ));
+            }
+            settings.metrics.token = Some(token.into_inner());
         }
         settings.allow_private_networks = raw.allow_private_networks.unwrap_or(false);
         let fetch = &mut settings.fetch;
@@ -931,5 +964,33 @@ mod tests {
             err.starts_with("sources.toml:2: `settings.embed_origins`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn retention_and_metrics_access_are_read_and_checked() {
+        let defaults = parse("").unwrap().settings;
+        assert_eq!(defaults.fetch_records_days, 90);
+        assert_eq!(defaults.metrics, crate::web::MetricsAccess::default());
+        let set = parse(
+            "[settings]\nfetch_records_days = 30\nmetrics_allow = [\"10.0.0.0/8\", \"192.0.2.7\"]\n\
+             metrics_token = \"0123456789abcdef\"\n",
+        )
+        .unwrap()
+        .settings;
+        assert_eq!(set.fetch_records_days, 30);
+        assert_eq!(set.metrics.allow.len(), 2);
+        assert_eq!(set.metrics.token.as_deref(), Some("0123456789abcdef"));
+        let err = parse("[settings]\nmetrics_allow = [\"intranet\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("sources.toml:2: `settings.metrics_allow`"),
+            "{err}"
+        );
+        let err = parse("[settings]\nmetrics_token = \"short\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at least 16 characters"), "{err}");
+        assert!(parse("[settings]\nfetch_records_days = 0\n").is_err());
     }
 }

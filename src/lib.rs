@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod harvest;
 pub mod i18n;
 pub mod markup;
+pub mod metrics;
 pub mod model;
 pub mod normalise;
 pub mod preview;

@@ -67,6 +67,12 @@ enum Command {
         #[arg(long)]
         html: bool,
     },
+    /// Write a consistent copy of the database to FILE, safe while `serve` is running.
+    /// Restore by stopping the service and putting the copy in settings.database's place.
+    Backup {
+        /// Where to write the copy (replaced if it exists; written beside it first).
+        file: PathBuf,
+    },
     /// List or check the configured sources.
     Sources {
         #[command(subcommand)]
@@ -157,6 +163,7 @@ fn main() -> ExitCode {
                 html,
             },
         ),
+        Command::Backup { file } => cli::backup(&args.config, &file),
         Command::Sources {
             command: SourcesCommand::List,
         } => cli::list_sources(&args.config),

@@ -62,3 +62,32 @@ pub async fn start(
     scheduler.start().await?;
     Ok(scheduler)
 }
+
+/// When old fetch records are pruned: hourly, at minute 17 (off the minute tick's
+/// busiest second), and once at start.
+pub const PRUNE: &str = "0 17 * * * *";
+
+/// Adds to `scheduler` the hourly job that prunes fetch records older than `days`
+/// ([`Store::prune_fetches`]: each source's latest of each outcome stays; events and
+/// posts are never pruned), and prunes once now in the background.
+pub async fn add_pruning(
+    scheduler: &tokio_cron_scheduler::JobScheduler,
+    store: Store,
+    days: u32,
+    clock: Clock,
+) -> Result<(), TickError> {
+    use tokio_cron_scheduler::Job;
+    let prune = move |store: Store| async move {
+        let before = crate::store::fetch_records_cutoff(clock.now(), days);
+        match tokio::task::spawn_blocking(move || store.prune_fetches(before)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!("pruned {n} fetch records older than {days} days"),
+            Ok(Err(error)) => tracing::error!(%error, "pruning fetch records"),
+            Err(error) => tracing::error!(%error, "pruning fetch records failed"),
+        }
+    };
+    tokio::spawn(prune(store.clone()));
+    let job = Job::new_async(PRUNE, move |_id, _scheduler| Box::pin(prune(store.clone())))?;
+    scheduler.add(job).await?;
+    Ok(())
+}

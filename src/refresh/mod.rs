@@ -83,6 +83,8 @@ pub struct Refresher {
     /// Bounds whole refreshes (fetch, parse, store), so a pass over thousands of sources
     /// holds only this many bodies in memory and parses at most this many at once.
     slots: Arc<tokio::sync::Semaphore>,
+    /// Where finished fetches are counted (`/metrics`), when the process serves them.
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Refresher {
@@ -97,7 +99,14 @@ impl Refresher {
             #[cfg(test)]
             crash_on: None,
             slots,
+            metrics: None,
         }
+    }
+
+    /// Counts every fetch this refresher finishes in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Refresher {
+        self.metrics = Some(metrics);
+        self
     }
 }
 
@@ -425,7 +434,11 @@ impl Refresher {
                     retry_after: None,
                     parse_time: Duration::ZERO,
                 };
-                return Some(outcome(&source, &state, attempt, self.context.now(), 0).record);
+                let record = outcome(&source, &state, attempt, self.context.now(), 0).record;
+                if let Some(metrics) = &self.metrics {
+                    metrics.fetched(source.kind.or(state.detected_kind), &record);
+                }
+                return Some(record);
             }
         }
         let work = AssertUnwindSafe(self.refresh_claimed(&source, &state)).catch_unwind();
@@ -437,6 +450,9 @@ impl Refresher {
             claim.lease_released();
         }
         claim.release().await;
+        if let Some(metrics) = &self.metrics {
+            metrics.fetched(source.kind.or(state.detected_kind), &record);
+        }
         Some(record)
     }
 

@@ -14,6 +14,7 @@
 //! approval) has committed, within [`WATCH_INTERVAL`]. Sources are leased to one
 //! refresher at a time across processes (`claims`).
 
+mod backup;
 mod checkpoint;
 mod claims;
 mod digests;
@@ -21,11 +22,13 @@ mod event_pages;
 mod events;
 mod fetches;
 mod fts;
+mod inventory;
 mod listings;
 mod migrations;
 mod posts;
 mod registrations;
 mod rejoin;
+mod retention;
 mod secrets;
 mod sources;
 mod submissions;
@@ -41,14 +44,17 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+pub use backup::{BackupError, BackupReport};
 pub use claims::SourceClaim;
 pub use digests::{Delivery, DeliveryStatus, EventBefore, MailFailure};
 pub use events::{
     EventCounts, EventFilter, ListedBy, MISSING_FETCHES_BEFORE_UNLISTED, Provenance, StoredEvent,
 };
 pub use fetches::FetchWrite;
+pub use inventory::{Inventory, SourceStatus};
 pub use posts::PostFilter;
 pub use registrations::{ModerationError, Registration};
+pub use retention::{DEFAULT_FETCH_RECORDS_DAYS, fetch_records_cutoff};
 pub use sources::SourceHealth;
 pub use submissions::{StoredSubmission, SubmissionError, SubmissionState};
 pub use subscriptions::{FilterCount, Subscribed, Subscription, TokenPurpose};

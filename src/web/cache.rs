@@ -177,6 +177,10 @@ pub struct RenderCache {
     inner: Mutex<Entries>,
     /// One lock per view being rendered, so simultaneous misses render once.
     flights: Mutex<HashMap<String, std::sync::Weak<tokio::sync::Mutex<()>>>>,
+    /// Views answered from the cache (a request that waited for another's render too).
+    hits: std::sync::atomic::AtomicU64,
+    /// Views rendered.
+    misses: std::sync::atomic::AtomicU64,
 }
 
 impl Default for RenderCache {
@@ -197,6 +201,17 @@ impl RenderCache {
                 disk: 0,
             }),
             flights: Mutex::default(),
+            hits: Default::default(),
+            misses: Default::default(),
+        }
+    }
+
+    /// How many views were answered from the cache and how many rendered, so far.
+    pub fn lookups(&self) -> crate::metrics::CacheLookups {
+        use std::sync::atomic::Ordering::Relaxed;
+        crate::metrics::CacheLookups {
+            hits: self.hits.load(Relaxed),
+            misses: self.misses.load(Relaxed),
         }
     }
 
@@ -250,14 +265,18 @@ impl RenderCache {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<Rendered, E>>,
     {
+        use std::sync::atomic::Ordering::Relaxed;
         if let Some(rendered) = self.get(generation, &key) {
+            self.hits.fetch_add(1, Relaxed);
             return Ok(rendered);
         }
         let flight = self.flight(&key);
         let _rendering = flight.lock().await;
         if let Some(rendered) = self.get(generation, &key) {
+            self.hits.fetch_add(1, Relaxed);
             return Ok(rendered);
         }
+        self.misses.fetch_add(1, Relaxed);
         let rendered = Arc::new(render().await?);
         self.put(generation, key, keep, rendered.clone());
         Ok(rendered)

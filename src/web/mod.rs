@@ -16,6 +16,7 @@ mod event_feeds;
 mod event_pages;
 mod feeds;
 mod lenient;
+mod metrics;
 mod page;
 mod pages;
 mod query;
@@ -35,6 +36,7 @@ pub use cache::DEFAULT_BUDGET_BYTES as DEFAULT_RENDER_CACHE_BYTES;
 pub use calendar::{DEFAULT_MAX_EVENTS as DEFAULT_CALENDAR_MAX_EVENTS, TRUNCATED_HEADER};
 pub use embed::parse_origin as parse_embed_origin;
 pub use error::{Problem, WebError};
+pub use metrics::{MetricsAccess, parse_network};
 
 use crate::clock::Clock;
 use crate::store::Store;
@@ -70,6 +72,10 @@ pub struct AppState {
     pub digest: Option<std::sync::Arc<crate::digest::Digests>>,
     /// The origins allowed to frame `/embed` (`settings.embed_origins`), serialised.
     pub embed_origins: Vec<String>,
+    /// This process's counters, shown at `/metrics` (give the refresher the same).
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// Who may read `/metrics`.
+    pub metrics_access: MetricsAccess,
     cache: cache::RenderCache,
     limiter: registration::Limiter,
     /// At most [`MAX_PREVIEWS`] previews at once.
@@ -104,6 +110,8 @@ impl AppState {
             clock: Clock::system(),
             digest: None,
             embed_origins: Vec::new(),
+            metrics: Default::default(),
+            metrics_access: MetricsAccess::default(),
             cache: cache::RenderCache::default(),
             limiter: registration::limiter(),
             previews: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_PREVIEWS)),
@@ -185,6 +193,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get_or_head(API_SOURCES, api::sources))
         .service(get_or_head(POSTS, pages::posts))
         .service(get_or_head(HEALTHZ, pages::healthz))
+        .service(get_or_head(METRICS, metrics::metrics))
         .service(get_or_head(STYLESHEET, pages::stylesheet))
         .service(get_or_head(DIGEST, digest::digest))
         .service(get_or_head(DIGEST_RSS, digest::rss))
@@ -265,6 +274,7 @@ pub fn server(
                     access_log,
                     middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target(ACCESS_LOG),
                 ))
+                .wrap(middleware::from_fn(metrics::count_requests))
                 .configure(configure);
             let app = map_config(app, |_| actix_web::dev::AppConfig::default())
                 .map_err(|error: actix_web::Error| error.error_response());

@@ -41,6 +41,8 @@ pub const API_SOURCES: &str = "/api/sources";
 /// The JSON API's common prefix (errors there answer in JSON).
 pub const API_PREFIX: &str = "/api/";
 pub const HEALTHZ: &str = "/healthz";
+/// Prometheus metrics, for the operators' monitoring.
+pub const METRICS: &str = "/metrics";
 pub const STYLESHEET: &str = "/static/style.css";
 /// The weekly digest: this week's as a page and as a feed, and its subscription's steps.
 pub const DIGEST: &str = "/digest";
