@@ -4,6 +4,8 @@
 //! keys are errors); [`Config::parse`] validates it into [`Settings`] and [`Source`]s, and
 //! every error names the file, the line and the field. Raw options never leave this module.
 
+mod env;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,6 +38,8 @@ pub enum ConfigError {
         field: String,
         message: String,
     },
+    #[error("{variable} (environment): {message}")]
+    Environment { variable: String, message: String },
 }
 
 /// Settings for the whole service, validated.
@@ -199,20 +203,33 @@ struct RawSelectors {
 }
 
 impl Config {
-    /// Reads and validates a configuration file. Relative paths inside it (the database,
-    /// `file` sources, the CA bundle) are taken relative to the file's folder.
+    /// Reads and validates a configuration file, then lets `BULLETIN_<KEY>` environment
+    /// variables override its `[settings]` (see [`env`]). Relative paths inside the file
+    /// (the database, `file` sources, the CA bundle) are taken relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.display().to_string(),
             source,
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Config::parse(&text, &path.display().to_string(), base)
+        let lookup = |variable: &str| std::env::var(variable).ok();
+        Config::parse_with_env(&text, &path.display().to_string(), base, &lookup)
     }
 
     /// Validates configuration text; `name` labels errors and `base` anchors relative paths.
     pub fn parse(text: &str, name: &str, base: &Path) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, name, &e))?;
+        Config::parse_with_env(text, name, base, &|_| None)
+    }
+
+    /// As [`Config::parse`], with settings from environment variables read by `lookup`.
+    pub fn parse_with_env(
+        text: &str,
+        name: &str,
+        base: &Path,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut raw: RawConfig = toml::from_str(text).map_err(|e| syntax_error(text, name, &e))?;
+        env::overlay(&mut raw.settings, lookup)?;
         let checker = Checker { text, name };
         let mut settings = checker.settings(raw.settings, base)?;
         if let Some(digest) = raw.digest {

@@ -40,6 +40,10 @@ pub enum FetchError {
     Connect { url: String, message: String },
     #[error("{url}: {message}")]
     Request { url: String, message: String },
+    /// The TLS handshake failed: an untrusted, expired or mismatched certificate, or no
+    /// common protocol. Trying again does not help.
+    #[error("{url}: TLS: {message}")]
+    Tls { url: String, message: String },
     #[error("{url}: HTTP {status}")]
     Status {
         url: String,
@@ -337,6 +341,12 @@ fn request_error(url: &Url, error: reqwest::Error) -> FetchError {
                 reason: blocked.to_string(),
             };
         }
+        if let Some(tls) = rustls_error(err) {
+            return FetchError::Tls {
+                url,
+                message: tls_message(tls),
+            };
+        }
         cause = err.source();
     }
     let message = error_chain(&error);
@@ -344,6 +354,29 @@ fn request_error(url: &Url, error: reqwest::Error) -> FetchError {
         FetchError::Connect { url, message }
     } else {
         FetchError::Request { url, message }
+    }
+}
+
+/// The TLS error inside an I/O error (where rustls reports through tokio), if any.
+fn rustls_error<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    err.downcast_ref::<std::io::Error>()?
+        .get_ref()?
+        .downcast_ref::<rustls::Error>()
+}
+
+/// What went wrong in the handshake, with what the operator can do about an unknown CA
+/// (a proxy that re-signs TLS is the usual cause inside a department).
+fn tls_message(error: &rustls::Error) -> String {
+    use rustls::{CertificateError, Error};
+    match error {
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
+            "{error} (the certificate is not signed by a trusted CA; if a proxy re-signs \
+             TLS, add its CA certificate to the ca_bundle setting)"
+        ),
+        _ => error.to_string(),
     }
 }
 
