@@ -528,7 +528,7 @@ fn outcome(
         error: None,
         warnings: None,
     };
-    match attempt {
+    let mut outcome = match attempt {
         Attempt::Found {
             url,
             status,
@@ -652,7 +652,12 @@ fn outcome(
                 content_key: None,
             }
         }
+    };
+    // A local file has no HTTP status, whatever the reader reports.
+    if matches!(source.location, crate::model::Location::File(_)) {
+        outcome.record.http_status = None;
     }
+    outcome
 }
 
 fn failed_to_store(mut record: FetchRecord, error: String) -> FetchRecord {
