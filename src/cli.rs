@@ -17,14 +17,37 @@ use crate::render::summary;
 use crate::store::Store;
 use crate::web;
 
-/// Logs go to stderr; `RUST_LOG` adjusts the level (default: info).
-pub fn init_logging() {
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event (colours only on a terminal).
+    Text,
+    /// One JSON object per line, for journald and log collectors.
+    Json,
+}
+
+/// The default filter: info, with the scheduler library's own start-up chatter (job
+/// added, scheduler started…) kept at debug.
+const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn";
+
+/// Logs go to stderr; `RUST_LOG` adjusts the level (default: info). Colour codes are
+/// written only when stderr is a terminal, so files and journals stay plain.
+pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

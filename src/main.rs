@@ -24,6 +24,15 @@ struct Args {
         env = "BULLETIN_CONFIG"
     )]
     config: PathBuf,
+    /// How log lines on stderr are written: text, or json for journald and collectors.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "BULLETIN_LOG_FORMAT"
+    )]
+    log_format: cli::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -153,8 +162,8 @@ enum SourcesCommand {
 }
 
 fn main() -> ExitCode {
-    cli::init_logging();
     let args = Args::parse();
+    cli::init_logging(args.log_format);
     let result = match args.command {
         Command::Init => cli::init(&args.config),
         Command::Serve { listen } => cli::serve(&args.config, listen),

@@ -503,3 +503,84 @@ async fn add_refuses_empty_names_known_urls_and_empty_pages() {
     assert_eq!(code, 0);
     assert_eq!(out, "`blog` is already approved\n");
 }
+
+#[tokio::test]
+async fn logs_are_plain_off_a_terminal_and_json_on_request() {
+    let server = MockServer::start().await;
+    Mock::given(path("/down.xml"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("sources.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[settings]\nallow_private_networks = true\nfetch_retries = 0\n\n\
+             [[sources]]\nid = \"down\"\nname = \"Down\"\nurl = \"{}/down.xml\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let file = config.clone();
+    let (code, _, err) = tokio::task::spawn_blocking(move || bulletin(&file, &["fetch"]))
+        .await
+        .unwrap();
+    assert_eq!(code, 1);
+    assert!(err.contains("source failing"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes in a pipe: {err:?}"
+    );
+
+    // Failing again is not news; the JSON lines carry the fields.
+    let file = config.clone();
+    let (code, _, err) =
+        tokio::task::spawn_blocking(move || bulletin(&file, &["--log-format", "json", "fetch"]))
+            .await
+            .unwrap();
+    assert_eq!(code, 1);
+    assert!(!err.contains("source failing"), "logged once: {err}");
+
+    std::fs::write(
+        &config,
+        format!(
+            "[settings]\nallow_private_networks = true\nfetch_retries = 0\n\n\
+             [[sources]]\nid = \"down\"\nname = \"Down\"\nurl = \"{}/gone.xml\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    Mock::given(path("/gone.xml"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("feeds/atom.xml"), "application/atom+xml"),
+        )
+        .mount(&server)
+        .await;
+    let file = config.clone();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        let output = Command::new(env!("CARGO_BIN_EXE_bulletin"))
+            .args(["--config".as_ref(), file.as_os_str()])
+            .args(["--log-format", "json", "fetch"])
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    let recovered = err
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|v| v["message"] == "source recovered")
+        .unwrap_or_else(|| panic!("a JSON line saying so: {err}"));
+    assert_eq!(recovered["source"], "down");
+    assert_eq!(recovered["failures"], 2);
+    assert_eq!(recovered["level"], "INFO");
+}
