@@ -33,8 +33,19 @@ const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn";
 /// Logs go to stderr; `RUST_LOG` adjusts the level (default: info). Colour codes are
 /// written only when stderr is a terminal, so files and journals stay plain.
 pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let filter = match std::env::var("RUST_LOG") {
+        // A chosen level keeps the library quiet too, unless debugging or naming it.
+        Ok(wanted)
+            if !["tokio_cron_scheduler", "debug", "trace"]
+                .iter()
+                .any(|w| wanted.contains(w)) =>
+        {
+            tracing_subscriber::EnvFilter::try_new(format!("{wanted},tokio_cron_scheduler=warn"))
+        }
+        Ok(wanted) => tracing_subscriber::EnvFilter::try_new(wanted),
+        Err(_) => tracing_subscriber::EnvFilter::try_new(DEFAULT_LOG_FILTER),
+    }
+    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -443,6 +454,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
     runtime.block_on(async move {
         let listener = std::net::TcpListener::bind(listen)
             .with_context(|| format!("cannot listen on {listen}"))?;
+        let listen = listener.local_addr().unwrap_or(listen);
         tracing::info!(
             "serving on http://{listen}/ with database {}",
             store.path().display()
@@ -475,7 +487,8 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         // Everything at start, in the background, while pages already answer.
         let initial = refresher.clone();
         let initial_store = store.clone();
-        tokio::spawn(async move {
+        let stopping = refresher.clone();
+        let initial_pass = tokio::spawn(async move {
             // Reading the store blocks: never on an async worker.
             let listed = tokio::task::spawn_blocking(move || initial_store.active_sources()).await;
             match listed {
@@ -498,12 +511,20 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
             Some(digests) => Some(digests.start_schedule().await?),
             None => None,
         };
+        // SIGTERM or Ctrl-C: the server stops accepting and answers what it has (up to
+        // its shutdown timeout); then no new pass starts, the passes running are dropped
+        // (a store write under way finishes: it runs on the blocking pool, which the
+        // runtime waits for) and their leases released.
         let served = server.await;
         handle.stop(true).await;
+        tracing::info!("stopping");
         let _ = scheduler.shutdown().await;
         if let Some(schedule) = digest_schedule.as_mut() {
             let _ = schedule.shutdown().await;
         }
+        initial_pass.abort();
+        let _ = initial_pass.await;
+        stopping.release_leases().await;
         served.context("the web server stopped")?;
         Ok(ExitCode::SUCCESS)
     })

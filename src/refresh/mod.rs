@@ -256,6 +256,18 @@ pub async fn attempt_with_store(
 }
 
 impl Refresher {
+    /// On shutdown: releases the leases of refreshes this process will not finish, so the
+    /// next run (or another process) fetches those sources at once. A refresh already
+    /// writing finishes its transaction whole; one still fetching is abandoned.
+    pub async fn release_leases(&self) {
+        let (store, holder) = (self.store.clone(), self.holder.clone());
+        match tokio::task::spawn_blocking(move || store.release_all_sources(&holder)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "cannot release the refresh leases"),
+            Err(error) => tracing::warn!(%error, "releasing the refresh leases failed"),
+        }
+    }
+
     /// Refreshes one source through [`Refresher::refresh_all`]; `None` when it is being
     /// refreshed already (by the schedule, an approval or a start-up pass).
     pub async fn refresh_source(
