@@ -109,6 +109,10 @@ async fn sigterm_during_a_fetch_pass_exits_cleanly_and_leaves_a_whole_store() {
         .expect("exits within 10 s of SIGTERM")
         .unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("tokio_cron_scheduler"),
+        "the scheduler library's start-up lines stay below info: {err}"
+    );
     assert!(signalled.elapsed() < Duration::from_secs(10));
 
     let db = rusqlite::Connection::open(&database).unwrap();

@@ -739,7 +739,7 @@ mod tests {
         let mut record = FetchRecord {
             source_id: "a".into(),
             url: String::new(),
-            started: chrono::Utc::now(),
+            started: chrono::DateTime::UNIX_EPOCH,
             duration_ms: 0,
             parse_ms: 0,
             http_status: None,
