@@ -17,14 +17,48 @@ use crate::render::summary;
 use crate::store::Store;
 use crate::web;
 
-/// Logs go to stderr; `RUST_LOG` adjusts the level (default: info).
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event (colours only on a terminal).
+    Text,
+    /// One JSON object per line, for journald and log collectors.
+    Json,
+}
+
+/// The default filter: info, with the scheduler library's own start-up chatter (job
+/// added, scheduler started…) kept at debug.
+const DEFAULT_LOG_FILTER: &str = "info,tokio_cron_scheduler=warn";
+
+/// Logs go to stderr; `RUST_LOG` adjusts the level (default: info). Colour codes are
+/// written only when stderr is a terminal, so files and journals stay plain.
+pub fn init_logging(format: LogFormat) {
+    let filter = match std::env::var("RUST_LOG") {
+        // A chosen level keeps the library quiet too, unless debugging or naming it.
+        Ok(wanted)
+            if !["tokio_cron_scheduler", "debug", "trace"]
+                .iter()
+                .any(|w| wanted.contains(w)) =>
+        {
+            tracing_subscriber::EnvFilter::try_new(format!("{wanted},tokio_cron_scheduler=warn"))
+        }
+        Ok(wanted) => tracing_subscriber::EnvFilter::try_new(wanted),
+        Err(_) => tracing_subscriber::EnvFilter::try_new(DEFAULT_LOG_FILTER),
+    }
+    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -64,6 +98,32 @@ fn context(config: &Config) -> refresh::Context {
         events: config.settings.events,
         clock: crate::clock::Clock::system(),
     }
+}
+
+/// The commented sources file `bulletin init` writes.
+pub const STARTER_SOURCES: &str = include_str!("starter_sources.toml");
+
+/// `bulletin init`: writes a commented starter sources file, never over an existing one.
+pub fn init(config_path: &Path) -> Result<ExitCode> {
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(config_path)
+    {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+            "{}: already exists, left as it is (name another file with --config FILE)",
+            config_path.display()
+        ),
+        Err(error) => bail!("{}: cannot create: {error}", config_path.display()),
+    };
+    file.write_all(STARTER_SOURCES.as_bytes())
+        .with_context(|| format!("{}: cannot write", config_path.display()))?;
+    println!(
+        "wrote {}: edit its sources, check it with `bulletin sources check`, then run `bulletin serve`",
+        config_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `bulletin fetch`: one pass, progress on stderr, a summary table on stdout.
@@ -106,10 +166,14 @@ pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
 fn outcome_word(record: &FetchRecord) -> String {
     match record.outcome {
         FetchOutcome::Ok => format!(
-            "ok ({} items, {} new)",
-            record.items_found, record.items_new
+            "ok ({}, {} new)",
+            summary::count(record.items_found as usize, "item", "items"),
+            record.items_new
         ),
-        FetchOutcome::Unchanged => format!("unchanged ({} items)", record.items_found),
+        FetchOutcome::Unchanged => format!(
+            "unchanged ({})",
+            summary::count(record.items_found as usize, "item", "items")
+        ),
         FetchOutcome::NotModified => "not modified".into(),
         FetchOutcome::Failed => format!("failed: {}", record.error.as_deref().unwrap_or("")),
     }
@@ -119,6 +183,7 @@ fn outcome_word(record: &FetchRecord) -> String {
 pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
     let (config, store) = open(config_path)?;
     let now = Clock::system().now();
+    let zone = config.settings.timezone;
     let health = store.source_health()?;
     let problems: Vec<String> = health
         .iter()
@@ -153,12 +218,12 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
                             FetchOutcome::NotModified => "not modified",
                             FetchOutcome::Failed => "failed",
                         },
-                        r.started.format("%Y-%m-%d %H:%M UTC")
+                        local(r.started, zone)
                     )
                 });
             let next = match h.state.next_attempt_after {
                 Some(until) if until > now => {
-                    format!("backing off until {}", until.format("%H:%M UTC"))
+                    format!("backing off until {}", local(until, zone))
                 }
                 _ => h
                     .source
@@ -166,7 +231,7 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
                     .as_ref()
                     .unwrap_or(&config.settings.schedule)
                     .next_after(now)
-                    .map_or("-".into(), |t| t.format("%H:%M UTC").to_string()),
+                    .map_or("-".into(), |t| local(t, zone)),
             };
             vec![
                 h.source.id.clone(),
@@ -205,17 +270,54 @@ pub fn list_sources(config_path: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A time as the listing shows it: in the display zone, named.
+fn local(time: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> String {
+    time.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
 /// `bulletin sources check [--fetch]`: validation needs no database; fetching stores nothing.
 pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> Result<ExitCode> {
     let config = Config::load(config_path)?;
     println!(
-        "{}: {} sources, settings valid",
+        "{}: {}, settings valid",
         config_path.display(),
-        config.sources.len()
+        summary::count(config.sources.len(), "source", "sources")
     );
-    if !try_fetch {
-        return Ok(ExitCode::SUCCESS);
+    let missing: Vec<String> = config
+        .sources
+        .iter()
+        .filter_map(|s| match &s.location {
+            crate::model::Location::File(path) if !path.is_file() => {
+                Some(format!("  {}: no file at {}", s.id, path.display()))
+            }
+            _ => None,
+        })
+        .collect();
+    if !missing.is_empty() {
+        println!("Files missing:");
+        for line in &missing {
+            println!("{line}");
+        }
     }
+    if !try_fetch {
+        return Ok(if missing.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let files: Vec<String> = config
+        .sources
+        .iter()
+        .filter(|s| matches!(s.location, crate::model::Location::File(_)))
+        .map(|s| s.id.clone())
+        .collect();
+    let http = |id: &str, status: Option<u16>| match status {
+        Some(status) if !files.iter().any(|f| f == id) => status.to_string(),
+        _ => "-".to_string(),
+    };
     let sources = select(
         config
             .sources
@@ -254,24 +356,24 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
                 ..
             } => {
                 vec![
-                    id,
+                    id.clone(),
                     "ok".into(),
-                    status.to_string(),
+                    http(&id, Some(status)),
                     bytes.to_string(),
                     describe_harvest(&harvest),
                 ]
             }
             Attempt::NotModified { status, .. } => vec![
-                id,
+                id.clone(),
                 "not modified".into(),
-                status.to_string(),
+                http(&id, Some(status)),
                 "0".into(),
                 String::new(),
             ],
             Attempt::Unchanged { status, bytes, .. } => vec![
-                id,
+                id.clone(),
                 "unchanged".into(),
-                status.to_string(),
+                http(&id, Some(status)),
                 bytes.to_string(),
                 "the document last read, read the same way".into(),
             ],
@@ -283,9 +385,9 @@ pub fn check_sources(config_path: &Path, try_fetch: bool, wanted: &[String]) -> 
             } => {
                 failed = true;
                 vec![
-                    id,
+                    id.clone(),
                     "FAILED".into(),
-                    status.map_or("-".into(), |s| s.to_string()),
+                    http(&id, status),
                     bytes.to_string(),
                     error,
                 ]
@@ -308,10 +410,10 @@ fn describe_harvest(harvest: &refresh::Harvest) -> String {
     let mut parts = Vec::new();
     let page = harvest.methods.is_some();
     if page || !harvest.posts.is_empty() || harvest.events.is_empty() {
-        parts.push(format!("{} posts", harvest.posts.len()));
+        parts.push(summary::count(harvest.posts.len(), "post", "posts"));
     }
     if !harvest.events.is_empty() || harvest.events_complete || page {
-        parts.push(format!("{} events", harvest.events.len()));
+        parts.push(summary::count(harvest.events.len(), "event", "events"));
     }
     let mut text = parts.join(", ");
     if let Some(methods) = &harvest.methods {
@@ -322,8 +424,8 @@ fn describe_harvest(harvest: &refresh::Harvest) -> String {
     }
     if !harvest.warnings.is_empty() {
         text.push_str(&format!(
-            " ({} warnings: {})",
-            harvest.warnings.len(),
+            " ({}: {})",
+            summary::count(harvest.warnings.len(), "warning", "warnings"),
             harvest.warnings.join("; ")
         ));
     }
@@ -356,6 +458,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
     runtime.block_on(async move {
         let listener = std::net::TcpListener::bind(listen)
             .with_context(|| format!("cannot listen on {listen}"))?;
+        let listen = listener.local_addr().unwrap_or(listen);
         tracing::info!(
             "serving on http://{listen}/ with database {}",
             store.path().display()
@@ -390,7 +493,8 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
         // Everything at start, in the background, while pages already answer.
         let initial = refresher.clone();
         let initial_store = store.clone();
-        tokio::spawn(async move {
+        let stopping = refresher.clone();
+        let initial_pass = tokio::spawn(async move {
             // Reading the store blocks: never on an async worker.
             let listed = tokio::task::spawn_blocking(move || initial_store.active_sources()).await;
             match listed {
@@ -421,12 +525,20 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<ExitCode>
             Some(digests) => Some(digests.start_schedule().await?),
             None => None,
         };
+        // SIGTERM or Ctrl-C: the server stops accepting and answers what it has (up to
+        // its shutdown timeout); then no new pass starts, the passes running are dropped
+        // (a store write under way finishes: it runs on the blocking pool, which the
+        // runtime waits for) and their leases released.
         let served = server.await;
         handle.stop(true).await;
+        tracing::info!("stopping");
         let _ = scheduler.shutdown().await;
         if let Some(schedule) = digest_schedule.as_mut() {
             let _ = schedule.shutdown().await;
         }
+        initial_pass.abort();
+        let _ = initial_pass.await;
+        stopping.release_leases().await;
         served.context("the web server stopped")?;
         Ok(ExitCode::SUCCESS)
     })
@@ -449,6 +561,11 @@ pub fn add_source(
     contact: Option<&str>,
     approve: bool,
 ) -> Result<ExitCode> {
+    anyhow::ensure!(!name.trim().is_empty(), "give the source a name (--name)");
+    anyhow::ensure!(
+        !department.trim().is_empty(),
+        "give the source's department (--department)"
+    );
     let (config, store) = open(config_path)?;
     let url: url::Url = url
         .parse()
@@ -456,16 +573,33 @@ pub fn add_source(
     if !matches!(url.scheme(), "http" | "https") {
         bail!("{url}: only http and https sources can be registered");
     }
+    refuse_registered(&config, &store, &[url.to_string()])?;
     let fetcher = Fetcher::new(config.settings.fetch.clone())?;
     let found = runtime()?
         .block_on(crate::preview::preview(&fetcher, &url, &context(&config)))
         .map_err(|error| anyhow::anyhow!(error))?;
+    // The page may have led elsewhere (a redirect, its advertised feed).
+    let mut reached = vec![found.url.clone()];
+    reached.extend(found.discovered_from.clone());
+    refuse_registered(&config, &store, &reached)?;
     println!(
         "{}: {} ({})",
         found.url,
         found.kind.as_str(),
         describe_harvest(&found.harvest)
     );
+    if found.harvest.events.is_empty() && found.harvest.posts.is_empty() {
+        // A page that gives nothing is the wrong page, or needs selectors; an empty feed
+        // or calendar may just be quiet for now.
+        if found.kind == crate::model::SourceKind::Html {
+            bail!(
+                "{}: the page gives no events or posts, so it was not registered \
+                 (a source with [sources.selectors] in the sources file can read it)",
+                found.url
+            );
+        }
+        println!("note: it lists no events or posts yet");
+    }
     let id = store.free_source_id(name)?;
     let source = Source {
         id: id.clone(),
@@ -492,6 +626,32 @@ pub fn add_source(
         println!("registered as `{id}`, pending approval (`bulletin sources approve {id}`)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails when one of `urls` is already a source, in the sources file or the store.
+fn refuse_registered(config: &Config, store: &Store, urls: &[String]) -> Result<()> {
+    let urls: Vec<String> = urls
+        .iter()
+        .map(|u| u.parse::<url::Url>().map_or(u.clone(), |u| u.to_string()))
+        .collect();
+    let configured = config.sources.iter().find(|s| match &s.location {
+        crate::model::Location::Url(u) => urls.contains(&u.to_string()),
+        crate::model::Location::File(_) => false,
+    });
+    if let Some(source) = configured {
+        bail!(
+            "{} is already a source: `{}` in the sources file",
+            source.location,
+            source.id
+        );
+    }
+    if let Some(id) = store.sources_at_urls(&urls)?.first() {
+        bail!(
+            "{} is already registered as `{id}` (see `bulletin sources list` or `bulletin sources pending`)",
+            urls[0]
+        );
+    }
+    Ok(())
 }
 
 /// `bulletin sources pending`.
@@ -527,6 +687,11 @@ pub fn moderate(config_path: &Path, id: &str, action: Moderation) -> Result<Exit
     let (_, store) = open(config_path)?;
     match action {
         Moderation::Approve => {
+            let approved = store.registrations("approved")?;
+            if approved.iter().any(|r| r.source.id == id) {
+                println!("`{id}` is already approved");
+                return Ok(ExitCode::SUCCESS);
+            }
             store.moderate_source(id, true)?;
             println!("approved `{id}`: the running service fetches it at its next tick");
         }

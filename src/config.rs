@@ -24,11 +24,11 @@ use crate::schedule::Schedule;
 /// A problem with the configuration file, located as precisely as we can.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    /// Named once, with the way out: another file, or a starter one.
+    #[error(
+        "{path}: cannot read the sources file ({reason}); name another with --config FILE, or write a starter one with `bulletin init`"
+    )]
+    Read { path: String, reason: String },
     #[error("{path}: {message}")]
     Syntax { path: String, message: String },
     #[error("{path}:{line}: `{field}`: {message}")]
@@ -207,9 +207,13 @@ impl Config {
     /// variables override its `[settings]` (see [`env`]). Relative paths inside the file
     /// (the database, `file` sources, the CA bundle) are taken relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            reason: match error.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                _ => error.to_string(),
+            },
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let lookup = |variable: &str| std::env::var(variable).ok();

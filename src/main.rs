@@ -24,12 +24,23 @@ struct Args {
         env = "BULLETIN_CONFIG"
     )]
     config: PathBuf,
+    /// How log lines on stderr are written: text, or json for journald and collectors.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "BULLETIN_LOG_FORMAT"
+    )]
+    log_format: cli::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a commented starter sources file (at --config; never over an existing file).
+    Init,
     /// Fetch every source now and on schedule, and serve the feeds and pages.
     Serve {
         /// Listen here instead of settings.listen (e.g. 0.0.0.0:8080).
@@ -90,10 +101,15 @@ enum EventsCommand {
     /// List submitted events waiting for approval.
     Submitted,
     /// Approve a submitted event: it is listed at once.
-    Approve { id: i64 },
+    Approve {
+        /// The submitted event's number (see `bulletin events submitted`).
+        id: i64,
+    },
     /// Reject a submitted event, saying why.
     Reject {
+        /// The submitted event's number (see `bulletin events submitted`).
         id: i64,
+        /// Why, in a sentence the organiser will read.
         #[arg(long)]
         reason: String,
     },
@@ -105,6 +121,7 @@ enum SourcesCommand {
     List,
     /// Validate the sources file; with --fetch, try each source once without storing.
     Check {
+        /// Also fetch each source once and show what it gives (nothing is stored).
         #[arg(long)]
         fetch: bool,
         /// Only this source (repeatable), with --fetch.
@@ -113,14 +130,18 @@ enum SourcesCommand {
     },
     /// Register a source (previewed first), pending approval unless --approve.
     Add {
+        /// The feed, calendar or events page (http or https).
         url: String,
+        /// The source's name as listings show it.
         #[arg(long)]
         name: String,
+        /// The department publishing it.
         #[arg(long)]
         department: String,
         /// A tag (repeatable).
         #[arg(long = "tag")]
         tags: Vec<String>,
+        /// An email address for questions about the source.
         #[arg(long)]
         contact: Option<String>,
         /// Approve it at once.
@@ -130,17 +151,27 @@ enum SourcesCommand {
     /// List registered sources waiting for approval.
     Pending,
     /// Approve a registered source.
-    Approve { id: String },
+    Approve {
+        /// The source's id (see `bulletin sources pending`).
+        id: String,
+    },
     /// Reject a registered source.
-    Reject { id: String },
+    Reject {
+        /// The source's id (see `bulletin sources pending`).
+        id: String,
+    },
     /// Stop fetching a registered source (its past events and posts stay).
-    Remove { id: String },
+    Remove {
+        /// The source's id (see `bulletin sources list`).
+        id: String,
+    },
 }
 
 fn main() -> ExitCode {
-    cli::init_logging();
     let args = Args::parse();
+    cli::init_logging(args.log_format);
     let result = match args.command {
+        Command::Init => cli::init(&args.config),
         Command::Serve { listen } => cli::serve(&args.config, listen),
         Command::Fetch { sources } => cli::fetch(&args.config, &sources),
         Command::Digest {
@@ -217,5 +248,33 @@ fn main() -> ExitCode {
             eprintln!("bulletin: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn undocumented(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+        let path = format!("{path} {}", command.get_name());
+        if command.get_about().is_none() {
+            out.push(path.clone());
+        }
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() && !matches!(arg.get_id().as_str(), "help" | "version") {
+                out.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            undocumented(sub, &path, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_argument_has_help_text() {
+        let mut missing = Vec::new();
+        undocumented(&Args::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
     }
 }

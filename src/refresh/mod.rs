@@ -265,6 +265,18 @@ pub async fn attempt_with_store(
 }
 
 impl Refresher {
+    /// On shutdown: releases the leases of refreshes this process will not finish, so the
+    /// next run (or another process) fetches those sources at once. A refresh already
+    /// writing finishes its transaction whole; one still fetching is abandoned.
+    pub async fn release_leases(&self) {
+        let (store, holder) = (self.store.clone(), self.holder.clone());
+        match tokio::task::spawn_blocking(move || store.release_all_sources(&holder)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "cannot release the refresh leases"),
+            Err(error) => tracing::warn!(%error, "releasing the refresh leases failed"),
+        }
+    }
+
     /// Refreshes one source through [`Refresher::refresh_all`]; `None` when it is being
     /// refreshed already (by the schedule, an approval or a start-up pass).
     pub async fn refresh_source(
@@ -453,6 +465,7 @@ impl Refresher {
         if let Some(metrics) = &self.metrics {
             metrics.fetched(source.kind.or(state.detected_kind), &record);
         }
+        log_health_change(&source, &state, &record);
         Some(record)
     }
 
@@ -544,7 +557,7 @@ fn outcome(
         error: None,
         warnings: None,
     };
-    match attempt {
+    let mut outcome = match attempt {
         Attempt::Found {
             url,
             status,
@@ -668,7 +681,12 @@ fn outcome(
                 content_key: None,
             }
         }
+    };
+    // A local file has no HTTP status, whatever the reader reports.
+    if matches!(source.location, crate::model::Location::File(_)) {
+        outcome.record.http_status = None;
     }
+    outcome
 }
 
 fn failed_to_store(mut record: FetchRecord, error: String) -> FetchRecord {
@@ -691,14 +709,73 @@ pub fn log_pass(label: &str, records: &[FetchRecord]) {
         new = records.iter().map(|r| r.items_new).sum::<u32>(),
         "fetch pass done"
     );
-    for record in records.iter().filter(|r| r.outcome == FetchOutcome::Failed) {
-        tracing::warn!(source = %record.source_id, error = record.error.as_deref().unwrap_or(""), "fetch failed");
+}
+
+/// How a source's health moved with one fetch: logged only when it changes, so a source
+/// failing for a week says so once (and once more when it recovers), not every pass.
+#[derive(Debug, PartialEq, Eq)]
+pub enum HealthChange {
+    /// It worked last time (or has never been fetched) and failed now.
+    Failing,
+    /// It had failed this many times in a row and works again.
+    Recovered { failures: u32 },
+}
+
+/// The change `record` makes to a source that had failed `failures` times in a row.
+pub fn health_change(failures: u32, record: &FetchRecord) -> Option<HealthChange> {
+    match (failures > 0, record.outcome == FetchOutcome::Failed) {
+        (false, true) => Some(HealthChange::Failing),
+        (true, false) => Some(HealthChange::Recovered { failures }),
+        _ => None,
+    }
+}
+
+fn log_health_change(source: &Source, state: &SourceState, record: &FetchRecord) {
+    match health_change(state.consecutive_failures, record) {
+        Some(HealthChange::Failing) => tracing::warn!(
+            source = %source.id,
+            error = record.error.as_deref().unwrap_or(""),
+            "source failing (logged again when it recovers)"
+        ),
+        Some(HealthChange::Recovered { failures }) => tracing::info!(
+            source = %source.id,
+            failures,
+            "source recovered"
+        ),
+        None => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_is_logged_on_changes_only() {
+        let mut record = FetchRecord {
+            source_id: "a".into(),
+            url: String::new(),
+            started: chrono::DateTime::UNIX_EPOCH,
+            duration_ms: 0,
+            parse_ms: 0,
+            http_status: None,
+            bytes: 0,
+            items_found: 0,
+            items_new: 0,
+            items_updated: 0,
+            outcome: FetchOutcome::Failed,
+            error: Some("down".into()),
+            warnings: None,
+        };
+        assert_eq!(health_change(0, &record), Some(HealthChange::Failing));
+        assert_eq!(health_change(3, &record), None, "still failing: quiet");
+        record.outcome = FetchOutcome::NotModified;
+        assert_eq!(
+            health_change(3, &record),
+            Some(HealthChange::Recovered { failures: 3 })
+        );
+        assert_eq!(health_change(0, &record), None, "still fine: quiet");
+    }
     use crate::model::Location;
 
     fn at(id: &str, url: &str) -> (Source, SourceState) {

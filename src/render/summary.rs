@@ -33,6 +33,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// "1 source", "2 sources": a count with its noun in the right number.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The summary of a fetch pass: one line per source, then the totals.
 pub fn fetch_summary(records: &[FetchRecord]) -> String {
     let mut sorted: Vec<&FetchRecord> = records.iter().collect();
@@ -74,20 +79,25 @@ pub fn fetch_summary(records: &[FetchRecord]) -> String {
         ],
         &rows,
     );
-    let count = |o| records.iter().filter(|r| r.outcome == o).count();
+    let of = |o| records.iter().filter(|r| r.outcome == o).count();
     let warned = records
         .iter()
         .filter(|r| r.outcome != FetchOutcome::Failed && r.warnings.is_some())
         .count();
     out.push_str(&format!(
-        "\n{} sources: {} ok, {} unchanged, {} not modified, {} failed ({warned} read with warnings); {} new and {} updated items\n",
-        records.len(),
-        count(FetchOutcome::Ok),
-        count(FetchOutcome::Unchanged),
-        count(FetchOutcome::NotModified),
-        count(FetchOutcome::Failed),
+        "\n{}: {} ok, {} unchanged, {} not modified, {} failed ({warned} read with warnings); {} new and {} updated {}\n",
+        count(records.len(), "source", "sources"),
+        of(FetchOutcome::Ok),
+        of(FetchOutcome::Unchanged),
+        of(FetchOutcome::NotModified),
+        of(FetchOutcome::Failed),
         records.iter().map(|r| r.items_new).sum::<u32>(),
         records.iter().map(|r| r.items_updated).sum::<u32>(),
+        if records.iter().map(|r| r.items_new + r.items_updated).sum::<u32>() == 1 {
+            "item"
+        } else {
+            "items"
+        },
     ));
     out
 }

@@ -81,6 +81,19 @@ impl Store {
         })
     }
 
+    /// Releases every lease `holder` still has: a process stopping mid-pass leaves no
+    /// source to wait for its lease to run out.
+    pub fn release_all_sources(&self, holder: &str) -> Result<(), StoreError> {
+        self.write_reporting("releasing sources", |tx| {
+            tx.execute(
+                "UPDATE sources SET claimed_by = NULL, claimed_until = NULL
+                 WHERE claimed_by = ?1",
+                [holder],
+            )?;
+            Ok(((), false))
+        })
+    }
+
     /// Who holds source `id`, and until when, if anyone's lease is recorded.
     pub fn source_claim(&self, id: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
         self.read("reading a source's claim", |conn| {

@@ -82,6 +82,28 @@ impl Store {
         Ok(id)
     }
 
+    /// The sources (in any state but rejected) fetched from one of `urls`, as their ids:
+    /// a URL is registered once.
+    pub fn sources_at_urls(&self, urls: &[String]) -> Result<Vec<String>, StoreError> {
+        self.read("looking up a source by URL", |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, url FROM sources WHERE url IS NOT NULL AND moderation IS NOT 'rejected'
+                 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?;
+            let mut ids = Vec::new();
+            for row in rows {
+                let (id, url) = row?;
+                if urls.contains(&url) {
+                    ids.push(id);
+                }
+            }
+            Ok(ids)
+        })
+    }
+
     /// Whether a source id is taken (by any source, in any state).
     pub fn source_exists(&self, id: &str) -> Result<bool, StoreError> {
         self.read("checking a source id", |conn| {
