@@ -522,15 +522,7 @@ pub async fn confirm(
     let token = token_of(&req, Some(&form));
     let lang = page_lang(&req, &state, None);
     if rate_limited(&state, &req) {
-        let view = MessagePage::new("digest.confirm.title", "errors.rate");
-        return message(
-            &req,
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            lang,
-            &view,
-            None,
-        );
+        return too_many(&req, &state, lang, "digest.confirm.title");
     }
     let (store, t, now) = (state.store.clone(), token.clone(), state.clock.now());
     let Some(subscription) = web::block(move || store.confirm_subscription(&t, now)).await?? else {
@@ -543,6 +535,17 @@ pub async fn confirm(
     view.link = Some(routes::digest_step(routes::DIGEST_MANAGE, &manage));
     view.link_key = "digest.manage";
     message(&req, &state, StatusCode::OK, lang, &view, None)
+}
+
+/// The answer to a link's POST beyond the rate limit: a page titled `title`.
+fn too_many(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: Lang,
+    title: &'static str,
+) -> Result<HttpResponse, WebError> {
+    let view = MessagePage::new(title, "errors.rate");
+    message(req, state, StatusCode::TOO_MANY_REQUESTS, lang, &view, None)
 }
 
 async fn manage_token(state: &AppState, subscription: &Subscription) -> Result<String, WebError> {
@@ -579,15 +582,7 @@ pub async fn unsubscribe(
     let token = token_of(&req, Some(&form));
     let lang = page_lang(&req, &state, None);
     if rate_limited(&state, &req) {
-        let view = MessagePage::new("digest.unsubscribe.title", "errors.rate");
-        return message(
-            &req,
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            lang,
-            &view,
-            None,
-        );
+        return too_many(&req, &state, lang, "digest.unsubscribe.title");
     }
     let (store, t, now) = (state.store.clone(), token.clone(), state.clock.now());
     let Some(subscription) = web::block(move || store.unsubscribe(&t, now)).await?? else {
@@ -655,15 +650,7 @@ pub async fn manage(
     let token = token_of(&req, Some(&form));
     let lang = page_lang(&req, &state, None);
     if rate_limited(&state, &req) {
-        let view = MessagePage::new("digest.manage.title", "errors.rate");
-        return message(
-            &req,
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            lang,
-            &view,
-            None,
-        );
+        return too_many(&req, &state, lang, "digest.manage.title");
     }
     let language = form
         .get("language")
