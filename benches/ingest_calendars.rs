@@ -15,7 +15,8 @@
 //! 4. one event changed in each calendar: only those listings are written.
 //!
 //! Then peak resident memory and the database's size. Run it with
-//! `cargo bench --bench ingest_calendars`, or `-- --calendars 20 --events 500`.
+//! `cargo bench --bench ingest_calendars`, or `-- --calendars 20 --events 500`;
+//! `BULLETIN_BENCH_KEEP=FILE` keeps a copy of the store for looking inside.
 
 mod common;
 
@@ -218,6 +219,13 @@ async fn run(calendars: usize, events: usize) {
         mib(file_size(store.path())),
         mib(file_size(&store.path().with_extension("db-wal")))
     );
+    if let Ok(keep) = std::env::var("BULLETIN_BENCH_KEEP") {
+        // For looking inside afterwards (sqlite3, dbstat): a consistent copy.
+        store
+            .backup_to(std::path::Path::new(&keep))
+            .expect("copy the store to BULLETIN_BENCH_KEEP");
+        println!("store copied to {keep}");
+    }
     handle.stop(true).await;
     let _ = server_task.await;
     let count =

@@ -299,15 +299,23 @@ fn find_match(
     let (event, probe) = (listing.event, &listing.probe);
     let translating = pairing.applies(event);
     let start = event.start.instant(zone);
+    // A candidate whose title's numbers, months or parts conflict with this one's cannot
+    // agree: the index passes over it (a busy minute across a hundred calendars holds
+    // dozens of "Lunch and learn 12" / "… 31" neighbours). Rows stored before the marks
+    // were kept (NULL) are compared here, as are all candidates of a possible
+    // translation, whose title is in another language.
+    let marks = if translating { None } else { probe.marks_key() };
     let mut keys = tx.prepare_cached(
         "SELECT id, title_key FROM events INDEXED BY events_by_start
-         WHERE start_utc BETWEEN ?1 AND ?2 ORDER BY id",
+         WHERE start_utc BETWEEN ?1 AND ?2
+           AND (?3 IS NULL OR title_marks IS NULL OR title_marks IN ('', ?3))
+         ORDER BY id",
     )?;
     let window = [
         ts(start.checked_sub_signed(MATCH_WINDOW).unwrap_or(start)),
         ts(start.checked_add_signed(MATCH_WINDOW).unwrap_or(start)),
     ];
-    let mut rows = keys.query(params![window[0], window[1]])?;
+    let mut rows = keys.query(params![window[0], window[1], marks])?;
     // Each candidate, with the key of another language's version when that is the title
     // that agrees (`None`: the title it leads with, or read whole).
     let mut agreeing: Vec<(i64, Option<String>)> = Vec::new();
@@ -400,9 +408,10 @@ fn insert_event(
         "INSERT INTO events (uid, series_uid, title, description_text, description_html, start_at, end_at,
             start_utc, all_day, timezone, location_name, location_address, online_url, url, organiser,
             language, status, categories, listed, provenance, calendar_hash, revision,
-            first_seen_at, last_seen_at, changed_at, end_utc, title_key, versions, version_keys)
+            first_seen_at, last_seen_at, changed_at, end_utc, title_key, versions, version_keys,
+            title_marks)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-            ?20, ?21, 0, ?22, ?22, ?22, ?23, ?24, ?25, ?26)",
+            ?20, ?21, 0, ?22, ?22, ?22, ?23, ?24, ?25, ?26, ?27)",
     )?
     .execute(params![
         uid,
@@ -431,6 +440,7 @@ fn insert_event(
         row.cols.title_key,
         row.cols.versions,
         row.cols.version_keys,
+        row.cols.title_marks,
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -453,6 +463,8 @@ struct Columns {
     provenance: String,
     hash: String,
     title_key: String,
+    /// `dedup::title_marks` of the key.
+    title_marks: String,
     /// The other languages' versions and the translation links (`None`: one language).
     versions: Option<String>,
     /// The title keys of the other languages' versions, one a line.
@@ -472,6 +484,7 @@ impl Columns {
     fn of(merged: &Merged, listed: bool, zone: Tz) -> Columns {
         let e = &merged.event;
         let start = e.start.instant(zone);
+        let title_key = dedup::title_key(&e.title);
         Columns {
             start_at: e.start.to_text(),
             end_at: e.end.map(|t| t.to_text()),
@@ -481,7 +494,8 @@ impl Columns {
             listed,
             provenance: serde_json::to_string(&merged.provenance).unwrap_or_else(|_| "{}".into()),
             hash: merged.versions.calendar_hash(calendar_hash(e, listed)),
-            title_key: dedup::title_key(&e.title),
+            title_marks: dedup::title_marks(&title_key),
+            title_key,
             versions: merged.versions.to_column(),
             version_keys: merged.versions.title_keys(),
         }
@@ -563,7 +577,7 @@ fn remerge(
                 status = ?17, categories = ?18, listed = ?19, provenance = ?20, calendar_hash = ?21,
                 revision = revision + (calendar_hash IS NOT ?21),
                 changed_at = CASE WHEN calendar_hash IS NOT ?21 THEN ?22 ELSE changed_at END,
-                end_utc = ?23, title_key = ?24, versions = ?25, version_keys = ?26
+                end_utc = ?23, title_key = ?24, versions = ?25, version_keys = ?26, title_marks = ?27
              WHERE id = ?1 AND (series_uid IS NOT ?2 OR title IS NOT ?3 OR description_text IS NOT ?4
                 OR description_html IS NOT ?5 OR start_at IS NOT ?6 OR end_at IS NOT ?7
                 OR start_utc IS NOT ?8 OR all_day IS NOT ?9 OR timezone IS NOT ?10
@@ -571,7 +585,7 @@ fn remerge(
                 OR url IS NOT ?14 OR organiser IS NOT ?15 OR language IS NOT ?16 OR status IS NOT ?17
                 OR categories IS NOT ?18 OR listed IS NOT ?19 OR provenance IS NOT ?20
                 OR calendar_hash IS NOT ?21 OR end_utc IS NOT ?23 OR title_key IS NOT ?24
-                OR versions IS NOT ?25 OR version_keys IS NOT ?26)",
+                OR versions IS NOT ?25 OR version_keys IS NOT ?26 OR title_marks IS NOT ?27)",
         )?
         .execute(params![
         event_id,
@@ -600,6 +614,7 @@ fn remerge(
         row.cols.title_key,
         row.cols.versions,
         row.cols.version_keys,
+        row.cols.title_marks,
     ])?;
     Ok(match written {
         0 => Remerged::Same,

@@ -218,7 +218,7 @@ fn join(tx: &Connection, kept: i64, retired: i64, now: DateTime<Utc>) -> rusqlit
         .execute(params![kept, retired])?;
     tx.prepare_cached(
         "UPDATE events SET merged_into = ?1, listed = 0, revision = revision + 1, changed_at = ?3,
-            title_key = '', version_keys = NULL
+            title_key = '', title_marks = '', version_keys = NULL
          WHERE id = ?2",
     )?
     .execute(params![kept, retired, ts(now)])?;

@@ -70,6 +70,16 @@ fn distinguishing(key: &str) -> std::collections::BTreeSet<&str> {
     marks(key).collect()
 }
 
+/// A title key's distinguishing words, sorted, each once, joined by spaces (`""` for
+/// none): stored beside the key, so candidates whose words conflict with a listing's are
+/// passed over inside the index, without being read (see [`Probe::marks_key`]).
+pub fn title_marks(key: &str) -> String {
+    distinguishing(key)
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether a title key's distinguishing words conflict with `mine` (sorted, each once):
 /// both have some, and they are not the same set. Allocates nothing, since it runs for
 /// every candidate at the same minute.
@@ -258,6 +268,12 @@ impl<'a> Probe<'a> {
     /// Whether a title with this key can be the same event's: alike enough, and no
     /// conflicting numbers, months or parts. [`Probe::score`] asks the same first, so a
     /// candidate this refuses need not be read whole.
+    /// [`title_marks`] of this title: a candidate whose marks are neither empty nor
+    /// these cannot agree (`None` when the title has none, so any candidate may).
+    pub fn marks_key(&self) -> Option<String> {
+        (!self.marks.is_empty()).then(|| self.marks.join(" "))
+    }
+
     pub fn title_agrees(&self, other_key: &str) -> bool {
         self.title_score(other_key).is_some()
     }
@@ -532,5 +548,25 @@ mod tests {
         assert_eq!(merged.provenance["location_name"], "t");
         assert_eq!(merged.provenance["title"], "s");
         assert_eq!(merged.event.categories, ["data"]);
+    }
+
+    proptest::proptest! {
+        /// The store passes over candidates by their marks (`store::listings`); that may
+        /// only drop candidates the probe refuses anyway.
+        #[test]
+        fn candidates_passed_over_by_marks_are_refused(
+            a in "(lunch|learn|[0-9]{1,3}|march|mars|part|friday|q[1-4]|[a-zé]{1,6}| ){0,8}",
+            b in "(lunch|learn|[0-9]{1,3}|march|mars|part|friday|q[1-4]|[a-zé]{1,6}| ){0,8}",
+        ) {
+            let probe_event = event(&a, "2026-11-18T17:00:00Z", None);
+            let probe = Probe::new(&probe_event);
+            let theirs = title_marks(&title_key(&b));
+            let passed_over = probe
+                .marks_key()
+                .is_some_and(|mine| !theirs.is_empty() && theirs != mine);
+            if passed_over {
+                proptest::prop_assert!(!probe.title_agrees(&title_key(&b)), "{a} / {b}");
+            }
+        }
     }
 }
