@@ -579,9 +579,7 @@ pub fn add_source(
         .block_on(crate::preview::preview(&fetcher, &url, &context(&config)))
         .map_err(|error| anyhow::anyhow!(error))?;
     // The page may have led elsewhere (a redirect, its advertised feed).
-    let mut reached = vec![found.url.clone()];
-    reached.extend(found.discovered_from.clone());
-    refuse_registered(&config, &store, &reached)?;
+    refuse_registered(&config, &store, &crate::registered::reached(&found))?;
     println!(
         "{}: {} ({})",
         found.url,
@@ -628,30 +626,23 @@ pub fn add_source(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fails when one of `urls` is already a source, in the sources file or the store.
+/// Fails when one of `urls` is already a source, in the sources file or the store (the
+/// check the registration form makes too).
 fn refuse_registered(config: &Config, store: &Store, urls: &[String]) -> Result<()> {
-    let urls: Vec<String> = urls
-        .iter()
-        .map(|u| u.parse::<url::Url>().map_or(u.clone(), |u| u.to_string()))
-        .collect();
-    let configured = config.sources.iter().find(|s| match &s.location {
-        crate::model::Location::Url(u) => urls.contains(&u.to_string()),
-        crate::model::Location::File(_) => false,
-    });
-    if let Some(source) = configured {
-        bail!(
-            "{} is already a source: `{}` in the sources file",
-            source.location,
-            source.id
-        );
+    use crate::store::Standing;
+    let Some(taken) = crate::registered::find(&config.sources, store, urls)? else {
+        return Ok(());
+    };
+    let (url, id, name) = (&taken.url, &taken.id, &taken.name);
+    match taken.standing {
+        Standing::Configured => bail!("{url} is already a source: `{id}` in the sources file"),
+        Standing::Approved => bail!(
+            "{url} is already registered as `{id}` (\"{name}\", approved: see `bulletin sources list`)"
+        ),
+        Standing::Pending => bail!(
+            "{url} is already registered as `{id}` (\"{name}\", waiting for approval: see `bulletin sources pending`)"
+        ),
     }
-    if let Some(id) = store.sources_at_urls(&urls)?.first() {
-        bail!(
-            "{} is already registered as `{id}` (see `bulletin sources list` or `bulletin sources pending`)",
-            urls[0]
-        );
-    }
-    Ok(())
 }
 
 /// `bulletin sources pending`.

@@ -20,6 +20,7 @@ pub mod model;
 pub mod normalise;
 pub mod preview;
 pub mod refresh;
+pub mod registered;
 pub mod render;
 pub mod schedule;
 pub mod store;

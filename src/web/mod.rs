@@ -24,6 +24,7 @@ mod registration;
 pub mod routes;
 mod source_pages;
 mod submissions;
+mod taken;
 
 use std::net::TcpListener;
 use std::time::Duration;
