@@ -134,12 +134,14 @@ pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
     let refresher_store = store.clone();
     let refresher = Refresher::new(fetcher, store, context(&config));
     let total = sources.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::new());
     let terminal = std::io::stderr().is_terminal();
-    let records = runtime()?.block_on(refresher.refresh_all(sources, |record| {
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let pass = refresher.refresh_all(sources, |record| {
+        let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+        done.push(record.clone());
         let line = format!(
-            "[{n}/{total}] {} {}",
+            "[{}/{total}] {} {}",
+            done.len(),
             record.source_id,
             outcome_word(record)
         );
@@ -149,12 +151,33 @@ pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
         } else {
             eprintln!("{line}");
         }
-    }));
+    });
+    let runtime = runtime()?;
+    // SIGTERM or Ctrl-C: the pass is dropped — no source starts, fetches under way stop,
+    // a store write under way finishes (it runs on the blocking pool, which the runtime
+    // waits for when dropped) — and the leases it held are released.
+    let stopped = runtime.block_on(async {
+        tokio::select! {
+            _ = pass => None,
+            signal = crate::shutdown::requested() => Some(signal),
+        }
+    });
     if terminal {
         eprintln!();
     }
-    print!("{}", summary::fetch_summary(&records));
-    prune_fetches(&config, &refresher_store)?;
+    let records = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(signal) = stopped {
+        runtime.block_on(refresher.release_leases());
+        drop(runtime);
+        print!("{}", summary::fetch_summary(&records));
+        eprintln!(
+            "stopped by {signal}: {} of {total} fetched; the others are fetched at the next run",
+            records.len()
+        );
+    } else {
+        print!("{}", summary::fetch_summary(&records));
+        prune_fetches(&config, &refresher_store)?;
+    }
     let failed = records.iter().any(|r| r.outcome == FetchOutcome::Failed);
     Ok(if failed {
         ExitCode::from(1)

@@ -23,6 +23,7 @@ pub mod refresh;
 pub mod registered;
 pub mod render;
 pub mod schedule;
+pub mod shutdown;
 pub mod store;
 pub mod submission;
 pub mod tick;
