@@ -134,12 +134,14 @@ pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
     let refresher_store = store.clone();
     let refresher = Refresher::new(fetcher, store, context(&config));
     let total = sources.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::new());
     let terminal = std::io::stderr().is_terminal();
-    let records = runtime()?.block_on(refresher.refresh_all(sources, |record| {
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    let pass = refresher.refresh_all(sources, |record| {
+        let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+        done.push(record.clone());
         let line = format!(
-            "[{n}/{total}] {} {}",
+            "[{}/{total}] {} {}",
+            done.len(),
             record.source_id,
             outcome_word(record)
         );
@@ -149,12 +151,33 @@ pub fn fetch(config_path: &Path, wanted: &[String]) -> Result<ExitCode> {
         } else {
             eprintln!("{line}");
         }
-    }));
+    });
+    let runtime = runtime()?;
+    // SIGTERM or Ctrl-C: the pass is dropped — no source starts, fetches under way stop,
+    // a store write under way finishes (it runs on the blocking pool, which the runtime
+    // waits for when dropped) — and the leases it held are released.
+    let stopped = runtime.block_on(async {
+        tokio::select! {
+            _ = pass => None,
+            signal = crate::shutdown::requested() => Some(signal),
+        }
+    });
     if terminal {
         eprintln!();
     }
-    print!("{}", summary::fetch_summary(&records));
-    prune_fetches(&config, &refresher_store)?;
+    let records = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(signal) = stopped {
+        runtime.block_on(refresher.release_leases());
+        drop(runtime);
+        print!("{}", summary::fetch_summary(&records));
+        eprintln!(
+            "stopped by {signal}: {} of {total} fetched; the others are fetched at the next run",
+            records.len()
+        );
+    } else {
+        print!("{}", summary::fetch_summary(&records));
+        prune_fetches(&config, &refresher_store)?;
+    }
     let failed = records.iter().any(|r| r.outcome == FetchOutcome::Failed);
     Ok(if failed {
         ExitCode::from(1)
@@ -579,9 +602,7 @@ pub fn add_source(
         .block_on(crate::preview::preview(&fetcher, &url, &context(&config)))
         .map_err(|error| anyhow::anyhow!(error))?;
     // The page may have led elsewhere (a redirect, its advertised feed).
-    let mut reached = vec![found.url.clone()];
-    reached.extend(found.discovered_from.clone());
-    refuse_registered(&config, &store, &reached)?;
+    refuse_registered(&config, &store, &crate::registered::reached(&found))?;
     println!(
         "{}: {} ({})",
         found.url,
@@ -628,30 +649,23 @@ pub fn add_source(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fails when one of `urls` is already a source, in the sources file or the store.
+/// Fails when one of `urls` is already a source, in the sources file or the store (the
+/// check the registration form makes too).
 fn refuse_registered(config: &Config, store: &Store, urls: &[String]) -> Result<()> {
-    let urls: Vec<String> = urls
-        .iter()
-        .map(|u| u.parse::<url::Url>().map_or(u.clone(), |u| u.to_string()))
-        .collect();
-    let configured = config.sources.iter().find(|s| match &s.location {
-        crate::model::Location::Url(u) => urls.contains(&u.to_string()),
-        crate::model::Location::File(_) => false,
-    });
-    if let Some(source) = configured {
-        bail!(
-            "{} is already a source: `{}` in the sources file",
-            source.location,
-            source.id
-        );
+    use crate::store::Standing;
+    let Some(taken) = crate::registered::find(&config.sources, store, urls)? else {
+        return Ok(());
+    };
+    let (url, id, name) = (&taken.url, &taken.id, &taken.name);
+    match taken.standing {
+        Standing::Configured => bail!("{url} is already a source: `{id}` in the sources file"),
+        Standing::Approved => bail!(
+            "{url} is already registered as `{id}` (\"{name}\", approved: see `bulletin sources list`)"
+        ),
+        Standing::Pending => bail!(
+            "{url} is already registered as `{id}` (\"{name}\", waiting for approval: see `bulletin sources pending`)"
+        ),
     }
-    if let Some(id) = store.sources_at_urls(&urls)?.first() {
-        bail!(
-            "{} is already registered as `{id}` (see `bulletin sources list` or `bulletin sources pending`)",
-            urls[0]
-        );
-    }
-    Ok(())
 }
 
 /// `bulletin sources pending`.

@@ -3,9 +3,14 @@
 //! `ca_bundle` setting makes trusted — including a proxy that re-signs every TLS
 //! connection with the department's own CA.
 //!
+//! Through the proxy, the private-network guard still holds: a name that resolves to a
+//! private address, an IP literal, a `localhost` name, and a redirect to any of them are
+//! refused before the proxy is asked, with the error the guard gives without a proxy.
+//!
 //! Everything runs on loopback: a test CA made here, HTTPS origins and a small CONNECT
 //! proxy that records what it was asked to reach. The proxy "resolves" every name to
-//! 127.0.0.1, so origins can have names that no DNS knows.
+//! 127.0.0.1, so origins can have names that no DNS knows; the fetcher resolves names
+//! from a table made here ([`names`]), so no query leaves the machine.
 //!
 //! The proxy variables are read from the process environment when a fetcher is built, so
 //! this file is its own test binary with a single test, setting them before any thread
@@ -13,8 +18,9 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::io::Write;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use bulletin::fetch::{FetchError, FetchSettings, Fetched, Fetcher};
@@ -95,6 +101,25 @@ async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> Option<(String, Stri
 
 /// An HTTPS origin answering every request with `body`, under a certificate for `host`.
 async fn start_origin(tls: Arc<rustls::ServerConfig>, body: &'static str) -> u16 {
+    let response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    start_answering(tls, response).await
+}
+
+/// An HTTPS origin redirecting every request to `location`.
+async fn start_redirect(tls: Arc<rustls::ServerConfig>, location: &str) -> u16 {
+    let response = format!(
+        "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\
+         connection: close\r\n\r\n"
+    );
+    start_answering(tls, response).await
+}
+
+/// An HTTPS origin answering every request with `response`.
+async fn start_answering(tls: Arc<rustls::ServerConfig>, response: String) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let acceptor = TlsAcceptor::from(tls);
@@ -103,7 +128,7 @@ async fn start_origin(tls: Arc<rustls::ServerConfig>, body: &'static str) -> u16
             let Ok((tcp, _)) = listener.accept().await else {
                 return;
             };
-            let acceptor = acceptor.clone();
+            let (acceptor, response) = (acceptor.clone(), response.clone());
             tokio::spawn(async move {
                 // A client that refuses the certificate ends the handshake here.
                 let Ok(mut tls) = acceptor.accept(tcp).await else {
@@ -112,11 +137,6 @@ async fn start_origin(tls: Arc<rustls::ServerConfig>, body: &'static str) -> u16
                 if read_head(&mut tls).await.is_none() {
                     return;
                 }
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\n\
-                     content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
                 let _ = tls.write_all(response.as_bytes()).await;
                 let _ = tls.shutdown().await;
             });
@@ -229,6 +249,38 @@ fn settings(ca_bundle: Option<&std::path::Path>, allow_private: bool) -> FetchSe
     }
 }
 
+/// What the fetchers resolve names to (the proxy connects every name to 127.0.0.1).
+fn names() -> HashMap<String, Vec<IpAddr>> {
+    let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+    [
+        // The proxy, named as departments name theirs.
+        ("localhost", vec![ip("127.0.0.1")]),
+        // Public addresses (documentation ranges, which the guard lets through).
+        ("events.department.test", vec![ip("192.0.2.10")]),
+        ("redirect.department.test", vec![ip("192.0.2.11")]),
+        // Public-looking names on private addresses.
+        ("private.department.test", vec![ip("10.1.2.3")]),
+        (
+            "mixed.department.test",
+            vec![ip("192.0.2.12"), ip("192.168.1.5")],
+        ),
+        // Listed in NO_PROXY: reached directly.
+        ("private.internal.test", vec![ip("10.1.2.4")]),
+        // news.intercepted.test is not here: a name only the proxy resolves.
+    ]
+    .into_iter()
+    .map(|(name, ips)| (name.to_string(), ips))
+    .collect()
+}
+
+/// The guard's refusal of `url`, whose `host` resolves to `ip`.
+fn blocked(url: &str, host: &str, ip: &str) -> String {
+    format!(
+        "{url}: refused: {host} resolves to a private or internal address ({ip}), which sources \
+         may not reach (settings.allow_private_networks)"
+    )
+}
+
 async fn fetch(fetcher: &Fetcher, url: &str) -> Result<String, FetchError> {
     let location = Location::Url(url.parse().unwrap());
     match fetcher.fetch(&location, &Validators::default()).await? {
@@ -278,8 +330,8 @@ async fn scenarios(proxy_listener: std::net::TcpListener) {
         start_origin(department_ca.server_config(events_host), "events via proxy").await;
     let events_url = format!("https://{events_host}:{events_port}/calendar.ics");
 
-    let untrusting = Fetcher::new(settings(None, false)).unwrap();
-    let trusting = Fetcher::new(settings(Some(&bundle), false)).unwrap();
+    let untrusting = Fetcher::with_hosts(settings(None, false), names()).unwrap();
+    let trusting = Fetcher::with_hosts(settings(Some(&bundle), false), names()).unwrap();
 
     let error = fetch(&untrusting, &events_url)
         .await
@@ -314,6 +366,7 @@ async fn scenarios(proxy_listener: std::net::TcpListener) {
 
     // A proxy that re-signs: the origin's own certificate comes from a CA the fetcher does
     // not know, and what the fetcher sees is the department CA's re-signed certificate.
+    // Its name is unknown to the fetcher's resolver: only the proxy resolves it.
     let news_host = "news.intercepted.test";
     let news_port = start_origin(public_ca.server_config(news_host), "re-signed news").await;
     let news_url = format!("https://{news_host}:{news_port}/feed.xml");
@@ -336,4 +389,82 @@ async fn scenarios(proxy_listener: std::net::TcpListener) {
         .await
         .expect_err("the public test CA is not in the bundle");
     assert!(error.to_string().contains("UnknownIssuer"), "{error}");
+
+    private_addresses_are_refused_through_the_proxy(&proxy, &department_ca, &bundle).await;
+}
+
+async fn private_addresses_are_refused_through_the_proxy(
+    proxy: &Proxy,
+    ca: &TestCa,
+    bundle: &std::path::Path,
+) {
+    let guarded = Fetcher::with_hosts(settings(Some(bundle), false), names()).unwrap();
+    let port = start_origin(ca.server_config("private.department.test"), "secret").await;
+    let asked = proxy.connects().len();
+
+    // A public-looking name on a private address: the proxy would reach it.
+    let private_url = format!("https://private.department.test:{port}/secret");
+    let error = fetch(&guarded, &private_url)
+        .await
+        .expect_err("a private address through the proxy is refused");
+    assert!(matches!(error, FetchError::Blocked { .. }), "{error:?}");
+    assert!(!error.is_transient());
+    assert_eq!(
+        error.to_string(),
+        blocked(&private_url, "private.department.test", "10.1.2.3")
+    );
+    // The same refusal as a direct request's (NO_PROXY lists .internal.test), which the
+    // resolver's guard makes.
+    let direct_url = format!("https://private.internal.test:{port}/secret");
+    let error = fetch(&guarded, &direct_url).await.expect_err("direct");
+    assert_eq!(
+        error.to_string(),
+        blocked(&direct_url, "private.internal.test", "10.1.2.4")
+    );
+    // One private address among public ones is enough: the proxy may pick it.
+    let mixed_url = format!("https://mixed.department.test:{port}/secret");
+    let error = fetch(&guarded, &mixed_url).await.expect_err("mixed");
+    assert_eq!(
+        error.to_string(),
+        blocked(&mixed_url, "mixed.department.test", "192.168.1.5")
+    );
+    // IP literals and localhost names, which no resolver is asked about.
+    for (url, ip) in [
+        (format!("https://10.9.8.7:{port}/"), "10.9.8.7"),
+        (format!("https://[fd00::1]:{port}/"), "fd00::1"),
+        (format!("https://api.localhost:{port}/"), "127.0.0.1"),
+    ] {
+        let error = fetch(&guarded, &url).await.expect_err(&url);
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "{url}: refused: {ip} is a private or internal address"
+            )),
+            "{message}"
+        );
+    }
+    // A redirect from a public name to the private one, through the proxy.
+    let redirect_port =
+        start_redirect(ca.server_config("redirect.department.test"), &private_url).await;
+    let redirect_url = format!("https://redirect.department.test:{redirect_port}/feed");
+    let error = fetch(&guarded, &redirect_url)
+        .await
+        .expect_err("the redirect's target is refused");
+    assert_eq!(
+        error.to_string(),
+        blocked(&private_url, "private.department.test", "10.1.2.3")
+    );
+    assert_eq!(
+        proxy.connects()[asked..],
+        [format!("redirect.department.test:{redirect_port}")],
+        "the proxy was asked for the public origin alone"
+    );
+
+    // With private networks allowed, the same name goes through the proxy.
+    let allowed = Fetcher::with_hosts(settings(Some(bundle), true), names()).unwrap();
+    assert_eq!(fetch(&allowed, &private_url).await.unwrap(), "secret");
+    assert_eq!(
+        proxy.connects().last().unwrap(),
+        &format!("private.department.test:{port}")
+    );
 }

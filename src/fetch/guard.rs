@@ -2,9 +2,13 @@
 //! networks, loopback, private, link-local (cloud metadata), shared and unspecified
 //! addresses are refused, both for IP literals in URLs and for whatever a host name
 //! resolves to (the check sits inside the DNS resolver, so a name cannot be re-pointed
-//! between the check and the connection).
+//! between the check and the connection). Through a proxy, which resolves names itself,
+//! the fetcher resolves the name with the same [`Lookup`] before sending and refuses an
+//! internal address the same way.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
@@ -44,19 +48,55 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80 // link-local
 }
 
-/// A resolver that drops internal addresses and fails when nothing public is left.
-///
-/// The proxies named in the environment are exempt: a departmental proxy usually sits on a
-/// private address, and through a proxy the destination is resolved by the proxy, whose
-/// own policy then applies.
+/// Where host names are looked up: the system's resolver, or a fixed table (tests, so that
+/// names resolve to chosen addresses and no query leaves the machine).
 #[derive(Debug, Clone, Default)]
-pub struct PublicOnlyResolver {
-    proxy_hosts: std::sync::Arc<Vec<String>>,
+pub enum Lookup {
+    #[default]
+    System,
+    /// Names in the table resolve to its addresses; any other name is not found.
+    Table(Arc<HashMap<String, Vec<IpAddr>>>),
 }
 
-impl PublicOnlyResolver {
+impl Lookup {
+    /// The addresses `host` resolves to.
+    pub async fn addresses(&self, host: &str) -> std::io::Result<Vec<IpAddr>> {
+        match self {
+            Lookup::System => Ok(tokio::net::lookup_host((host, 0))
+                .await?
+                .map(|a| a.ip())
+                .collect()),
+            Lookup::Table(table) => {
+                table
+                    .get(&host.to_ascii_lowercase())
+                    .cloned()
+                    .ok_or_else(|| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            format!("{host}: not in the test's table of names"),
+                        )
+                    })
+            }
+        }
+    }
+}
+
+/// The fetcher's resolver: looks names up with a [`Lookup`] and, when `guard` is set,
+/// drops internal addresses and fails when nothing public is left.
+///
+/// The proxies named in the environment are exempt: a departmental proxy usually sits on a
+/// private address. The destinations a proxy resolves are checked before the request is
+/// sent instead (`Fetcher::check_proxied`).
+#[derive(Debug, Clone)]
+pub struct GuardedResolver {
+    lookup: Lookup,
+    guard: bool,
+    proxy_hosts: Arc<Vec<String>>,
+}
+
+impl GuardedResolver {
     /// Exempts the hosts of `HTTPS_PROXY`, `HTTP_PROXY` and `ALL_PROXY` (either case).
-    pub fn from_env() -> PublicOnlyResolver {
+    pub fn from_env(lookup: Lookup, guard: bool) -> GuardedResolver {
         let hosts = [
             "HTTPS_PROXY",
             "https_proxy",
@@ -69,8 +109,10 @@ impl PublicOnlyResolver {
         .filter_map(|var| std::env::var(var).ok())
         .filter_map(|value| proxy_host(&value))
         .collect();
-        PublicOnlyResolver {
-            proxy_hosts: std::sync::Arc::new(hosts),
+        GuardedResolver {
+            lookup,
+            guard,
+            proxy_hosts: Arc::new(hosts),
         }
     }
 }
@@ -90,40 +132,64 @@ fn proxy_host(value: &str) -> Option<String> {
         .map(|h| h.to_ascii_lowercase())
 }
 
-impl Resolve for PublicOnlyResolver {
+impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let exempt = self
-            .proxy_hosts
-            .iter()
-            .any(|h| h.eq_ignore_ascii_case(name.as_str()));
+        let exempt = !self.guard
+            || self
+                .proxy_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name.as_str()));
+        let lookup = self.lookup.clone();
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let found = lookup.addresses(&host).await?;
+            let to_socket = |ips: Vec<IpAddr>| -> Addrs {
+                Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)))
+            };
             if exempt {
-                return Ok(Box::new(found.into_iter()) as Addrs);
+                return Ok(to_socket(found));
             }
-            let public: Vec<SocketAddr> = found
-                .iter()
-                .copied()
-                .filter(|a| !is_internal(a.ip()))
-                .collect();
-            if public.is_empty() && !found.is_empty() {
-                return Err(
-                    Box::new(BlockedAddress(host)) as Box<dyn std::error::Error + Send + Sync>
-                );
+            let (internal, public): (Vec<IpAddr>, Vec<IpAddr>) =
+                found.into_iter().partition(|ip| is_internal(*ip));
+            if public.is_empty() && !internal.is_empty() {
+                return Err(Box::new(BlockedAddress {
+                    host,
+                    addresses: internal,
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
-            Ok(Box::new(public.into_iter()) as Addrs)
+            Ok(to_socket(public))
         })
     }
 }
 
-/// The error a refused name resolves to; its text is what the health line shows.
+/// The refusal of a name that resolves to internal addresses; its text (with the URL
+/// before it) is what the health line shows, with or without a proxy.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{0} resolves only to private or internal addresses, which sources may not reach (settings.allow_private_networks)"
+    "{host} resolves to a private or internal address ({}), which sources may not reach (settings.allow_private_networks)",
+    list(.addresses)
 )]
-pub struct BlockedAddress(pub String);
+pub struct BlockedAddress {
+    pub host: String,
+    /// The internal addresses it resolved to.
+    pub addresses: Vec<IpAddr>,
+}
+
+fn list(addresses: &[IpAddr]) -> String {
+    addresses
+        .iter()
+        .map(IpAddr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a host name means this machine by definition (RFC 6761: `localhost` and the
+/// names under it), whatever a resolver or a proxy would make of it.
+pub fn is_localhost(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
 
 #[cfg(test)]
 mod tests {
@@ -145,6 +211,16 @@ mod tests {
             "::ffff:127.0.0.1",
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip} should be internal");
+        }
+    }
+
+    #[test]
+    fn localhost_and_the_names_under_it_are_this_machine() {
+        for name in ["localhost", "LocalHost.", "api.localhost", "a.b.localhost."] {
+            assert!(is_localhost(name), "{name}");
+        }
+        for name in ["localhost.example", "notlocalhost", "example.gc.ca"] {
+            assert!(!is_localhost(name), "{name}");
         }
     }
 

@@ -7,6 +7,7 @@
 //! the document has not changed.
 
 mod guard;
+mod proxy;
 mod settings;
 
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
-pub use guard::{BlockedAddress, is_internal};
+pub use guard::{BlockedAddress, Lookup, is_internal, is_localhost};
 pub use settings::FetchSettings;
 
 use crate::model::{FetchedDocument, Location, Validators};
@@ -109,6 +110,11 @@ pub enum Fetched {
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// How host names are looked up (by the client's resolver and the proxy check).
+    lookup: Lookup,
+    /// Which requests go through a proxy: the environment read as reqwest reads it, at
+    /// the same moment. `None` when private networks are allowed (nothing to check).
+    proxies: Option<proxy::Proxies>,
     clock: crate::clock::Clock,
     settings: Arc<FetchSettings>,
     overall: Arc<Semaphore>,
@@ -131,6 +137,20 @@ pub fn install_tls_provider() {
 impl Fetcher {
     /// Builds the client. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
     pub fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
+        Fetcher::build(settings, Lookup::System)
+    }
+
+    /// A fetcher whose host names resolve from `hosts` alone (lower-case names), never
+    /// the system's resolver: for tests, where names must lead to chosen addresses
+    /// without a query leaving the machine.
+    pub fn with_hosts(
+        settings: FetchSettings,
+        hosts: HashMap<String, Vec<std::net::IpAddr>>,
+    ) -> Result<Fetcher, FetchError> {
+        Fetcher::build(settings, Lookup::Table(Arc::new(hosts)))
+    }
+
+    fn build(settings: FetchSettings, lookup: Lookup) -> Result<Fetcher, FetchError> {
         install_tls_provider();
         let mut builder = reqwest::Client::builder()
             .user_agent(user_agent())
@@ -139,9 +159,11 @@ impl Fetcher {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none());
-        if !settings.allow_private_networks {
-            builder = builder.dns_resolver(guard::PublicOnlyResolver::from_env());
+        let guard = !settings.allow_private_networks;
+        if guard || matches!(lookup, Lookup::Table(_)) {
+            builder = builder.dns_resolver(guard::GuardedResolver::from_env(lookup.clone(), guard));
         }
+        let proxies = guard.then(proxy::Proxies::from_env);
         if let Some(path) = &settings.ca_bundle {
             let pem = std::fs::read(path)
                 .map_err(|e| FetchError::Client(format!("CA bundle {}: {e}", path.display())))?;
@@ -154,6 +176,8 @@ impl Fetcher {
             .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher {
             client,
+            lookup,
+            proxies,
             clock: crate::clock::Clock::system(),
             overall: Arc::new(Semaphore::new(settings.max_concurrent)),
             per_host: Arc::default(),
@@ -240,6 +264,7 @@ impl Fetcher {
         let mut redirects = 0;
         let response = loop {
             self.check_address(&url)?;
+            self.check_proxied(&url).await?;
             let mut request = self.client.get(url.clone());
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
@@ -310,7 +335,7 @@ impl Fetcher {
         let ip = match url.host() {
             Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
-            Some(url::Host::Domain(name)) if name.eq_ignore_ascii_case("localhost") => {
+            Some(url::Host::Domain(name)) if is_localhost(name) => {
                 Some(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
             }
             _ => None,

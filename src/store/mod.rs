@@ -53,7 +53,7 @@ pub use events::{
 pub use fetches::FetchWrite;
 pub use inventory::{Inventory, SourceStatus};
 pub use posts::PostFilter;
-pub use registrations::{ModerationError, Registration};
+pub use registrations::{ModerationError, Registration, Standing, Taken};
 pub use retention::{DEFAULT_FETCH_RECORDS_DAYS, fetch_records_cutoff};
 pub use sources::SourceHealth;
 pub use submissions::{StoredSubmission, SubmissionError, SubmissionState};

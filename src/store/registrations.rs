@@ -17,6 +17,33 @@ pub struct Registration {
     pub moderation: String,
 }
 
+/// A source already at an address someone is registering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    pub id: String,
+    pub name: String,
+    /// Its address, as stored.
+    pub url: String,
+    pub standing: Standing,
+}
+
+/// Why a source counts as taken: where it came from and how far its moderation got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// In the sources file.
+    Configured,
+    /// Registered and approved.
+    Approved,
+    /// Registered, waiting for an administrator.
+    Pending,
+}
+
+/// The sources whose address a new registration may not have: every one but the
+/// rejected or removed, the submitted-event sources (no address) and sources the sources
+/// file no longer lists.
+const TAKEN: &str = "url IS NOT NULL AND moderation IS NOT 'rejected' AND submitted = 0
+     AND NOT (origin = 'config' AND active = 0)";
+
 /// What a moderation or removal request could not do.
 #[derive(Debug, thiserror::Error)]
 pub enum ModerationError {
@@ -26,6 +53,9 @@ pub enum ModerationError {
     Configured(String),
     #[error("a source `{0}` exists already")]
     Exists(String),
+    /// The address is another source's (found in the same transaction as the insert).
+    #[error("{url} is already the address of source `{id}`")]
+    UrlTaken { url: String, id: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -42,7 +72,27 @@ impl Store {
             Location::Url(url) => (Some(url.to_string()), None),
             Location::File(path) => (None, Some(path.display().to_string())),
         };
-        let inserted = self.write("registering a source", |tx| {
+        self.write("registering a source", |tx| {
+            // Checked in the insert's own transaction, so two registrations of one address
+            // at the same moment cannot both be stored.
+            if tx
+                .query_row("SELECT 1 FROM sources WHERE id = ?1", [&source.id], |_| Ok(()))
+                .optional()?
+                .is_some()
+            {
+                return Ok(Err(ModerationError::Exists(source.id.clone())));
+            }
+            if let Some(url) = &url {
+                let sql = format!("SELECT id FROM sources WHERE url = ?1 AND {TAKEN} LIMIT 1");
+                let owner: Option<String> =
+                    tx.query_row(&sql, [url], |row| row.get(0)).optional()?;
+                if let Some(id) = owner {
+                    return Ok(Err(ModerationError::UrlTaken {
+                        url: url.clone(),
+                        id,
+                    }));
+                }
+            }
             tx.execute(
                 "INSERT OR IGNORE INTO sources (id, name, department, tags, kind, url, file, timezone, origin, active, created_at,
                     moderation, contact_email, submitted_at, language, translation_of)
@@ -62,11 +112,14 @@ impl Store {
                     source.translation_of,
                 ],
             )
-        })?;
-        if inserted == 0 {
-            return Err(ModerationError::Exists(source.id.clone()));
-        }
-        Ok(())
+            .map(|inserted| {
+                if inserted == 0 {
+                    Err(ModerationError::Exists(source.id.clone()))
+                } else {
+                    Ok(())
+                }
+            })
+        })?
     }
 
     /// An unused source id made from a name: lower-case letters, digits and hyphens, with
@@ -82,25 +135,36 @@ impl Store {
         Ok(id)
     }
 
-    /// The sources (in any state but rejected) fetched from one of `urls`, as their ids:
-    /// a URL is registered once.
-    pub fn sources_at_urls(&self, urls: &[String]) -> Result<Vec<String>, StoreError> {
+    /// The first source (by id) at one of `urls`, compared as stored: a URL is
+    /// registered once. See [`TAKEN`] for the sources that count.
+    pub fn source_at_urls(&self, urls: &[String]) -> Result<Option<Taken>, StoreError> {
         self.read("looking up a source by URL", |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, url FROM sources WHERE url IS NOT NULL AND moderation IS NOT 'rejected'
-                 ORDER BY id",
-            )?;
+            let sql = format!(
+                "SELECT id, name, url, origin, moderation FROM sources WHERE {TAKEN} ORDER BY id"
+            );
+            let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                Ok(Taken {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    url: row.get(2)?,
+                    standing: match (
+                        row.get_ref(3)?.as_str().unwrap_or_default(),
+                        row.get_ref(4)?.as_str().unwrap_or_default(),
+                    ) {
+                        ("config", _) => Standing::Configured,
+                        (_, "pending") => Standing::Pending,
+                        _ => Standing::Approved,
+                    },
+                })
             })?;
-            let mut ids = Vec::new();
             for row in rows {
-                let (id, url) = row?;
-                if urls.contains(&url) {
-                    ids.push(id);
+                let taken = row?;
+                if urls.contains(&taken.url) {
+                    return Ok(Some(taken));
                 }
             }
-            Ok(ids)
+            Ok(None)
         })
     }
 

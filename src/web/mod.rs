@@ -24,6 +24,7 @@ mod registration;
 pub mod routes;
 mod source_pages;
 mod submissions;
+mod taken;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -240,7 +241,7 @@ where
 }
 
 /// Builds the HTTP server on `listener`; await the returned server to run it, and use
-/// its handle to stop it. Connections are read through [`lenient::Lenient`], so a raw
+/// its handle (or SIGTERM, or SIGINT) to stop it. Connections are read through [`lenient::Lenient`], so a raw
 /// UTF-8 query is answered rather than refused by the HTTP decoder.
 pub fn server(
     listener: TcpListener,
@@ -286,6 +287,11 @@ pub fn server(
         })?
         .workers(workers.max(1))
         .shutdown_timeout(5)
+        // SIGTERM and SIGINT alike stop it gracefully (actix's own handling drops the
+        // requests under way on SIGINT).
+        .shutdown_signal(async {
+            crate::shutdown::requested().await;
+        })
         .run();
     Ok(server)
 }

@@ -21,7 +21,7 @@ use url::Url;
 use super::error::Problem;
 use super::page::{language, switch_url};
 use super::query::ViewQuery;
-use super::{AppState, MAX_PREVIEWS, PREVIEW_WAIT, WebError, routes};
+use super::{AppState, MAX_PREVIEWS, PREVIEW_WAIT, WebError, routes, taken};
 use crate::i18n::Lang;
 use crate::model::{Location, Source, SourceKind};
 use crate::preview::{Preview, preview};
@@ -29,7 +29,7 @@ use crate::render::dates::Dates;
 use crate::render::html::Modified;
 use crate::render::html::events::when;
 use crate::render::html::registration::{
-    AdminView, Field, PendingRow, PreviewView, SourceNewView, admin_page, source_new_page,
+    AdminView, Field, Message, PendingRow, PreviewView, SourceNewView, admin_page, source_new_page,
 };
 use crate::store::{ModerationError, StoredEvent};
 
@@ -157,6 +157,7 @@ fn fields(
         value: value(name),
         required,
         error_key: errors.get(name).copied(),
+        error_message: None,
     };
     vec![
         field("url", "add.url", Some("add.url.hint"), "url", true),
@@ -179,6 +180,14 @@ fn fields(
             false,
         ),
     ]
+}
+
+/// The form's fields with `message` as the address field's error.
+fn url_message(mut fields: Vec<Field>, message: Option<Message>) -> Vec<Field> {
+    if let Some(url) = fields.iter_mut().find(|f| f.name == "url") {
+        url.error_message = message;
+    }
+    fields
 }
 
 /// A registration, checked field by field.
@@ -483,18 +492,33 @@ pub async fn submit(
         }
     };
     let submitting = values.get("action").map(String::as_str) == Some("submit");
-    let previewed = match &checked.url {
-        Some(url) => match run_preview(&state, registration, url).await {
+    // An address that is already a source is refused before it is read, and so is one
+    // whose reading leads to a source (a redirect, an advertised feed).
+    let mut taken = match &checked.url {
+        Some(url) => taken::find(&state, vec![url.to_string()]).await?,
+        None => None,
+    };
+    let previewed = match (&checked.url, &taken) {
+        (Some(url), None) => match run_preview(&state, registration, url).await {
             Some(result) => Some(result),
             None => return Ok(previews_busy(&req)),
         },
-        None => None,
+        _ => None,
     };
-    let shown = previewed.as_ref().map(|p| preview_view(lang, &state, p));
-    if !checked.errors.is_empty() {
+    if taken.is_none()
+        && let Some(Ok(found)) = &previewed
+    {
+        taken = taken::find(&state, crate::registered::reached(found)).await?;
+    }
+    let shown = previewed
+        .as_ref()
+        .filter(|_| taken.is_none())
+        .map(|p| preview_view(lang, &state, p));
+    if !checked.errors.is_empty() || taken.is_some() {
+        let message = taken.as_ref().map(|t| taken::message(lang, t));
         return Ok(respond(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &fields(&values, &checked.errors),
+            &url_message(fields(&values, &checked.errors), message),
             None,
             false,
             shown.as_ref(),
@@ -557,6 +581,20 @@ pub async fn submit(
             None,
             cookie,
         )),
+        Err(ModerationError::UrlTaken { url, .. }) => {
+            // Registered by someone else since the check above.
+            let message = taken::find(&state, vec![url])
+                .await?
+                .map(|t| taken::message(lang, &t));
+            Ok(respond(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &url_message(fields(&values, &HashMap::new()), message),
+                None,
+                false,
+                None,
+                cookie,
+            ))
+        }
         Err(ModerationError::Exists(_)) => {
             let mut errors = HashMap::new();
             errors.insert("name", "errors.exists");

@@ -51,6 +51,7 @@ fn fields(values: &HashMap<String, String>, errors: &FieldErrors, zone: &str) ->
         value: value(name),
         required,
         error_key: errors.get(name).copied(),
+        error_message: None,
     };
     let mut zone_field = field("timezone", "submit.timezone", None, "zone", true);
     if zone_field.value.is_empty() {

@@ -3,6 +3,8 @@
 //! run real refreshes. No test here reaches beyond 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

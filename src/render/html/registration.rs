@@ -15,6 +15,27 @@ pub struct Field {
     pub value: String,
     pub required: bool,
     pub error_key: Option<&'static str>,
+    /// A message made for this request (it names something), shown instead of
+    /// `error_key`'s.
+    pub error_message: Option<Message>,
+}
+
+/// Words made for one request, in the page's language and in the other one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub here: String,
+    pub other: String,
+}
+
+impl Field {
+    /// What is wrong with the field, in the page's language.
+    pub fn error_text(&self, lang: Lang) -> Option<String> {
+        match (&self.error_message, self.error_key) {
+            (Some(message), _) => Some(message.here.clone()),
+            (None, Some(key)) => Some(lang.t(key).to_string()),
+            (None, None) => None,
+        }
+    }
 }
 
 /// What a preview found, ready to show.
@@ -42,7 +63,9 @@ struct SourceNewPage<'a> {
     switch_url: &'a str,
     csrf: &'a str,
     fields: &'a [Field],
-    errors: Vec<(&'static str, &'static str)>,
+    /// Each field in error: its name, what is wrong, and (for a message made for this
+    /// request) the same in the other language.
+    errors: Vec<(&'static str, String, Option<String>)>,
     form_error: Option<&'static str>,
     thanks: bool,
     preview: Option<&'a PreviewView>,
@@ -63,7 +86,14 @@ pub fn source_new_page(view: &SourceNewView<'_>) -> Vec<u8> {
     let errors = view
         .fields
         .iter()
-        .filter_map(|f| f.error_key.map(|e| (f.name, e)))
+        .filter_map(|f| {
+            let text = f.error_text(view.lang)?;
+            Some((
+                f.name,
+                text,
+                f.error_message.as_ref().map(|m| m.other.clone()),
+            ))
+        })
         .collect();
     let page = SourceNewPage {
         lang: view.lang,
