@@ -48,7 +48,8 @@
 //! their moderation and fetch state), so either file can be imported alone and its
 //! listings and posts find their sources; imported together, the two lists must agree.
 //! An export holds no time of its own: exporting an unchanged store again, or the store
-//! an import rebuilt, gives the same bytes.
+//! an import rebuilt, gives the same bytes (with the same `settings.timezone`, which the
+//! calendar names as its display zone).
 //!
 //! # Import
 //!
