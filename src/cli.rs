@@ -944,3 +944,65 @@ pub fn backup(config_path: &Path, destination: &Path) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `bulletin export`: every event and post (and every source) into the files named, from
+/// one snapshot, while `serve` may be running.
+pub fn export(config_path: &Path, events: Option<&Path>, posts: Option<&Path>) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let database = &config.settings.database;
+    if !database.exists() {
+        bail!(
+            "database {} does not exist yet (settings.database in {}); nothing to export",
+            database.display(),
+            config_path.display()
+        );
+    }
+    let store = Store::open(database)?;
+    let files = crate::archive::ExportFiles { events, posts };
+    let report = crate::archive::export(&store, config.settings.timezone, files)?;
+    let sources = summary::count(report.sources as usize, "source", "sources");
+    if let Some(path) = events {
+        println!(
+            "{}: {} ({}, {}) and {sources}",
+            path.display(),
+            summary::count(report.events as usize, "event", "events"),
+            summary::count(report.listings as usize, "listing", "listings"),
+            summary::count(
+                report.changes as usize,
+                "recorded change",
+                "recorded changes"
+            ),
+        );
+    }
+    if let Some(path) = posts {
+        println!(
+            "{}: {} and {sources}",
+            path.display(),
+            summary::count(report.posts as usize, "post", "posts")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `bulletin import`: the files of an export into an empty store (settings.database,
+/// created when missing). Nothing is written unless every row of both files is readable.
+pub fn import(config_path: &Path, events: Option<&Path>, posts: Option<&Path>) -> Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let files = crate::archive::ImportFiles { events, posts };
+    let report = crate::archive::import(&config.settings.database, files)?;
+    let counts = report.counts;
+    println!(
+        "imported into {}: {}, {} ({}, {}), {}",
+        report.database.display(),
+        summary::count(counts.sources as usize, "source", "sources"),
+        summary::count(counts.events as usize, "event", "events"),
+        summary::count(counts.listings as usize, "listing", "listings"),
+        summary::count(
+            counts.changes as usize,
+            "recorded change",
+            "recorded changes"
+        ),
+        summary::count(counts.posts as usize, "post", "posts"),
+    );
+    Ok(ExitCode::SUCCESS)
+}

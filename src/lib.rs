@@ -5,6 +5,7 @@
 //! [`normalise`] → [`store`] → [`render`] → [`web`]; [`refresh`] runs the stages for one
 //! source and [`schedule`] decides when. See ARCHITECTURE.md.
 
+pub mod archive;
 pub mod budget;
 pub mod cli;
 pub mod clock;

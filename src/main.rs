@@ -84,6 +84,27 @@ enum Command {
         /// Where to write the copy (replaced if it exists; written beside it first).
         file: PathBuf,
     },
+    /// Write every event (past and future, cancelled and no longer listed included) as one
+    /// iCalendar file and every post as a JSON Feed, with every source and what
+    /// `bulletin import` rebuilds a store from; safe while `serve` is running.
+    Export {
+        /// The events file (iCalendar, RFC 5545; replaced if it exists).
+        #[arg(long, value_name = "FILE.ics", required_unless_present = "posts")]
+        events: Option<PathBuf>,
+        /// The posts file (JSON Feed 1.1; replaced if it exists).
+        #[arg(long, value_name = "FILE.json")]
+        posts: Option<PathBuf>,
+    },
+    /// Rebuild an empty store (settings.database) from the files of `bulletin export`;
+    /// refuses a store holding anything, and writes nothing unless every row reads.
+    Import {
+        /// The events file written by `bulletin export --events`.
+        #[arg(long, value_name = "FILE.ics", required_unless_present = "posts")]
+        events: Option<PathBuf>,
+        /// The posts file written by `bulletin export --posts`.
+        #[arg(long, value_name = "FILE.json")]
+        posts: Option<PathBuf>,
+    },
     /// List or check the configured sources.
     Sources {
         #[command(subcommand)]
@@ -195,6 +216,12 @@ fn main() -> ExitCode {
             },
         ),
         Command::Backup { file } => cli::backup(&args.config, &file),
+        Command::Export { events, posts } => {
+            cli::export(&args.config, events.as_deref(), posts.as_deref())
+        }
+        Command::Import { events, posts } => {
+            cli::import(&args.config, events.as_deref(), posts.as_deref())
+        }
         Command::Sources {
             command: SourcesCommand::List,
         } => cli::list_sources(&args.config),

@@ -64,6 +64,12 @@ pub fn render(meta: &FeedMeta, posts: &[StoredPost]) -> Vec<u8> {
     serde_json::to_vec_pretty(&feed).expect("serialising plain data cannot fail")
 }
 
+/// One post as the blog roll's items are written, as a JSON value (an export adds its own
+/// fields to the item's `_bulletin` object).
+pub fn item_value(stored: &StoredPost) -> serde_json::Value {
+    serde_json::to_value(item(stored)).expect("serialising plain data cannot fail")
+}
+
 fn item(stored: &StoredPost) -> JsonItem<'_> {
     let post = &stored.post;
     let content_html = super::body_html(stored);

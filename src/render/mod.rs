@@ -44,9 +44,14 @@ pub struct FeedMeta {
 /// The feed-wide unique, permanent id of a post: entry ids are only unique within their
 /// source, and the same link can come from two sources.
 pub fn post_id(post: &StoredPost) -> String {
-    let digest = Sha256::digest(post.post.entry_id.as_bytes());
+    post_id_of(&post.post.source_id, &post.post.entry_id)
+}
+
+/// [`post_id`] of the post with this entry id in this source.
+pub fn post_id_of(source_id: &str, entry_id: &str) -> String {
+    let digest = Sha256::digest(entry_id.as_bytes());
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    format!("urn:bulletin:post:{}:{hex}", post.post.source_id)
+    format!("urn:bulletin:post:{source_id}:{hex}")
 }
 
 /// Removes characters XML 1.0 forbids (most C0 controls, lone surrogates cannot occur in

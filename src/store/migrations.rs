@@ -446,6 +446,11 @@ const VERSION_KEYS: usize = 11;
 /// The index of the migration whose hook fills in `events.title_marks`.
 const TITLE_MARKS: usize = 16;
 
+/// The schema version this build migrates to (SQLite's `user_version` once applied).
+pub fn schema_version() -> u32 {
+    u32::try_from(MIGRATIONS.len()).expect("a few dozen migrations")
+}
+
 /// Brings the database up to the newest schema.
 pub fn apply(conn: &mut Connection) -> Result<(), rusqlite_migration::Error> {
     Migrations::new(all()).to_latest(conn)

@@ -5,7 +5,8 @@
 //! of readers (at most [`MAX_READERS`] open; a reader beyond them waits for one to come
 //! back), so pages and feeds are served while a fetch pass writes. Methods are sync:
 //! async callers run them on a blocking thread. Entities are split by file: sources, posts,
-//! fetches, events, registrations, secrets, subscriptions and digests.
+//! fetches, events, registrations, secrets, subscriptions and digests; `dump` reads the
+//! whole store for an export and `restore` writes one back into an empty store.
 //!
 //! The store's *generation* says when what it shows changed: a counter row in the
 //! database (`changes`) that every write bumps inside its own transaction when it changed
@@ -18,6 +19,7 @@ mod backup;
 mod checkpoint;
 mod claims;
 mod digests;
+mod dump;
 mod event_pages;
 mod events;
 mod fetches;
@@ -28,6 +30,8 @@ mod migrations;
 mod posts;
 mod registrations;
 mod rejoin;
+mod restore;
+mod restore_check;
 mod retention;
 mod secrets;
 mod sources;
@@ -47,13 +51,19 @@ use rusqlite::Connection;
 pub use backup::{BackupError, BackupReport};
 pub use claims::SourceClaim;
 pub use digests::{Delivery, DeliveryStatus, EventBefore, MailFailure};
+pub use dump::{DumpError, DumpHeader, DumpParts, DumpSink, DumpedEvent, DumpedPost, Row};
 pub use events::{
     EventCounts, EventFilter, ListedBy, MISSING_FETCHES_BEFORE_UNLISTED, Provenance, StoredEvent,
 };
 pub use fetches::FetchWrite;
 pub use inventory::{Inventory, SourceStatus};
+pub use migrations::schema_version;
 pub use posts::PostFilter;
 pub use registrations::{ModerationError, Registration, Standing, Taken};
+pub use restore::{
+    Contents, Restore, RestoreCounts, RestoreError, Restored, RestoredEvent, RestoredPost,
+    check_restore,
+};
 pub use retention::{DEFAULT_FETCH_RECORDS_DAYS, fetch_records_cutoff};
 pub use sources::SourceHealth;
 pub use submissions::{StoredSubmission, SubmissionError, SubmissionState};

@@ -136,6 +136,38 @@ fn content_hash(post: &Post) -> String {
     format!("{:x}", hasher.finalize())
 }
 
+/// What [`stored_post`] reads, from `posts p JOIN sources s`.
+pub(super) const STORED_POST_COLUMNS: &str = "p.source_id, p.entry_id, p.link, p.title, p.author, \
+     p.published_at, p.updated_at, p.summary_html, p.content_html, p.language, p.categories, \
+     s.name, s.department, p.first_seen_at, p.changed_at, p.id, coalesce(p.translation_of, p.id)";
+
+/// A post as the feeds read it (its versions not yet filled in), with its row id and the
+/// row id of the post it is a translation of (its own when none).
+pub(super) fn stored_post(row: &rusqlite::Row) -> rusqlite::Result<(StoredPost, i64, i64)> {
+    let post = StoredPost {
+        post: Post {
+            source_id: row.get(0)?,
+            entry_id: row.get(1)?,
+            link: row.get(2)?,
+            title: row.get(3)?,
+            author: row.get(4)?,
+            published: ts_column(row, 5)?,
+            updated: ts_column(row, 6)?,
+            summary_html: row.get(7)?,
+            content_html: row.get(8)?,
+            language: row.get(9)?,
+            categories: json_list(&row.get::<_, String>(10)?),
+            translations: Vec::new(),
+        },
+        source_name: row.get(11)?,
+        department: row.get(12)?,
+        first_seen: ts_column(row, 13)?.unwrap_or_default(),
+        changed: ts_column(row, 14)?.unwrap_or_default(),
+        versions: Vec::new(),
+    };
+    Ok((post, row.get(15)?, row.get(16)?))
+}
+
 impl Store {
     /// Posts of active sources matching `filter`, newest first. A post and its
     /// translations count once: the first stored of them, with the others as its versions
@@ -146,10 +178,7 @@ impl Store {
             values.extend(values.clone());
             values.push(Value::Integer(i64::from(filter.limit.max(1))));
             let sql = format!(
-                "SELECT p.source_id, p.entry_id, p.link, p.title, p.author, p.published_at, p.updated_at,
-                        p.summary_html, p.content_html, p.language, p.categories,
-                        s.name, s.department, p.first_seen_at, p.changed_at, p.id,
-                        coalesce(p.translation_of, p.id)
+                "SELECT {STORED_POST_COLUMNS}
                  FROM posts p JOIN sources s ON s.id = p.source_id
                  WHERE s.active = 1 {clause}
                    AND (p.translation_of IS NULL OR p.translation_of NOT IN (
@@ -159,30 +188,7 @@ impl Store {
                  LIMIT ?"
             );
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(values), |row| {
-                Ok(StoredPost {
-                    post: Post {
-                        source_id: row.get(0)?,
-                        entry_id: row.get(1)?,
-                        link: row.get(2)?,
-                        title: row.get(3)?,
-                        author: row.get(4)?,
-                        published: ts_column(row, 5)?,
-                        updated: ts_column(row, 6)?,
-                        summary_html: row.get(7)?,
-                        content_html: row.get(8)?,
-                        language: row.get(9)?,
-                        categories: json_list(&row.get::<_, String>(10)?),
-                        translations: Vec::new(),
-                    },
-                    source_name: row.get(11)?,
-                    department: row.get(12)?,
-                    first_seen: ts_column(row, 13)?.unwrap_or_default(),
-                    changed: ts_column(row, 14)?.unwrap_or_default(),
-                    versions: Vec::new(),
-                })
-                .and_then(|post| Ok((post, row.get::<_, i64>(15)?, row.get::<_, i64>(16)?)))
-            })?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(values), stored_post)?;
             let mut posts = Vec::new();
             for row in rows {
                 let (mut post, id, root) = row?;

@@ -21,13 +21,11 @@ use super::error::Problem;
 use super::query::ViewQuery;
 use super::{AppState, WebError, routes};
 use crate::i18n::Lang;
-use crate::render::ics::{CalendarMeta, TAIL, ZoneSpans, head, render, vevents};
+use crate::render::ics::{CalendarMeta, TAIL, UID_DOMAIN, ZoneSpans, head, render, vevents};
 use crate::store::StoredEvent;
 
 /// Calendar clients poll; intermediaries may keep a copy for a few minutes.
 const CALENDAR_CACHE: &str = "public, max-age=300";
-/// The right-hand side of every event UID: fixed, so UIDs survive a change of host name.
-const UID_DOMAIN: &str = "bulletin";
 /// The most events one calendar carries unless the operator says otherwise: a safety
 /// ceiling far above any real window.
 pub const DEFAULT_MAX_EVENTS: u32 = 1_000_000;

@@ -127,6 +127,21 @@ pub fn parse(text: &str) -> Result<CalendarDocument, String> {
     parse_unfolded(unfolded.trim_start_matches('\u{feff}'), &lines)
 }
 
+/// A UTF-8 calendar's components with all their properties, `X-` ones included, for a
+/// reader that needs more than [`parse`] keeps (an export's own state): folds joined on
+/// the bytes, lines numbered as in the file. Fails when the unfolded text is not UTF-8,
+/// naming the line.
+pub fn components(body: &[u8]) -> Result<structure::Structure, String> {
+    let (bytes, lines) = unfold_bytes(body);
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let index = valid.iter().filter(|b| **b == b'\n').count();
+        let line = lines.get(index).copied().unwrap_or(index + 1);
+        format!("line {line}: not UTF-8 text")
+    })?;
+    Ok(structure::read(text.trim_start_matches('\u{feff}'), &lines))
+}
+
 /// Content lines joined (a line break followed by a space or tab continues the line),
 /// with the physical line each unfolded line starts on.
 fn unfold_bytes(body: &[u8]) -> (Vec<u8>, Vec<usize>) {

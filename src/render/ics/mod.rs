@@ -47,6 +47,20 @@ pub struct CalendarMeta {
     pub language: Lang,
 }
 
+/// The right-hand side of every event UID (`uid@bulletin`): fixed, so UIDs survive a
+/// change of host name, and the same in every calendar and export.
+pub const UID_DOMAIN: &str = "bulletin";
+
+/// A property a calendar adds of its own (an export's `X-BULLETIN-…` state): its name and
+/// its value, written `;VALUE=TEXT` (so every reader unescapes it: Python's icalendar keeps
+/// an `X-` property without it as written) and escaped with nothing dropped or changed
+/// (it must hold no CR).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extra {
+    pub name: &'static str,
+    pub value: String,
+}
+
 /// Escapes one value of a TEXT list (CATEGORIES), which the crate writes as given.
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -113,6 +127,11 @@ impl ZoneSpans {
 /// zone of `spans`. A calendar written in parts is `head`, then [`vevents`] of each
 /// chunk of events in order, then [`TAIL`]: the same bytes as [`render`] of them all.
 pub fn head(meta: &CalendarMeta, spans: &ZoneSpans) -> String {
+    head_with(meta, spans, &[])
+}
+
+/// [`head`] with `extra` properties after the calendar's own, before its VTIMEZONEs.
+pub fn head_with(meta: &CalendarMeta, spans: &ZoneSpans, extra: &[Extra]) -> String {
     let mut out = Lines::with_capacity(4096);
     out.raw("BEGIN", "VCALENDAR");
     out.raw("VERSION", "2.0");
@@ -126,6 +145,7 @@ pub fn head(meta: &CalendarMeta, spans: &ZoneSpans) -> String {
     let refresh = iso_duration(meta.refresh);
     out.raw_with("REFRESH-INTERVAL", Some(("VALUE", "DURATION")), &refresh);
     out.escaped("X-PUBLISHED-TTL", &[&refresh]);
+    extras(&mut out, extra);
     for (zone, (from, to)) in &spans.0 {
         zone::vtimezone(&mut out, zone, *from, *to);
     }
@@ -141,6 +161,23 @@ pub fn vevents(meta: &CalendarMeta, events: &[StoredEvent]) -> String {
     out.into_string()
 }
 
+/// One VEVENT, as [`vevents`] writes it, with `extra` properties before its END.
+pub fn vevent_with(meta: &CalendarMeta, stored: &StoredEvent, extra: &[Extra]) -> String {
+    let mut out = Lines::with_capacity(EVENT_CAPACITY * 3);
+    vevent_body(&mut out, meta, stored);
+    extras(&mut out, extra);
+    out.raw("END", "VEVENT");
+    out.into_string()
+}
+
+fn extras(out: &mut Lines, extra: &[Extra]) {
+    for property in extra {
+        out.line(property.name, Some(("VALUE", "TEXT")), |v| {
+            v.escaped(&property.value)
+        });
+    }
+}
+
 /// The IANA zone an event's times are written in; `None` writes them in UTC.
 fn event_zone(stored: &StoredEvent) -> Option<Tz> {
     if stored.event.all_day() {
@@ -154,6 +191,12 @@ fn event_zone(stored: &StoredEvent) -> Option<Tz> {
 }
 
 fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
+    vevent_body(out, meta, stored);
+    out.raw("END", "VEVENT");
+}
+
+/// A VEVENT but its END line.
+fn vevent_body(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
     let e = &stored.event;
     let shown = event_in(stored, meta.language.code());
     // Where the event is not in the calendar's language, its text says which it is in.
@@ -208,7 +251,6 @@ fn vevent(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
     out.raw("STATUS", status);
     out.raw("CLASS", "PUBLIC");
     out.raw("TRANSP", if e.all_day() { "TRANSPARENT" } else { "OPAQUE" });
-    out.raw("END", "VEVENT");
 }
 
 /// "Cancelled: ", "Postponed: " or "No longer listed: " (« Annulé : » …) before the title
