@@ -579,3 +579,59 @@ async fn a_closed_port_is_reported_plainly() {
         "{error}"
     );
 }
+
+/// A server whose idle timeout closes a kept-alive connection just as the next request
+/// goes out on it: the first connection answers one request, then reads the second and
+/// closes without answering. The fetch is sent again on a new connection at once, even
+/// with retries turned off, and succeeds.
+#[tokio::test]
+async fn a_kept_alive_connection_closed_by_the_server_is_replaced_at_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let body = fixture("feeds/rss2-wordpress.xml");
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 8192];
+                let answer = |body: &[u8]| {
+                    let mut out = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n\
+                         Content-Length: {}\r\nConnection: keep-alive\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    out.extend_from_slice(body);
+                    out
+                };
+                // The first connection answers once, then drops the second request.
+                let answered = if n == 0 { 1 } else { usize::MAX };
+                for _ in 0..answered {
+                    if socket.read(&mut buffer).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    socket.write_all(&answer(&body)).await.unwrap();
+                }
+                let _ = socket.read(&mut buffer).await;
+            });
+        }
+    });
+    let fetcher = bulletin::fetch::Fetcher::new(FetchSettings {
+        retries: 0,
+        ..test_fetch_settings()
+    })
+    .unwrap();
+    let location =
+        bulletin::model::Location::Url(format!("http://{address}/feed").parse().unwrap());
+    let validators = bulletin::model::Validators::default();
+    for _ in 0..2 {
+        let fetched = fetcher.fetch(&location, &validators).await;
+        assert!(fetched.is_ok(), "{:?}", fetched.err());
+    }
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -9,6 +9,7 @@
 mod guard;
 mod proxy;
 mod settings;
+mod stale;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -272,7 +273,9 @@ impl Fetcher {
             if let Some(modified) = &validators.last_modified {
                 request = request.header(header::IF_MODIFIED_SINCE, modified);
             }
-            let response = request.send().await.map_err(|e| request_error(&url, e))?;
+            let response = stale::send(request)
+                .await
+                .map_err(|e| request_error(&url, e))?;
             if !response.status().is_redirection() || response.status() == StatusCode::NOT_MODIFIED
             {
                 break response;
