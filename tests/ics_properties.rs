@@ -1,10 +1,12 @@
 //! Property tests of the iCalendar writer over arbitrary Unicode text — very long words,
 //! emoji, combining marks, CR/LF, commas, semicolons, backslashes: every physical line is
 //! at most 75 octets and valid UTF-8, and unfolding and unescaping (done here, and by the
-//! independent `ical` crate) gives back the original text.
+//! independent `ical` crate) gives back the original text. And Bulletin's own reader
+//! unescapes what the writer's escaping wrote exactly once: `Prop::text` and
+//! `Prop::text_list` give the text back, whichever TEXT property holds it.
 
 use bulletin::model::{Event, EventStatus, EventTime};
-use bulletin::render::ics::{CalendarMeta, render};
+use bulletin::render::ics::{CalendarMeta, escape_text, fold_into, render};
 use bulletin::store::{ListedBy, StoredEvent};
 use proptest::prelude::*;
 
@@ -147,5 +149,83 @@ proptest! {
         let vevent = &calendar.events[0];
         let summary = vevent.properties.iter().find(|p| p.name == "SUMMARY").unwrap().value.clone().unwrap();
         prop_assert_eq!(ical_unescape(&summary), title);
+    }
+}
+
+/// Text made of what unescaping trips over: backslashes before the characters the RFC
+/// escapes (so the escaped text holds `\\n`, `\\,`, …), `\N`, a backslash at the end,
+/// Windows paths, white space at either end.
+fn escapable_text() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        Just("\\".to_string()),
+        Just("\\\\".to_string()),
+        Just("\\n".to_string()),
+        Just("\\N".to_string()),
+        Just("\\,".to_string()),
+        Just("\\;".to_string()),
+        Just("\\:".to_string()),
+        Just("\\t".to_string()),
+        Just(",".to_string()),
+        Just(";".to_string()),
+        Just(":".to_string()),
+        Just("\"".to_string()),
+        Just("\n".to_string()),
+        Just("\r\n".to_string()),
+        Just(" ".to_string()),
+        Just("\t".to_string()),
+        Just("C:\\temp\\new".to_string()),
+        Just("é🎉日本".to_string()),
+        "[a-zA-Z]{1,80}",
+        "\\PC{1,20}",
+        any::<String>(),
+    ];
+    proptest::collection::vec(pieces, 0..24).prop_map(|parts| parts.concat())
+}
+
+/// TEXT properties the icalendar crate unescapes itself (TEXT by name, `X-`, `VALUE=TEXT`)
+/// and ones it leaves as written (a name it does not know, names not in upper case).
+const TEXT_PROPERTIES: &[&str] = &[
+    "SUMMARY",
+    "DESCRIPTION",
+    "LOCATION",
+    "COMMENT",
+    "X-WR-CALDESC",
+    "X-NOTE;VALUE=TEXT",
+    "NAME",
+    "Summary",
+    "x-alt-desc",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x0e5c_2026),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_reader_unescapes_what_the_writer_escaped_once(a in escapable_text(), b in escapable_text()) {
+        let mut file = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:p\r\n");
+        for name in TEXT_PROPERTIES {
+            fold_into(&mut file, &format!("{name}:{}", escape_text(&a)));
+        }
+        fold_into(&mut file, &format!("CATEGORIES:{},{}", escape_text(&a), escape_text(&b)));
+        file.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
+
+        let structure = bulletin::extract::ical::components(file.as_bytes()).expect("UTF-8");
+        prop_assert!(structure.warnings.is_empty(), "{:?}", structure.warnings);
+        let event = &structure.components[0];
+        prop_assert_eq!(event.props.len(), TEXT_PROPERTIES.len() + 2);
+        // The text as the writer keeps it (line ends as LF, other controls dropped).
+        let (a, b) = (expected(&a), expected(&b));
+        for prop in &event.props[1..=TEXT_PROPERTIES.len()] {
+            prop_assert_eq!(prop.text(), a.clone(), "{}", prop.name);
+        }
+        let categories = event.props.last().unwrap();
+        prop_assert_eq!(categories.text_list(), vec![a.clone(), b.clone()]);
+        // What an event keeps: trimmed, nothing when blank.
+        let trimmed = Some(a.trim().to_string()).filter(|t| !t.is_empty());
+        prop_assert_eq!(event.text("SUMMARY"), trimmed);
     }
 }

@@ -1,7 +1,8 @@
 //! Differential test: every calendar in fixtures/reference/calendars read by Bulletin as
 //! the reference readers (Python icalendar + recurring_ical_events, run by
 //! scripts/reference/calendars.py) read it — the same occurrences, at the same UTC
-//! instants or dates, with the same titles and statuses.
+//! instants or dates, with the same titles, statuses, locations, descriptions and
+//! categories (TEXT unescaped once, `\,` inside a category kept in it).
 //!
 //! Where Bulletin deliberately reads a file differently (the reference has a bug, or the
 //! issue asks for better), the file is listed in `deviations.json` beside the fixtures
@@ -25,6 +26,9 @@ struct Occurrence {
     all_day: bool,
     title: String,
     status: String,
+    location: String,
+    description: String,
+    categories: Vec<String>,
 }
 
 fn text(value: &Value) -> String {
@@ -35,9 +39,24 @@ fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A location or description as Bulletin keeps it: line ends as LF, trailing white space of
+/// each line and blank lines at either end dropped, trimmed (`normalise::clean_text`).
+fn cleaned(value: &Value) -> String {
+    bulletin::normalise::clean_text(&text(value))
+}
+
+/// Categories as Bulletin keeps them: each trimmed, empty ones dropped, in order.
+fn categories<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
 /// The reference's reading, with Bulletin's documented presentation rules applied
 /// (Outlook's "Canceled:" prefix means cancelled; no status means confirmed; an empty
-/// title is "(untitled)").
+/// title is "(untitled)"; text is trimmed).
 fn expected(events: &[Value]) -> Vec<Occurrence> {
     let mut out: Vec<Occurrence> = events
         .iter()
@@ -82,6 +101,15 @@ fn expected(events: &[Value]) -> Vec<Occurrence> {
                 all_day: e["all_day"].as_bool().unwrap_or(false),
                 title,
                 status,
+                location: cleaned(&e["location"]),
+                description: cleaned(&e["description"]),
+                categories: categories(
+                    e["categories"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str),
+                ),
             }
         })
         .collect();
@@ -160,6 +188,9 @@ fn ours(
                     EventStatus::Confirmed => "confirmed",
                 }
                 .to_string(),
+                location: e.location_name.clone().unwrap_or_default(),
+                description: e.description_text.clone().unwrap_or_default(),
+                categories: categories(e.categories.iter().map(String::as_str)),
             }
         })
         .collect();
@@ -229,8 +260,17 @@ fn every_reference_calendar_is_read_as_the_reference_readers_read_it() {
                 let extra: Vec<_> = got.iter().filter(|o| !want.contains(o)).take(4).collect();
                 let line = |o: &&Occurrence| {
                     format!(
-                        "{} .. {} {} [{}] {} {:?} {}",
-                        o.start, o.end, o.uid, o.recurrence_id, o.status, o.title, o.all_day
+                        "{} .. {} {} [{}] {} {:?} {} {:?} {:?} {:?}",
+                        o.start,
+                        o.end,
+                        o.uid,
+                        o.recurrence_id,
+                        o.status,
+                        o.title,
+                        o.all_day,
+                        o.location,
+                        o.description,
+                        o.categories
                     )
                 };
                 report.push(format!(

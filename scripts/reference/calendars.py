@@ -115,6 +115,15 @@ def text_or_none(component, name):
     return str(value)
 
 
+def categories(component) -> list[str]:
+    """Every CATEGORIES value of the component, in order, across all its CATEGORIES lines."""
+    value = component.get("CATEGORIES")
+    if value is None:
+        return []
+    lines = value if isinstance(value, list) else [value]
+    return [str(category) for line in lines for category in line.cats]
+
+
 def read_one(path: Path, source_timezone: str, window_from: str, window_to: str) -> dict:
     import warnings
     from zoneinfo import ZoneInfo
@@ -185,6 +194,8 @@ def read_one(path: Path, source_timezone: str, window_from: str, window_to: str)
                 "status": None if status is None else status.lower(),
                 "sequence": 0 if sequence is None else int(sequence),
                 "location": text_or_none(component, "LOCATION"),
+                "description": text_or_none(component, "DESCRIPTION"),
+                "categories": categories(component),
                 "_sort": [start_utc.isoformat()],
             }
         )

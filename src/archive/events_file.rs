@@ -158,7 +158,8 @@ fn event(component: &Comp, file: &str) -> Result<RestoredEvent, String> {
         "UID",
         &format!("the VEVENT at line {}", component.line),
     )?;
-    let written = uid_prop.value.trim();
+    let written = uid_prop.text();
+    let written = written.trim();
     let uid = written
         .strip_suffix(&format!("@{UID_DOMAIN}"))
         .ok_or_else(|| {
@@ -207,11 +208,10 @@ fn one<'a>(component: &'a Comp, name: &'a str, what: &str) -> Result<&'a Prop, S
     }
 }
 
-/// A property's value read as a JSON object. The icalendar crate has unescaped it already
-/// (an `X-` property's value is TEXT), so it is read as the crate gives it, not through
-/// `Prop::text`, which would unescape the JSON's own `\n` a second time.
+/// A property's value read as a JSON object: TEXT (written `VALUE=TEXT`), unescaped once
+/// by `Prop::text`, so the JSON's own `\n` stays a JSON escape.
 fn object<T: serde::de::DeserializeOwned>(prop: &Prop) -> Result<T, String> {
-    serde_json::from_str(&prop.value).map_err(|e| {
+    serde_json::from_str(&prop.text()).map_err(|e| {
         format!(
             "line {}: {} is not what it should be: {e}",
             prop.line, prop.name

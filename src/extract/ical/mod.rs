@@ -217,11 +217,10 @@ fn event(component: &Comp) -> IcalEvent {
         summary: component.text("SUMMARY"),
         description: component.text("DESCRIPTION"),
         location: component.text("LOCATION"),
-        url: component.text("URL"),
+        // A URI, not TEXT: a backslash or comma in it is the address's own.
+        url: component.value("URL"),
         status: component.text("STATUS").map(|s| s.to_ascii_uppercase()),
-        sequence: component
-            .text("SEQUENCE")
-            .and_then(|s| s.trim().parse().ok()),
+        sequence: component.value("SEQUENCE").and_then(|s| s.parse().ok()),
         line: component.line,
         ..IcalEvent::default()
     };
@@ -272,8 +271,9 @@ fn event(component: &Comp) -> IcalEvent {
                 None => unreadable(prop, &mut event),
             },
             "CATEGORIES" => event.categories.extend(
-                split_list(&prop.value)
+                prop.text_list()
                     .into_iter()
+                    .map(|c| c.trim().to_string())
                     .filter(|c| !c.is_empty()),
             ),
             "ORGANIZER" => {
@@ -292,12 +292,13 @@ fn event(component: &Comp) -> IcalEvent {
                     .param("FMTTYPE")
                     .is_some_and(|t| t.eq_ignore_ascii_case("text/html")) =>
             {
-                event.description_html = Some(prop.text());
+                event.description_html = Some(prop.text().trim().to_string());
             }
             "X-MICROSOFT-SKYPETEAMSMEETINGURL"
             | "X-MICROSOFT-ONLINEMEETINGCONFLINK"
             | "X-GOOGLE-CONFERENCE" => {
-                event.conference = Some(prop.value.trim().to_string());
+                // An `X-` property is TEXT unless it says otherwise (RFC 5545 §3.8.8.2).
+                event.conference = Some(prop.text().trim().to_string());
             }
             "SUMMARY" | "DESCRIPTION" => {
                 if let Some(lang) = prop.param("LANGUAGE") {
@@ -308,33 +309,6 @@ fn event(component: &Comp) -> IcalEvent {
         }
     }
     event
-}
-
-/// A comma-separated TEXT list, each item unescaped (`\,` stays inside an item).
-fn split_list(value: &str) -> Vec<String> {
-    let mut items = Vec::new();
-    let mut current = String::new();
-    let mut escaped = false;
-    for c in value.chars() {
-        match c {
-            ',' if !escaped => items.push(std::mem::take(&mut current)),
-            _ => current.push(c),
-        }
-        escaped = c == '\\' && !escaped;
-    }
-    items.push(current);
-    items
-        .into_iter()
-        .map(|item| {
-            Prop {
-                name: String::new(),
-                params: Vec::new(),
-                value: item,
-                line: 0,
-            }
-            .text()
-        })
-        .collect()
 }
 
 fn timezone(component: &Comp) -> Option<VTimezone> {

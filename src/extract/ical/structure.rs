@@ -8,19 +8,36 @@
 //! one line at a time, after the small repairs real files need (white space around names,
 //! parameters and the value separator). What the crate cannot read even then is skipped
 //! with a warning naming the line.
+//!
+//! TEXT values (RFC 5545 §3.3.11) are unescaped exactly once. The crate already unescapes
+//! the value of a property it reads as TEXT (by its value type: the name as written, or a
+//! `VALUE=` parameter) and leaves the others as written (dates, rules, URIs, TEXT lists,
+//! names it does not know or that are not upper case). Which of the two it did is asked of
+//! the crate itself, once per name and `VALUE=` (see [`Unescapes`]), and kept in
+//! [`Prop::unescaped`]; [`Prop::text`] unescapes, with the crate's own unescaping, only a
+//! value the crate has not.
 
-use icalendar::parser::{ParseString, read_components};
+use std::collections::HashMap;
+
+use icalendar::parser::{ParseString, Property, read_components};
+use icalendar::{Component as _, EventLike as _};
 
 /// Components nest at most this deep (VCALENDAR › VEVENT › VALARM is 3; RFC 9073's
 /// PARTICIPANT › VLOCATION adds two). Deeper nesting is refused, naming the line.
 pub const MAX_DEPTH: usize = 8;
 
-/// A property as written: upper-cased name and parameter keys, the raw (escaped) value.
+/// A property as the icalendar crate read it: upper-cased name and parameter keys,
+/// parameter values as written, and the value as written unless the crate has unescaped
+/// it as TEXT already ([`Prop::unescaped`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prop {
     pub name: String,
     pub params: Vec<(String, String)>,
+    /// The value: as written for dates, times, rules, URIs, numbers and TEXT lists; TEXT
+    /// the crate has unescaped when [`Prop::unescaped`]. Read TEXT with [`Prop::text`].
     pub value: String,
+    /// The crate has unescaped `value` as TEXT already.
+    pub unescaped: bool,
     /// Line of the unfolded file, from 1.
     pub line: usize,
 }
@@ -34,13 +51,32 @@ impl Prop {
             .map(|(_, v)| v.trim().trim_matches('"'))
     }
 
-    /// The value as TEXT, unescaped (`\,` `\;` `\n` `\\`), trimmed.
+    /// The value as TEXT, unescaped exactly once (`\\` `\;` `\,` `\n` `\N`, and the
+    /// lenient `\:`; any other backslash is kept, as Python's icalendar keeps it), nothing
+    /// trimmed: as the crate gives it when it has unescaped it, else through the crate's
+    /// own unescaping.
     pub fn text(&self) -> String {
+        if self.unescaped {
+            return self.value.clone();
+        }
         ParseString::from(self.value.as_str())
             .unescape_text()
             .as_str()
-            .trim()
             .to_string()
+    }
+
+    /// The value as a TEXT list (CATEGORIES, RESOURCES): split at the commas that are not
+    /// escaped, each item unescaped once, by the crate's own list reading. Nothing trimmed
+    /// or dropped. A value the crate has unescaped already has lost the difference between
+    /// a separator and an escaped comma, so it is one item.
+    pub fn text_list(&self) -> Vec<String> {
+        if self.unescaped {
+            return vec![self.value.clone()];
+        }
+        icalendar::Event::new()
+            .add_property("CATEGORIES", self.value.as_str())
+            .get_categories()
+            .unwrap_or_default()
     }
 }
 
@@ -63,9 +99,20 @@ impl Comp {
         self.props.iter().filter(move |p| p.name == name)
     }
 
-    /// A TEXT property's unescaped value, `None` when absent or blank.
+    /// A TEXT property's value, unescaped once and trimmed (as Bulletin keeps titles,
+    /// places and descriptions); `None` when absent or blank.
     pub fn text(&self, name: &str) -> Option<String> {
-        self.prop(name).map(Prop::text).filter(|t| !t.is_empty())
+        self.prop(name)
+            .map(|p| p.text().trim().to_string())
+            .filter(|t| !t.is_empty())
+    }
+
+    /// A property's value as written (a URI, a number: not TEXT), trimmed; `None` when
+    /// absent or blank.
+    pub fn value(&self, name: &str) -> Option<String> {
+        self.prop(name)
+            .map(|p| p.value.trim().to_string())
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -102,6 +149,7 @@ struct Open {
 /// unfolded line `i + 1` (for warnings).
 pub fn read(unfolded: &str, lines: &[usize]) -> Structure {
     let mut out = Structure::default();
+    let mut unescapes = Unescapes::default();
     let mut stack: Vec<Open> = Vec::new();
     // Inside a component refused for its depth: skip until its END brings us back.
     let mut skipping: Option<(usize, String, usize)> = None;
@@ -142,7 +190,7 @@ pub fn read(unfolded: &str, lines: &[usize]) -> Structure {
                         open.name,
                         number - 1
                     ));
-                    close(open, &mut stack, &mut out);
+                    close(open, &mut stack, &mut out, &mut unescapes);
                 }
             }
             let depth = stack.len() + 1;
@@ -175,10 +223,10 @@ pub fn read(unfolded: &str, lines: &[usize]) -> Structure {
                             open.name,
                             number - 1
                         ));
-                        close(open, &mut stack, &mut out);
+                        close(open, &mut stack, &mut out, &mut unescapes);
                     }
                     let open = stack.pop().expect("position is in the stack");
-                    close(open, &mut stack, &mut out);
+                    close(open, &mut stack, &mut out, &mut unescapes);
                 }
                 None => out.warnings.push(format!(
                     "line {number}: END:{component} without a BEGIN; ignored"
@@ -203,15 +251,15 @@ pub fn read(unfolded: &str, lines: &[usize]) -> Structure {
                 open.line, open.name, open.name
             ));
         }
-        close(open, &mut stack, &mut out);
+        close(open, &mut stack, &mut out, &mut unescapes);
     }
     out
 }
 
 /// Parses a finished component's lines and attaches it to its parent. A VCALENDAR's
 /// components are top-level wherever it stands (a calendar pasted inside another too).
-fn close(open: Open, stack: &mut [Open], out: &mut Structure) {
-    let props = parse_props(&open.name, &open.lines, &mut out.warnings);
+fn close(open: Open, stack: &mut [Open], out: &mut Structure, unescapes: &mut Unescapes) {
+    let props = parse_props(&open.name, &open.lines, &mut out.warnings, unescapes);
     if open.name == "VCALENDAR" {
         out.calendar_props.extend(props);
         out.components.extend(open.children);
@@ -244,6 +292,7 @@ fn parse_props(
     component: &str,
     lines: &[(usize, String)],
     warnings: &mut Vec<String>,
+    unescapes: &mut Unescapes,
 ) -> Vec<Prop> {
     if lines.is_empty() {
         return Vec::new();
@@ -258,15 +307,16 @@ fn parse_props(
         block.push_str("\r\n");
     }
     block.push_str("END:X\r\n");
-    if let Some(props) = crate_props(&block, lines) {
+    if let Some(props) = crate_props(&block, lines, unescapes) {
         return props;
     }
     let mut props = Vec::with_capacity(lines.len());
     for (number, line) in lines {
-        let one = |text: &str| {
+        let mut one = |text: &str| {
             crate_props(
                 &format!("BEGIN:X\r\n{text}\r\nEND:X\r\n"),
                 &[(*number, String::new())],
+                unescapes,
             )
         };
         match one(line).or_else(|| repair(line).and_then(|fixed| one(&fixed))) {
@@ -281,7 +331,11 @@ fn parse_props(
 }
 
 /// Runs the crate's parser on a block of `lines.len()` property lines.
-fn crate_props(block: &str, lines: &[(usize, String)]) -> Option<Vec<Prop>> {
+fn crate_props(
+    block: &str,
+    lines: &[(usize, String)],
+    unescapes: &mut Unescapes,
+) -> Option<Vec<Prop>> {
     let components = read_components(block).ok()?;
     let component = components.into_iter().next()?;
     if component.properties.len() != lines.len() || !component.components.is_empty() {
@@ -307,11 +361,56 @@ fn crate_props(block: &str, lines: &[(usize, String)]) -> Option<Vec<Prop>> {
                         )
                     })
                     .collect(),
+                unescaped: unescapes.of(&property),
                 value: property.val.as_str().to_string(),
                 line: *number,
             })
             .collect(),
     )
+}
+
+/// Whether the crate unescapes a property's value as TEXT, which depends on the property's
+/// value type: its name as written and its `VALUE=` parameter. The crate is asked, once
+/// per name and `VALUE=` in a file, by reading a property of that name and parameter whose
+/// value is one escape (`\;`).
+#[derive(Default)]
+struct Unescapes(HashMap<String, bool>);
+
+impl Unescapes {
+    fn of(&mut self, property: &Property) -> bool {
+        let value_params = property
+            .params
+            .iter()
+            .filter(|p| p.key.as_str().eq_ignore_ascii_case("VALUE"));
+        let mut key = property.name.as_str().to_string();
+        for param in value_params {
+            key.push(';');
+            key.push_str(param.key.as_str());
+            if let Some(value) = &param.val {
+                let value = value.as_str();
+                key.push('=');
+                if value.contains([':', ';', ',']) {
+                    key.push('"');
+                    key.push_str(value);
+                    key.push('"');
+                } else {
+                    key.push_str(value);
+                }
+            }
+        }
+        if let Some(known) = self.0.get(&key) {
+            return *known;
+        }
+        // Unanswered (it cannot be, the crate has read this name and parameter once): taken
+        // as unescaped, so a value is never unescaped twice.
+        let answer = read_components(&format!("BEGIN:X\r\n{key}:\\;\r\nEND:X\r\n"))
+            .ok()
+            .and_then(|components| components.into_iter().next())
+            .and_then(|component| component.properties.into_iter().next())
+            .is_none_or(|probe| probe.val.as_str() != "\\;");
+        self.0.insert(key, answer);
+        answer
+    }
 }
 
 /// White space around the name, each parameter and the value separator removed (outside
@@ -462,5 +561,102 @@ mod tests {
         let s = read_all("BEGIN:VEVENT\nUID:loose\nEND:VEVENT\n");
         assert!(!s.saw_calendar);
         assert_eq!(names(&s), ["VEVENT"]);
+    }
+
+    /// A VEVENT of `lines` (LF-separated, as `read` gets them after unfolding).
+    fn event(lines: &str) -> Comp {
+        let s = read_all(&format!(
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\n{lines}\nEND:VEVENT\nEND:VCALENDAR\n"
+        ));
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        s.components.into_iter().next().expect("one VEVENT")
+    }
+
+    fn texts(comp: &Comp) -> Vec<String> {
+        comp.props.iter().map(Prop::text).collect()
+    }
+
+    #[test]
+    fn text_is_unescaped_exactly_once_whoever_reads_the_name() {
+        // As written in a file: `\\n` is a backslash and an n, `\\,` a backslash and a
+        // comma, `C:\\temp\\new` a Windows path, a final `\\` one backslash.
+        let value = r"a\\nb c\\,d C:\\temp\\new e\Nf g\nh i\;j k\,l m\:n o\tp q\\\\r end\\";
+        let want = "a\\nb c\\,d C:\\temp\\new e\nf g\nh i;j k,l m:n o\\tp q\\\\r end\\";
+        // The crate unescapes the first three (TEXT by name, X-, VALUE=TEXT) and leaves the
+        // others (not upper case, a name it does not know): each is unescaped once.
+        let comp = event(
+            &[
+                format!("SUMMARY:{value}"),
+                format!("X-WR-CALDESC:{value}"),
+                format!("NAME;VALUE=TEXT:{value}"),
+                format!("Description:{value}"),
+                format!("NAME:{value}"),
+                format!("x-alt-desc:{value}"),
+            ]
+            .join("\n"),
+        );
+        assert_eq!(texts(&comp), vec![want; 6]);
+        let unescaped: Vec<_> = comp.props.iter().map(|p| p.unescaped).collect();
+        assert_eq!(unescaped, [true, true, true, false, false, false]);
+        // A lone backslash at the very end is kept, as Python's icalendar keeps it.
+        let comp = event("LOCATION:Room 1\\, Bldg\\; 2 \\\nlocation:Room 1\\, Bldg\\; 2 \\");
+        assert_eq!(texts(&comp), vec!["Room 1, Bldg; 2 \\"; 2]);
+    }
+
+    #[test]
+    fn repaired_and_single_lines_are_unescaped_once_too() {
+        // A line the crate refuses in the block is read alone, after repair.
+        let comp = event(
+            "UID:x\nSUMMARY ; LANGUAGE = fr : C:\\\\temp\\\\new\\, \\\\n\nDTSTART;;;:\nLOCATION:a\\\\,b",
+        );
+        assert_eq!(comp.text("SUMMARY").as_deref(), Some("C:\\temp\\new, \\n"));
+        assert_eq!(comp.text("LOCATION").as_deref(), Some("a\\,b"));
+    }
+
+    #[test]
+    fn values_that_are_not_text_are_as_written() {
+        let comp = event(
+            "URL:https://x.example/a\\,b\\\\c?d=1,2;e=3\nATTACH;FMTTYPE=application/pdf:https://x.example/f\\,g\\\\h.pdf\nGEO:45.42;-75.69\nDTSTART;TZID=\"C:\\\\zones\\, odd\":20260312T120000\nRRULE:FREQ=WEEKLY;BYDAY=MO,WE\nurl:http://y.example/\\n",
+        );
+        let value = |name: &str| comp.prop(name).map(|p| p.value.as_str());
+        assert_eq!(value("URL"), Some("https://x.example/a\\,b\\\\c?d=1,2;e=3"));
+        assert_eq!(comp.value("URL").as_deref(), value("URL"));
+        assert_eq!(value("ATTACH"), Some("https://x.example/f\\,g\\\\h.pdf"));
+        assert_eq!(value("GEO"), Some("45.42;-75.69"));
+        assert_eq!(value("RRULE"), Some("FREQ=WEEKLY;BYDAY=MO,WE"));
+        let start = comp.prop("DTSTART").unwrap();
+        assert_eq!(start.value, "20260312T120000");
+        assert_eq!(start.param("TZID"), Some("C:\\\\zones\\, odd"));
+        assert!(
+            !comp
+                .props
+                .iter()
+                .any(|p| p.unescaped && p.name != "SUMMARY")
+        );
+        assert_eq!(comp.props[5].value, "http://y.example/\\n");
+    }
+
+    #[test]
+    fn a_text_list_splits_at_unescaped_commas_only() {
+        let comp = event(
+            "CATEGORIES:One\\, two,Three\\\\,Four\\;x,Five\\\\\\,six,C:\\\\p,\\N, sp ace ,\ncategories:Low\\,case,b",
+        );
+        let lists: Vec<_> = comp.props.iter().map(Prop::text_list).collect();
+        assert_eq!(
+            lists,
+            [
+                vec![
+                    "One, two",
+                    "Three\\",
+                    "Four;x",
+                    "Five\\,six",
+                    "C:\\p",
+                    "\n",
+                    " sp ace ",
+                    ""
+                ],
+                vec!["Low,case", "b"],
+            ]
+        );
     }
 }
