@@ -22,52 +22,77 @@ pub(super) struct Pairing {
 }
 
 impl Pairing {
-    /// The partners of `source_id`, as the sources table says now.
+    /// The partners of `source_id`, as the sources table says now. Runs in every write of
+    /// a fetch, so it reads only the sources that can be partners: those `translation_of`
+    /// links, those whose documents link other pages (`alternates`), and every address
+    /// only when this source's own document links some (parsing every source's address
+    /// for each fetch made a pass over 1,000 unchanged feeds 15x slower).
     pub(super) fn of(tx: &Connection, source_id: &str) -> rusqlite::Result<Pairing> {
         struct Row {
             id: String,
             translation_of: Option<String>,
-            addresses: Vec<String>,
-            alternates: Vec<String>,
+            url: Option<String>,
+            fetch_url: Option<String>,
+            alternates: Option<String>,
         }
-        let rows: Vec<Row> = tx
-            .prepare_cached(
-                "SELECT id, translation_of, url, fetch_url, alternates FROM sources
-                 WHERE active = 1 OR id = ?1",
-            )?
-            .query_map([source_id], |row| {
-                let addresses = [row.get::<_, Option<String>>(2)?, row.get(3)?]
+        impl Row {
+            fn addresses(&self) -> Vec<String> {
+                [self.url.as_deref(), self.fetch_url.as_deref()]
                     .into_iter()
                     .flatten()
-                    .map(|u| page_key(&u))
-                    .collect();
-                let alternates: Option<String> = row.get(4)?;
-                Ok(Row {
-                    id: row.get(0)?,
-                    translation_of: row.get(1)?,
-                    addresses,
-                    alternates: alternates
-                        .as_deref()
-                        .map(stored_alternates)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|t| page_key(&t.url))
-                        .collect(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let Some(me) = rows.iter().find(|r| r.id == source_id) else {
+                    .map(page_key)
+                    .collect()
+            }
+            fn alternates(&self) -> Vec<String> {
+                self.alternates
+                    .as_deref()
+                    .map(stored_alternates)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| page_key(&t.url))
+                    .collect()
+            }
+        }
+        let read = |row: &rusqlite::Row| {
+            Ok(Row {
+                id: row.get(0)?,
+                translation_of: row.get(1)?,
+                url: row.get(2)?,
+                fetch_url: row.get(3)?,
+                alternates: row.get(4)?,
+            })
+        };
+        const COLUMNS: &str = "id, translation_of, url, fetch_url, alternates";
+        let Some(me) = tx
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM sources WHERE id = ?1"))?
+            .query_row([source_id], read)
+            .optional()?
+        else {
             return Ok(Pairing::default());
         };
-        let links = |from: &Row, to: &Row| from.alternates.iter().any(|a| to.addresses.contains(a));
-        let partners = rows
+        let my_alternates = me.alternates();
+        // Every other active source when this one links pages (any may be linked), else
+        // only those that name it, that it names, or that link pages themselves.
+        let others: Vec<Row> = tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM sources
+                 WHERE active = 1 AND id <> ?1
+                   AND (?2 OR translation_of = ?1 OR id = ?3 OR alternates IS NOT NULL)"
+            ))?
+            .query_map(
+                params![source_id, !my_alternates.is_empty(), me.translation_of],
+                read,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let my_addresses = me.addresses();
+        let partners = others
             .iter()
-            .filter(|other| other.id != me.id)
             .filter(|other| {
                 me.translation_of.as_deref() == Some(other.id.as_str())
                     || other.translation_of.as_deref() == Some(me.id.as_str())
-                    || links(me, other)
-                    || links(other, me)
+                    || (!my_alternates.is_empty()
+                        && other.addresses().iter().any(|a| my_alternates.contains(a)))
+                    || other.alternates().iter().any(|a| my_addresses.contains(a))
             })
             .map(|other| other.id.clone())
             .collect();
