@@ -233,8 +233,15 @@ pub(super) fn same_reading_again(
         }
     }
     remerge_all(tx, touched, zone, now, &mut counts)?;
-    let pairing = super::translations::Pairing::of(tx, source_id)?;
-    rejoin_apart(tx, source_id, &pairing, Vec::new(), zone, now, &mut counts)?;
+    // A source that lists no events (a feed of posts) has nothing to join with a
+    // partner's: its pairing is not worked out (it reads other sources, in every write).
+    let lists_events: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM event_listings WHERE source_id = ?1)")?
+        .query_row([source_id], |row| row.get(0))?;
+    if lists_events {
+        let pairing = super::translations::Pairing::of(tx, source_id)?;
+        rejoin_apart(tx, source_id, &pairing, Vec::new(), zone, now, &mut counts)?;
+    }
     Ok(counts)
 }
 
