@@ -10,20 +10,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use common::fixture;
 
-fn bulletin(config: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_bulletin"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run bulletin");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::process::bulletin_text as bulletin;
 
 #[tokio::test]
 async fn fetch_prints_a_summary_and_fails_when_a_source_fails() {

@@ -15,7 +15,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use bulletin::clock::Clock;
 use bulletin::model::{Location, Source, SourceKind};
@@ -30,20 +29,7 @@ const INGESTED_AT: &str = "2026-04-01T12:00:00Z";
 /// When both stores are served: the spring's events are past, the winter's upcoming.
 const SERVED_AT: &str = "2026-11-15T12:00:00Z";
 
-fn bulletin(config: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_bulletin"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run bulletin");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::process::bulletin_text as bulletin;
 
 /// A sources file naming only the database (an export and an import read nothing else).
 fn config_for(dir: &Path, name: &str, database: &Path) -> PathBuf {

@@ -2,24 +2,11 @@
 //! database a running service shares.
 
 use std::collections::HashMap;
-use std::process::Command;
+mod common;
 
 use bulletin::store::{Store, SubmissionState};
 
-fn bulletin(config: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_bulletin"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run bulletin");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use common::process::bulletin_text as bulletin;
 
 fn submit(store: &Store, title: &str, digest: &str) -> i64 {
     let values: HashMap<String, String> = [

@@ -16,6 +16,17 @@ pub fn bulletin(config: &Path, args: &[&str]) -> Output {
         .expect("run bulletin")
 }
 
+/// [`bulletin`]'s exit code (-1 when a signal ended it), standard output and standard
+/// error, as text.
+pub fn bulletin_text(config: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = bulletin(config, args);
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 /// `bulletin --config CONFIG ARGS…` started, its stderr piped (the caller reads it).
 pub fn spawn(config: &Path, args: &[&str], log_level: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_bulletin"))
