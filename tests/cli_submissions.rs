@@ -1,8 +1,9 @@
 //! `bulletin events submitted|approve|reject` as an operator runs them against the
 //! database a running service shares.
 
-use std::collections::HashMap;
 mod common;
+
+use std::collections::HashMap;
 
 use bulletin::store::{Store, SubmissionState};
 
