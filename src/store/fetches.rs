@@ -59,7 +59,16 @@ impl Store {
         // The listings' own work (serialising, digests, the row a new event would get)
         // is done before the writer is taken, so fetches overlap it with each other's writes.
         let prepared = if write.record.outcome == FetchOutcome::Ok {
-            super::listings::prepare(&write.record.source_id, write.events, write.zone)
+            let id = write.record.source_id.as_str();
+            // What a new listing needs is worked out only for uids not stored yet.
+            let known = if write.events.is_empty() {
+                Default::default()
+            } else {
+                self.read("reading a source's listings", |conn| {
+                    super::listings::known_uids(conn, id)
+                })?
+            };
+            super::listings::prepare(id, write.events, write.zone, &known)
         } else {
             Vec::new()
         };

@@ -40,36 +40,64 @@ pub(super) struct Prepared<'a> {
     /// The listing as stored (JSON), and its digest.
     data: String,
     hash: String,
+    /// What a new listing needs; worked out beforehand only for a uid that was not
+    /// stored when the fetch was prepared (else in the writer, if it is new after all).
+    new: Option<New<'a>>,
+}
+
+/// The row a new listing's event gets, and the probe that looks for its match.
+struct New<'a> {
     /// The event as its only listing makes it, and its columns: the row of a new event.
     alone: Merged,
     columns: Columns,
     probe: dedup::Probe<'a>,
 }
 
+impl<'a> New<'a> {
+    fn of(source_id: &str, event: &'a Event, zone: Tz) -> New<'a> {
+        let listing = Listing {
+            source_id: source_id.to_string(),
+            event: event.clone(),
+            listed: true,
+        };
+        let Some(alone) = dedup::merge(std::slice::from_ref(&listing)) else {
+            unreachable!("one listed listing always merges");
+        };
+        New {
+            columns: Columns::of(&alone, true, zone),
+            alone,
+            probe: dedup::Probe::new(event),
+        }
+    }
+}
+
+/// The uids of a source's stored listings (read before a fetch's write, from a reader).
+pub(super) fn known_uids(conn: &Connection, source_id: &str) -> rusqlite::Result<HashSet<String>> {
+    conn.prepare_cached("SELECT source_uid FROM event_listings WHERE source_id = ?1")?
+        .query_map([source_id], |row| row.get(0))?
+        .collect()
+}
+
 /// Prepares a source's events for [`save_events`]; a uid listed twice counts once (the
-/// first).
-pub(super) fn prepare<'a>(source_id: &str, events: &'a [Event], zone: Tz) -> Vec<Prepared<'a>> {
+/// first). Listings whose uid is in `known` (stored already) get their digest only: a
+/// calendar read again with one event changed merges, keys and probes that one alone.
+pub(super) fn prepare<'a>(
+    source_id: &str,
+    events: &'a [Event],
+    zone: Tz,
+    known: &HashSet<String>,
+) -> Vec<Prepared<'a>> {
     let mut seen: HashSet<&str> = HashSet::with_capacity(events.len());
     events
         .iter()
         .filter(|event| seen.insert(event.uid.as_str()))
         .map(|event| {
             let data = serde_json::to_string(event).unwrap_or_default();
-            let listing = Listing {
-                source_id: source_id.to_string(),
-                event: event.clone(),
-                listed: true,
-            };
-            let Some(alone) = dedup::merge(std::slice::from_ref(&listing)) else {
-                unreachable!("one listed listing always merges");
-            };
             Prepared {
                 event,
                 hash: digest(&data),
                 data,
-                columns: Columns::of(&alone, true, zone),
-                alone,
-                probe: dedup::Probe::new(event),
+                new: (!known.contains(&event.uid)).then(|| New::of(source_id, event, zone)),
             }
         })
         .collect()
@@ -142,13 +170,22 @@ pub(super) fn save_events(
                 }
             }
             None => {
-                let event_id = match find_match(tx, listing, &pairing, zone)? {
+                // Stored when the fetch was prepared, gone since (another process).
+                let computed;
+                let new = match &listing.new {
+                    Some(new) => new,
+                    None => {
+                        computed = New::of(source_id, event, zone);
+                        &computed
+                    }
+                };
+                let event_id = match find_match(tx, event, new, &pairing, zone)? {
                     Some(id) => {
                         touched.insert(id);
                         id
                     }
                     None => {
-                        let id = insert_event(tx, source_id, listing, now)?;
+                        let id = insert_event(tx, source_id, event, new, now)?;
                         inserted.push(id);
                         id
                     }
@@ -299,11 +336,12 @@ fn count_absent(
 /// any) is checked against its listings and read whole.
 fn find_match(
     tx: &Connection,
-    listing: &Prepared<'_>,
+    event: &Event,
+    new: &New<'_>,
     pairing: &super::translations::Pairing,
     zone: Tz,
 ) -> rusqlite::Result<Option<i64>> {
-    let (event, probe) = (listing.event, &listing.probe);
+    let probe = &new.probe;
     let translating = pairing.applies(event);
     let start = event.start.instant(zone);
     // A candidate whose title's numbers, months or parts conflict with this one's cannot
@@ -402,14 +440,15 @@ fn find_match(
 fn insert_event(
     tx: &Connection,
     source_id: &str,
-    listing: &Prepared<'_>,
+    event: &Event,
+    new: &New<'_>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
-    let digest = Sha256::digest(format!("{source_id}\n{}", listing.event.uid).as_bytes());
+    let digest = Sha256::digest(format!("{source_id}\n{}", event.uid).as_bytes());
     let uid: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let row = Row {
-        event: &listing.alone.event,
-        cols: std::borrow::Cow::Borrowed(&listing.columns),
+        event: &new.alone.event,
+        cols: std::borrow::Cow::Borrowed(&new.columns),
     };
     tx.prepare_cached(
         "INSERT INTO events (uid, series_uid, title, description_text, description_html, start_at, end_at,
@@ -660,4 +699,75 @@ fn digest(data: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventStatus, Location, Source, SourceKind};
+
+    /// A uid that was stored when the fetch was prepared but is gone when it is written
+    /// (another process) is written as a new event all the same: what a new listing needs
+    /// is worked out in the writer then.
+    #[test]
+    fn a_listing_prepared_as_known_but_absent_is_written_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::super::Store::open(&dir.path().join("l.db")).unwrap();
+        let now: DateTime<Utc> = "2026-11-20T10:00:00Z".parse().unwrap();
+        let source = Source {
+            id: "s".into(),
+            name: "S".into(),
+            department: "D".into(),
+            tags: vec![],
+            kind: Some(SourceKind::Ical),
+            location: Location::Url("https://example.gc.ca/s.ics".parse().unwrap()),
+            schedule: None,
+            timezone: None,
+            selectors: None,
+            post_selectors: None,
+            events_from_links: false,
+            language: None,
+            translation_of: None,
+        };
+        store.sync_config_sources(&[source], now).unwrap();
+        let event = Event {
+            source_id: "s".into(),
+            uid: "u1".into(),
+            series_uid: None,
+            title: "Town hall".into(),
+            description_text: None,
+            description_html: None,
+            start: EventTime::At("2026-12-01T15:00:00Z".parse().unwrap()),
+            end: None,
+            timezone: None,
+            location_name: None,
+            location_address: None,
+            online_url: None,
+            url: None,
+            organiser: None,
+            language: None,
+            status: EventStatus::Confirmed,
+            categories: vec![],
+            translations: vec![],
+        };
+        let events = [event];
+        let known: HashSet<String> = ["u1".to_string()].into();
+        let prepared = prepare("s", &events, chrono_tz::UTC, &known);
+        assert!(prepared[0].new.is_none(), "prepared as known");
+        let counts = store
+            .write_reporting("test", |tx| {
+                let counts = save_events(tx, "s", &prepared, true, chrono_tz::UTC, now)?;
+                Ok((counts, true))
+            })
+            .unwrap();
+        assert_eq!(counts.new, 1);
+        let stored = store
+            .read("test", |conn| {
+                conn.query_row("SELECT title, title_marks FROM events", [], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+            })
+            .unwrap();
+        assert_eq!(stored, ("Town hall".to_string(), String::new()));
+    }
 }

@@ -161,7 +161,9 @@ fn publish(
         }
     }
     for (source_id, events) in &by_source {
-        let prepared = super::listings::prepare(source_id, events, zone);
+        // A handful of events, prepared whole inside the write.
+        let everything_new = std::collections::HashSet::new();
+        let prepared = super::listings::prepare(source_id, events, zone, &everything_new);
         let counts = super::listings::save_events(tx, source_id, &prepared, false, zone, now)?;
         changed |= counts.new + counts.updated + counts.rewritten + counts.unlisted > 0;
     }
