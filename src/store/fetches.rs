@@ -60,13 +60,19 @@ impl Store {
         // is done before the writer is taken, so fetches overlap it with each other's writes.
         let prepared = if write.record.outcome == FetchOutcome::Ok {
             let id = write.record.source_id.as_str();
-            // What a new listing needs is worked out only for uids not stored yet.
+            // What a new listing needs is worked out only for uids not stored yet. The
+            // read only saves work: when no reader is free (every one busy serving), the
+            // listings are prepared whole, as if all were new, rather than the fetch failing.
             let known = if write.events.is_empty() {
                 Default::default()
             } else {
                 self.read("reading a source's listings", |conn| {
                     super::listings::known_uids(conn, id)
-                })?
+                })
+                .unwrap_or_else(|error| {
+                    tracing::debug!(source = id, %error, "listings prepared whole");
+                    Default::default()
+                })
             };
             super::listings::prepare(id, write.events, write.zone, &known)
         } else {
