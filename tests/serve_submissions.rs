@@ -504,3 +504,94 @@ async fn rejection_needs_a_reason_and_merging_works_like_any_listing() {
         "the first lister leads"
     );
 }
+
+/// The filter's department options on a listing page (value, label).
+fn department_options(html: &str) -> Vec<(String, String)> {
+    let Some(select) = html
+        .split("<select id=\"f-department\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</select>").next())
+    else {
+        return Vec::new();
+    };
+    select
+        .split("<option value=\"")
+        .skip(1)
+        .filter_map(|option| {
+            let (value, rest) = option.split_once('"')?;
+            let label = rest.split_once('>')?.1.split('<').next()?;
+            Some((value.to_string(), label.to_string()))
+        })
+        .filter(|(value, _)| !value.is_empty())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_department_with_only_submitted_events_is_offered_in_the_filter() {
+    let h = Harness::new();
+    let app = app!(state(&h));
+    let department = "Statistics Canada / Statistique Canada";
+    let (cookie, token, _) = csrf!(app, "/submit-event?lang=en");
+    let sent = post!(
+        app,
+        "/submit-event?lang=en",
+        [&cookie],
+        form(&token, "submit", &[("department", department)])
+    );
+    assert_eq!(sent.status(), StatusCode::OK);
+    let page = |uri: &'static str| {
+        let app = &app;
+        async move {
+            let response =
+                test::call_service(app, test::TestRequest::get().uri(uri).to_request()).await;
+            assert_eq!(response.status(), StatusCode::OK, "{uri}");
+            body(response).await
+        }
+    };
+    assert!(
+        department_options(&page("/?lang=en").await).is_empty(),
+        "nothing listed before approval"
+    );
+
+    let pending = h.store.submissions(SubmissionState::Pending).unwrap();
+    let (admin_cookie, admin_csrf, _) = csrf!(app, "/admin?lang=en");
+    let login = post!(
+        app,
+        "/admin/login",
+        [&admin_cookie],
+        [("csrf", admin_csrf.as_str()), ("token", TOKEN)]
+    );
+    let session = login
+        .response()
+        .cookies()
+        .find(|c| c.name() == "bulletin_admin")
+        .unwrap()
+        .into_owned();
+    let approved = post!(
+        app,
+        &format!("/admin/submissions/{}?lang=en", pending[0].id),
+        [&admin_cookie, &session],
+        [("csrf", admin_csrf.as_str()), ("action", "approve")]
+    );
+    assert_eq!(approved.status(), StatusCode::OK);
+
+    for (uri, label) in [
+        ("/?lang=en", "Statistics Canada"),
+        ("/?lang=fr", "Statistique Canada"),
+        ("/archive?lang=en", "Statistics Canada"),
+    ] {
+        let html = page(uri).await;
+        assert_eq!(
+            department_options(&html),
+            [(department.to_string(), label.to_string())],
+            "{uri}"
+        );
+    }
+    // Choosing it selects the submitted event.
+    let filtered = page("/?lang=en&department=Statistics+Canada+%2F+Statistique+Canada").await;
+    assert!(
+        filtered.contains("Data community of practice"),
+        "{filtered}"
+    );
+    assert!(filtered.contains(" selected>Statistics Canada</option>"));
+}

@@ -98,6 +98,27 @@ impl Store {
         })
     }
 
+    /// The departments a reader can filter events by: every department of an active
+    /// fetched source, and every department whose sources list an event, whatever their
+    /// kind (a department's "Submitted events", a source no longer configured). Sorted,
+    /// each once (departments differing only in case are one, as the filter reads them).
+    pub fn event_departments(&self) -> Result<Vec<String>, StoreError> {
+        self.read("listing departments", |conn| {
+            let sql = format!(
+                "SELECT department FROM sources s
+                 WHERE department <> ''
+                   AND (({FETCHED})
+                        OR EXISTS (SELECT 1 FROM event_listings l
+                                   WHERE l.source_id = s.id AND l.listed = 1))
+                 GROUP BY department COLLATE NOCASE
+                 ORDER BY department COLLATE NOCASE"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map([], |row| row.get(0))?;
+            rows.collect()
+        })
+    }
+
     /// The ids of the sources that have given posts (for the blog roll: pages that are
     /// blogs).
     pub fn sources_with_posts(&self) -> Result<std::collections::HashSet<String>, StoreError> {

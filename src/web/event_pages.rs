@@ -15,14 +15,16 @@ use crate::store::Store;
 
 const PAGE_SIZE: u32 = 50;
 
-/// What the filter form offers (blocking: call inside `web::block`).
+/// What the filter form offers (blocking: call inside `web::block`): every department
+/// with a fetched source or with events listed, whatever their sources (a department's
+/// "Submitted events" is not fetched); the fetched sources' tags and names.
 fn facets_blocking(store: &Store) -> Result<Facets, WebError> {
     let sources = store.active_sources()?;
-    let mut facets = Facets::default();
+    let mut facets = Facets {
+        departments: store.event_departments()?,
+        ..Facets::default()
+    };
     for (source, _) in sources {
-        if !source.department.is_empty() && !facets.departments.contains(&source.department) {
-            facets.departments.push(source.department.clone());
-        }
         for tag in &source.tags {
             if !facets.tags.contains(tag) {
                 facets.tags.push(tag.clone());
@@ -32,7 +34,6 @@ fn facets_blocking(store: &Store) -> Result<Facets, WebError> {
             .sources
             .push((source.id.clone(), source.name.clone()));
     }
-    facets.departments.sort();
     facets.tags.sort();
     facets.sources.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(facets)
