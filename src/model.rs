@@ -416,6 +416,11 @@ pub struct EventVersion {
     /// The event's own page in that language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The place as that language's listings name it (`Salle 310` beside `Room 310`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_address: Option<String>,
     /// The sources whose listings give this version, first lister first.
     #[serde(default)]
     pub sources: Vec<String>,

@@ -91,15 +91,12 @@ fn entry(ctx: &EntryContext, stored: &StoredEvent) -> EventEntry {
     if let Some(key) = status_label(event.status) {
         title = format!("{}{}{title}", lang.t(key), colon(lang));
     }
-    let place: Vec<&str> = [
-        event.location_name.as_deref(),
-        event.location_address.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(str::trim)
-    .filter(|p| !p.is_empty())
-    .collect();
+    let place: Vec<&str> = [shown.location_name, shown.location_address]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let listed_by: Vec<String> = stored
         .sources
         .iter()
@@ -473,6 +470,8 @@ mod tests {
                 description_text: Some("Apportez votre dîner.".into()),
                 description_html: None,
                 url: Some("https://www.canada.ca/fr/e.html".into()),
+                location_name: Some("Salle 2".into()),
+                location_address: None,
                 sources: vec!["hc-fr".into()],
             }],
             merged_into: None,
@@ -537,6 +536,15 @@ mod tests {
         assert!(title.starts_with("Dîner-causerie — "), "{title}");
         assert!(title.contains("13 janvier 2027"), "{title}");
         assert!(title.contains("13 h"), "{title}");
+        let summary = feed.entries[0]
+            .summary
+            .as_ref()
+            .map(|s| s.content.clone())
+            .unwrap_or_default();
+        assert!(
+            summary.contains("Salle 2") && !summary.contains("Room 2"),
+            "the French version's place: {summary}"
+        );
     }
 
     #[test]

@@ -15,6 +15,10 @@ pub struct Shown<'a> {
     pub description_html: Option<&'a str>,
     /// The event's own page in the language shown.
     pub url: Option<&'a str>,
+    /// The place's name and address as the version shown gives them, each falling back
+    /// to the event's where that version gives none.
+    pub location_name: Option<&'a str>,
+    pub location_address: Option<&'a str>,
     /// The language shown, when known (a code: `en`, `fr`).
     pub language: Option<String>,
     /// The versions not shown: (language, title, page).
@@ -43,20 +47,26 @@ pub fn event_in<'a>(stored: &'a StoredEvent, reader: &str) -> Shown<'a> {
         )
     };
     let wanted = stored.versions.iter().find(|v| v.language == reader);
-    let (title, description_text, description_html, url, shown_language) =
-        match (own.as_deref() == Some(reader), wanted) {
-            (false, Some(v)) => (
-                v.title.as_str(),
-                v.description_text.as_deref(),
-                v.description_html.as_deref(),
-                v.url.as_deref(),
-                Some(v.language.clone()),
-            ),
-            _ => {
-                let (t, d, h, u) = lead();
-                (t, d, h, u, own.clone())
-            }
-        };
+    let wanted = wanted.filter(|_| own.as_deref() != Some(reader));
+    let (title, description_text, description_html, url, shown_language) = match wanted {
+        Some(v) => (
+            v.title.as_str(),
+            v.description_text.as_deref(),
+            v.description_html.as_deref(),
+            v.url.as_deref(),
+            Some(v.language.clone()),
+        ),
+        None => {
+            let (t, d, h, u) = lead();
+            (t, d, h, u, own.clone())
+        }
+    };
+    let location_name = wanted
+        .and_then(|v| v.location_name.as_deref())
+        .or(e.location_name.as_deref());
+    let location_address = wanted
+        .and_then(|v| v.location_address.as_deref())
+        .or(e.location_address.as_deref());
     let mut others: Vec<(String, &str, Option<&str>)> = Vec::new();
     if let Some(own) = &own
         && shown_language.as_ref() != Some(own)
@@ -77,6 +87,8 @@ pub fn event_in<'a>(stored: &'a StoredEvent, reader: &str) -> Shown<'a> {
         description_text,
         description_html,
         url,
+        location_name,
+        location_address,
         language: shown_language,
         others,
         only_in,
@@ -159,6 +171,8 @@ mod tests {
             description_text: Some("Apportez votre dîner.".into()),
             description_html: None,
             url: Some("https://www.canada.ca/fr/e.html".into()),
+            location_name: None,
+            location_address: None,
             sources: vec!["fr".into()],
         };
         let both = stored(Some("en-CA"), vec![french]);
@@ -181,5 +195,45 @@ mod tests {
         assert_eq!(event_in(&english_only, "fr").only_in.as_deref(), Some("en"));
         assert_eq!(event_in(&english_only, "fr").foreign("fr"), Some("en"));
         assert_eq!(event_in(&stored(None, vec![]), "fr").only_in, None);
+    }
+
+    #[test]
+    fn the_readers_version_gives_its_place_where_it_has_one() {
+        let french = |name: Option<&str>, address: Option<&str>| EventVersion {
+            language: "fr".into(),
+            title: "Assemblée publique".into(),
+            description_text: None,
+            description_html: None,
+            url: None,
+            location_name: name.map(str::to_string),
+            location_address: address.map(str::to_string),
+            sources: vec!["fr".into()],
+        };
+        let with_place = |version: EventVersion| {
+            let mut both = stored(Some("en"), vec![version]);
+            both.event.location_name = Some("Room 310".into());
+            both.event.location_address = Some("30 Victoria Street".into());
+            both
+        };
+        let placed = with_place(french(Some("Salle 310"), Some("30, rue Victoria")));
+        let fr = event_in(&placed, "fr");
+        assert_eq!(
+            (fr.location_name, fr.location_address),
+            (Some("Salle 310"), Some("30, rue Victoria"))
+        );
+        let en = event_in(&placed, "en");
+        assert_eq!(
+            (en.location_name, en.location_address),
+            (Some("Room 310"), Some("30 Victoria Street"))
+        );
+        let named_only = with_place(french(Some("Salle 310"), None));
+        let fr = event_in(&named_only, "fr");
+        assert_eq!(
+            (fr.location_name, fr.location_address),
+            (Some("Salle 310"), Some("30 Victoria Street")),
+            "what the version does not give, the event does"
+        );
+        let placeless = with_place(french(None, None));
+        assert_eq!(event_in(&placeless, "fr").location_name, Some("Room 310"));
     }
 }

@@ -233,7 +233,8 @@ pub struct Versions {
 impl Versions {
     /// The versions of `ordered` (listed listings first, in priority order) in other
     /// languages than `lead`: per language, the first listing's title and page, the
-    /// longest description in that language; and every translation link, each once.
+    /// longest description in that language, the place's name and address each from the
+    /// first listing in that language giving one; and every translation link, each once.
     pub fn of(ordered: &[&Listing], lead: Option<&str>) -> Versions {
         let mut versions: Vec<EventVersion> = Vec::new();
         for listing in ordered {
@@ -258,6 +259,12 @@ impl Versions {
                     if version.url.is_none() {
                         version.url = listing.event.url.clone();
                     }
+                    if version.location_name.is_none() {
+                        version.location_name = place(&listing.event.location_name);
+                    }
+                    if version.location_address.is_none() {
+                        version.location_address = place(&listing.event.location_address);
+                    }
                     if !version.sources.contains(&listing.source_id) {
                         version.sources.push(listing.source_id.clone());
                     }
@@ -268,6 +275,8 @@ impl Versions {
                     description_text: listing.event.description_text.clone(),
                     description_html: listing.event.description_html.clone(),
                     url: listing.event.url.clone(),
+                    location_name: place(&listing.event.location_name),
+                    location_address: place(&listing.event.location_address),
                     sources: vec![listing.source_id.clone()],
                 }),
             }
@@ -306,7 +315,8 @@ impl Versions {
 
     /// The digest a calendar's view of the event is compared by, given its one-language
     /// digest: unchanged for an event without other versions, so adding this changed no
-    /// stored event's revision; another version's title, description or page changes it.
+    /// stored event's revision; another version's title, description, page or place
+    /// changes it.
     pub fn calendar_hash(&self, own: String) -> String {
         if self.versions.is_empty() {
             return own;
@@ -323,9 +333,23 @@ impl Versions {
                 hasher.update(field.unwrap_or("\u{0}").as_bytes());
                 hasher.update([0xff]);
             }
+            // Only a version with a place of its own adds it, so that the digest of every
+            // version kept before places were is unchanged.
+            if v.location_name.is_some() || v.location_address.is_some() {
+                for field in [v.location_name.as_deref(), v.location_address.as_deref()] {
+                    hasher.update(b"place");
+                    hasher.update(field.unwrap_or("\u{0}").as_bytes());
+                    hasher.update([0xff]);
+                }
+            }
         }
         format!("{:x}", hasher.finalize())
     }
+}
+
+/// A listing's place field, when it says something.
+fn place(field: &Option<String>) -> Option<String> {
+    field.as_ref().filter(|p| !p.trim().is_empty()).cloned()
 }
 
 /// The stored column read back (an unreadable one is no versions).
@@ -499,5 +523,42 @@ mod tests {
             versions,
             "kept as it was"
         );
+    }
+
+    #[test]
+    fn a_version_keeps_the_place_its_own_listings_give() {
+        let listing = |source: &str, title: &str, language: &str, place: Option<&str>| Listing {
+            source_id: source.into(),
+            event: Event {
+                language: Some(language.into()),
+                ..event(title, "2026-11-18T17:00:00Z", "2026-11-18T18:00:00Z", place)
+            },
+            listed: true,
+        };
+        let en = listing("en", "Town hall", "en", Some("Room 310"));
+        let fr_without = listing("fr", "Assemblée publique", "fr", Some(" "));
+        let mut fr_with = listing("fr2", "Assemblée publique", "fr", Some("Salle 310"));
+        fr_with.event.location_address = Some("30, rue Victoria".into());
+        let placeless = Versions::of(&[&en, &fr_without], Some("en"));
+        assert_eq!(
+            placeless.versions[0].location_name, None,
+            "blank is no place"
+        );
+        let placed = Versions::of(&[&en, &fr_without, &fr_with], Some("en"));
+        let french = &placed.versions[0];
+        assert_eq!(french.location_name.as_deref(), Some("Salle 310"));
+        assert_eq!(french.location_address.as_deref(), Some("30, rue Victoria"));
+        assert_eq!(
+            placeless.versions[0].title, french.title,
+            "the same version but for its place"
+        );
+        assert_ne!(
+            placed.calendar_hash("abc".into()),
+            placeless.calendar_hash("abc".into()),
+            "a version's place is part of the calendars' view"
+        );
+        assert_eq!(stored(&placed.to_column().unwrap()), placed);
+        let column = placeless.to_column().unwrap();
+        assert!(!column.contains("location"), "no place, no key: {column}");
     }
 }

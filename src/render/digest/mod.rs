@@ -20,7 +20,9 @@ pub use subscription::{
 
 use super::dates::{Dates, Style, event_when};
 use super::html::department_name;
-use super::html::events::{departments, status_key, whereabouts, whereabouts_text};
+use super::html::events::{
+    departments, status_key, whereabouts, whereabouts_as_shown, whereabouts_text,
+};
 use super::links::SubscriptionLinks;
 use super::versions::{event_in, post_in};
 use crate::i18n::Lang;
@@ -200,7 +202,7 @@ pub fn doc(view: &DigestView<'_>) -> Doc {
                 title_lang: shown.foreign(lang.code()).map(str::to_string),
                 status: status_key(stored).map(|key| lang.t(key)),
                 when: event_when(dates, view.zone, &stored.event, false),
-                whereabouts: whereabouts_text(lang, &whereabouts(&stored.event)),
+                whereabouts: whereabouts_text(lang, &whereabouts_as_shown(&stored.event, &shown)),
                 listed_by,
                 page: event_page(view.links, lang, stored),
                 ics: format!("{}{}", view.links.origin, routes::event_ics(&stored.uid)),

@@ -7,7 +7,7 @@
 use askama::Template;
 use chrono_tz::Tz;
 
-use super::events::{local_day, status_key, when, whereabouts, whereabouts_text};
+use super::events::{local_day, status_key, when, whereabouts_as_shown, whereabouts_text};
 use crate::i18n::Lang;
 use crate::render::dates::{Dates, Style};
 use crate::render::versions::event_in;
@@ -113,7 +113,7 @@ fn days(view: &EmbedView<'_>) -> Vec<EmbedDay> {
             title: shown.title.to_string(),
             title_lang: shown.foreign(view.lang.code()).map(str::to_string),
             when: when(dates, view.zone, stored, false),
-            place: whereabouts_text(view.lang, &whereabouts(&stored.event)),
+            place: whereabouts_text(view.lang, &whereabouts_as_shown(&stored.event, &shown)),
             status_key: status_key(stored),
         };
         days.last_mut().expect("pushed above").events.push(row);

@@ -203,17 +203,38 @@ static ALSO_ONLINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new
     .expect("static regex")
 });
 
-/// How people attend `event` and its place in one line.
+/// How people attend `event` and its place in one line, the place as the event row
+/// holds it (the language it leads with).
 pub fn whereabouts(event: &Event) -> Whereabouts {
-    let parts: Vec<&str> = [
+    whereabouts_of(
         event.location_name.as_deref(),
         event.location_address.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(str::trim)
-    .filter(|p| !p.is_empty())
-    .collect();
+        event.online_url.as_deref(),
+    )
+}
+
+/// How people attend `event` and its place in one line, the place in the version `shown`
+/// to the reader (`Salle 310` to a French reader where the French version names it).
+pub fn whereabouts_as_shown(event: &Event, shown: &Shown<'_>) -> Whereabouts {
+    whereabouts_of(
+        shown.location_name,
+        shown.location_address,
+        event.online_url.as_deref(),
+    )
+}
+
+/// How people attend a place (name, address) with its online link, in one line.
+fn whereabouts_of(
+    name: Option<&str>,
+    address: Option<&str>,
+    online_url: Option<&str>,
+) -> Whereabouts {
+    let parts: Vec<&str> = [name, address]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let place = match parts.as_slice() {
         [] => String::new(),
         [name, address] if address.contains(name) => address.to_string(),
@@ -222,7 +243,7 @@ pub fn whereabouts(event: &Event) -> Whereabouts {
     };
     let online_place = !place.is_empty() && ONLINE_PLACE.is_match(&place);
     let physical = !place.is_empty() && !online_place;
-    let online = event.online_url.is_some() || online_place;
+    let online = online_url.is_some() || online_place;
     let attendance = match (physical, online) {
         (true, true) => Some(Attendance::Hybrid),
         (true, false) if ALSO_ONLINE.is_match(&place) => Some(Attendance::Hybrid),
@@ -349,7 +370,7 @@ pub fn events_page(view: &EventsView<'_>) -> Vec<u8> {
             });
         }
         let shown = event_in(stored, view.lang.code());
-        let w = whereabouts(&stored.event);
+        let w = whereabouts_as_shown(&stored.event, &shown);
         let row = EventRow {
             uid: stored.uid.clone(),
             title: shown.title.to_string(),
@@ -478,7 +499,7 @@ pub fn event_page(view: &EventView<'_>) -> Vec<u8> {
     let stored = view.event;
     let e = &stored.event;
     let shown = event_in(stored, view.lang.code());
-    let w = whereabouts(e);
+    let w = whereabouts_as_shown(e, &shown);
     let page = EventPage {
         lang: view.lang,
         modified: Modified::new(dates, stored.changed, view.zone),
