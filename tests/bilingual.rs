@@ -810,8 +810,6 @@ fn location_of(ics: &str, summary: &str) -> String {
 }
 
 #[actix_web::test]
-#[ignore = "src/render/ics/mod.rs (not this branch's to edit) writes LOCATION from the event row; \
-            its `location` is to take `versions::Shown`'s place"]
 async fn each_languages_calendar_gives_its_own_versions_place() {
     for first in ["cal-en", "cal-fr"] {
         let h = harness();

@@ -448,12 +448,28 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);
     INSERT INTO posts_fts (posts_fts, rank) VALUES ('automerge', 16);
     "#,
+    // 18: each language's version of an event keeps its own place. Events stored with
+    // versions before then have versions without one: their listings are marked as read
+    // differently and their sources' documents as not read yet (nor their validators sent),
+    // so the next fetch reads them whole and merges
+    // them again (a translated place then raises the event's revision, as it changes the
+    // other language's calendar).
+    r#"
+    UPDATE event_listings SET content_hash = 'versions-without-places'
+     WHERE event_id IN (SELECT id FROM events WHERE versions IS NOT NULL);
+    UPDATE sources SET content_key = NULL, etag = NULL, last_modified = NULL
+     WHERE id IN (SELECT l.source_id FROM event_listings l JOIN events e ON e.id = l.event_id
+                  WHERE e.versions IS NOT NULL);
+    "#,
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.
 const VERSION_KEYS: usize = 11;
 /// The index of the migration whose hook fills in `events.title_marks`.
 const TITLE_MARKS: usize = 16;
+/// The index of the migration that has events in two languages merged again.
+#[cfg(test)]
+const VERSION_PLACES: usize = 18;
 
 /// The schema version this build migrates to (SQLite's `user_version` once applied).
 pub fn schema_version() -> u32 {
@@ -545,6 +561,50 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(keys, [Some("lunch learn".to_string()), None]);
+    }
+
+    #[test]
+    fn events_stored_in_two_languages_before_places_were_kept_are_read_again() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let before: Vec<_> = super::all()
+            .into_iter()
+            .take(super::VERSION_PLACES)
+            .collect();
+        rusqlite_migration::Migrations::new(before)
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO sources (id, name, url, created_at, etag, last_modified, content_key)
+               VALUES ('fr', 'FR', 'http://fr', 'x', '"e"', 'lm', 'k'),
+                      ('other', 'Other', 'http://o', 'x', '"e"', 'lm', 'k');
+               INSERT INTO events (id, uid, title, start_at, start_utc, end_utc, all_day, status,
+                   calendar_hash, first_seen_at, last_seen_at, changed_at, versions)
+               VALUES (1, 'u', 'Dîner-causerie', 'x', 'x', 'x', 0, 'confirmed', 'h', 'x', 'x', 'x',
+                   '{"versions":[{"language":"en","title":"Lunch and Learn!","sources":["en"]}]}'),
+                  (2, 'v', 'Town hall', 'x', 'x', 'x', 0, 'confirmed', 'h', 'x', 'x', 'x', NULL);
+               INSERT INTO event_listings (source_id, source_uid, event_id, data, first_seen_at,
+                   last_seen_at, content_hash)
+               VALUES ('fr', 'a', 1, '{}', 'x', 'x', 'h1'), ('other', 'b', 2, '{}', 'x', 'x', 'h2');"#,
+        )
+        .unwrap();
+        super::apply(&mut conn).unwrap();
+        let hashes: Vec<String> = conn
+            .prepare("SELECT content_hash FROM event_listings ORDER BY event_id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(hashes, ["versions-without-places", "h2"]);
+        let sources: Vec<(Option<String>, Option<String>, Option<String>)> = conn
+            .prepare("SELECT content_key, etag, last_modified FROM sources ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let kept = (Some("k".into()), Some("\"e\"".into()), Some("lm".into()));
+        assert_eq!(sources, [(None, None, None), kept]);
     }
 
     #[test]

@@ -236,7 +236,7 @@ fn vevent_body(out: &mut Lines, meta: &CalendarMeta, stored: &StoredEvent) {
             v.text(&html)
         });
     }
-    location(out, stored);
+    location(out, stored, &shown);
     if let Some(url) = shown.url.or(e.online_url.as_deref()) {
         out.raw_with("URL", Some(("VALUE", "URI")), url);
     }
@@ -417,10 +417,10 @@ fn alt_description(paragraphs: &[Paragraph]) -> Option<String> {
 
 /// LOCATION: the place's name and address (one when it holds the other), else the
 /// online link; none when there is neither.
-fn location(out: &mut Lines, stored: &StoredEvent) {
+fn location(out: &mut Lines, stored: &StoredEvent, shown: &Shown<'_>) {
     let e = &stored.event;
-    let name = e.location_name.as_deref().filter(|p| !p.is_empty());
-    let address = e.location_address.as_deref().filter(|p| !p.is_empty());
+    let name = shown.location_name.filter(|p| !p.is_empty());
+    let address = shown.location_address.filter(|p| !p.is_empty());
     let parts: (&str, Option<&str>) = match (name, address) {
         (Some(name), Some(address)) if address.contains(name) => (address, None),
         (Some(name), Some(address)) if name.contains(address) => (name, None),
