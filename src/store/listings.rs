@@ -63,10 +63,15 @@ impl<'a> New<'a> {
         let Some(alone) = dedup::merge(std::slice::from_ref(&listing)) else {
             unreachable!("one listed listing always merges");
         };
+        let probe = dedup::Probe::new(event);
+        // The probe has read the title already; the row's key and words are the same
+        // when the merge kept the listing's title (as a merge of one listing does).
+        let keys =
+            (alone.event.title == event.title).then(|| (probe.key().to_string(), probe.marks()));
         New {
-            columns: Columns::of(&alone, true, zone),
+            columns: Columns::with_keys(&alone, true, zone, keys),
             alone,
-            probe: dedup::Probe::new(event),
+            probe,
         }
     }
 }
@@ -445,7 +450,7 @@ fn insert_event(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
     let digest = Sha256::digest(format!("{source_id}\n{}", event.uid).as_bytes());
-    let uid: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let uid = hex(&digest[..16]);
     let row = Row {
         event: &new.alone.event,
         cols: std::borrow::Cow::Borrowed(&new.columns),
@@ -528,9 +533,23 @@ impl<'a> Row<'a> {
 
 impl Columns {
     fn of(merged: &Merged, listed: bool, zone: Tz) -> Columns {
+        Columns::with_keys(merged, listed, zone, None)
+    }
+
+    /// The columns, given the title's key and distinguishing words when they are known.
+    fn with_keys(
+        merged: &Merged,
+        listed: bool,
+        zone: Tz,
+        keys: Option<(String, String)>,
+    ) -> Columns {
         let e = &merged.event;
         let start = e.start.instant(zone);
-        let title_key = dedup::title_key(&e.title);
+        let (title_key, title_marks) = keys.unwrap_or_else(|| {
+            let key = dedup::title_key(&e.title);
+            let marks = dedup::title_marks(&key);
+            (key, marks)
+        });
         Columns {
             start_at: e.start.to_text(),
             end_at: e.end.map(|t| t.to_text()),
@@ -540,7 +559,7 @@ impl Columns {
             listed,
             provenance: serde_json::to_string(&merged.provenance).unwrap_or_else(|_| "{}".into()),
             hash: merged.versions.calendar_hash(calendar_hash(e, listed)),
-            title_marks: dedup::title_marks(&title_key),
+            title_marks,
             title_key,
             versions: merged.versions.to_column(),
             version_keys: merged.versions.title_keys(),
@@ -671,34 +690,45 @@ fn remerge(
 
 /// A digest of what a calendar shows of an event.
 fn calendar_hash(e: &Event, listed: bool) -> String {
-    let fields = [
-        e.title.clone(),
-        e.description_text.clone().unwrap_or_default(),
-        e.start.to_text(),
-        e.end.map(|t| t.to_text()).unwrap_or_default(),
-        e.timezone.clone().unwrap_or_default(),
-        e.location_name.clone().unwrap_or_default(),
-        e.location_address.clone().unwrap_or_default(),
-        e.online_url.clone().unwrap_or_default(),
-        e.url.clone().unwrap_or_default(),
-        e.status.as_str().to_string(),
-        listed.to_string(),
-        e.categories.join(","),
-    ];
     let mut hasher = Sha256::new();
-    for field in fields {
-        hasher.update(field.as_bytes());
+    let mut field = |text: &str| {
+        hasher.update(text.as_bytes());
         hasher.update([0xff]);
-    }
-    format!("{:x}", hasher.finalize())
+    };
+    field(&e.title);
+    field(text(&e.description_text));
+    field(&e.start.to_text());
+    field(&e.end.map(|t| t.to_text()).unwrap_or_default());
+    field(text(&e.timezone));
+    field(text(&e.location_name));
+    field(text(&e.location_address));
+    field(text(&e.online_url));
+    field(text(&e.url));
+    field(e.status.as_str());
+    field(if listed { "true" } else { "false" });
+    field(&e.categories.join(","));
+    hex(&hasher.finalize())
 }
 
 /// The digest a listing's content is compared by.
 fn digest(data: &str) -> String {
-    Sha256::digest(data.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(data.as_bytes())[..16])
+}
+
+/// An optional text field as hashed: absent is empty.
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+/// Lower-case hexadecimal, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -769,5 +799,43 @@ mod tests {
             })
             .unwrap();
         assert_eq!(stored, ("Town hall".to_string(), String::new()));
+    }
+
+    /// A new listing's row takes its title key and words from the probe that read the
+    /// title already: they are what the columns of its merge would compute.
+    #[test]
+    fn a_new_listings_row_has_the_key_and_words_its_merge_gives() {
+        for title in [
+            "Lunch and learn 12, part 2 — Community of Practice",
+            "Dîner-causerie : mars 2027",
+            "Town hall",
+            "",
+        ] {
+            let event = Event {
+                source_id: "s".into(),
+                uid: "u".into(),
+                series_uid: None,
+                title: title.into(),
+                description_text: Some("About it".into()),
+                description_html: None,
+                start: EventTime::At("2026-12-01T15:00:00Z".parse().unwrap()),
+                end: None,
+                timezone: None,
+                location_name: Some("Room 1".into()),
+                location_address: None,
+                online_url: None,
+                url: None,
+                organiser: None,
+                language: None,
+                status: EventStatus::Confirmed,
+                categories: vec!["a".into(), "b".into()],
+                translations: vec![],
+            };
+            let new = New::of("s", &event, chrono_tz::UTC);
+            let computed = Columns::of(&new.alone, true, chrono_tz::UTC);
+            assert_eq!(new.columns.title_key, computed.title_key, "{title}");
+            assert_eq!(new.columns.title_marks, computed.title_marks, "{title}");
+            assert_eq!(new.columns.hash, computed.hash, "{title}");
+        }
     }
 }

@@ -450,10 +450,9 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 18: each language's version of an event keeps its own place. Events stored with
     // versions before then have versions without one: their listings are marked as read
-    // differently and their sources' documents as not read yet (nor their validators sent),
-    // so the next fetch reads them whole and merges
-    // them again (a translated place then raises the event's revision, as it changes the
-    // other language's calendar).
+    // differently and their sources' documents as not read yet (nor their validators
+    // sent), so the next fetch reads them whole and merges them again (a translated place
+    // then raises the event's revision, as it changes the other language's calendar).
     r#"
     UPDATE event_listings SET content_hash = 'versions-without-places'
      WHERE event_id IN (SELECT id FROM events WHERE versions IS NOT NULL);

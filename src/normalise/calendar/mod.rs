@@ -122,7 +122,7 @@ pub fn events_from_calendar(
     let mut events = Vec::new();
     let mut full = false;
     for group in series::group(&components) {
-        if reading.budget.check_now().is_err() {
+        if reading.budget.check().is_err() {
             reading.warnings.push(format!(
                 "{}; events after {} are left out",
                 crate::budget::Exhausted(crate::budget::DOCUMENT_CPU),

@@ -270,6 +270,16 @@ impl<'a> Probe<'a> {
     /// candidate this refuses need not be read whole.
     /// [`title_marks`] of this title: a candidate whose marks are neither empty nor
     /// these cannot agree (`None` when the title has none, so any candidate may).
+    /// The title's key ([`title_key`]).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The title's distinguishing words as [`title_marks`] writes them.
+    pub fn marks(&self) -> String {
+        self.marks.join(" ")
+    }
+
     pub fn marks_key(&self) -> Option<String> {
         (!self.marks.is_empty()).then(|| self.marks.join(" "))
     }
