@@ -209,7 +209,8 @@ fn reset_failures(tx: &Connection, id: &str) -> rusqlite::Result<()> {
 fn items_last_read(tx: &Connection, id: &str) -> rusqlite::Result<Option<u32>> {
     tx.prepare_cached(
         "SELECT last_items FROM sources WHERE id = ?1
-           AND EXISTS (SELECT 1 FROM fetches WHERE source_id = ?1 AND outcome IN ('ok', 'unchanged'))",
+           AND EXISTS (SELECT 1 FROM fetches
+                       WHERE source_id = ?1 AND (outcome = 'ok' OR outcome = 'unchanged'))",
     )?
     .query_row([id], |row| row.get(0))
     .optional()

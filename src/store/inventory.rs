@@ -51,8 +51,9 @@ impl Store {
                 )? as u64;
                 let mut stmt = conn.prepare(
                     "SELECT s.id, s.consecutive_failures > 0,
-                        (SELECT max(f.started_at) FROM fetches f
-                          WHERE f.source_id = s.id AND f.outcome != 'failed')
+                        (SELECT f.started_at FROM fetches f
+                          WHERE f.source_id = s.id AND f.outcome != 'failed'
+                          ORDER BY f.id DESC LIMIT 1)
                      FROM sources s WHERE s.active = 1 AND s.submitted = 0 ORDER BY s.id",
                 )?;
                 let sources = stmt

