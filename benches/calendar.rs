@@ -20,7 +20,10 @@
 //! (1,000 and 10,000 events only, a 10,000-event store, 500 requests per load),
 //! `-- --render-only` (part 1 alone, with 100,000 events), or `-- --read-store FILE` to
 //! time only the store's reads of every event, three times, over an existing database
-//! (to profile them).
+//! (to profile them). `-- --make-store FILE` writes the served store of part 2 (100,000
+//! events) to FILE and stops; `-- --cold FILE` starts the server child over that store,
+//! makes the cold first GET of the whole calendar, prints its time and the server's
+//! peak memory, and stops (to time or profile the cold render alone).
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
@@ -64,6 +67,17 @@ fn main() {
         for _ in 0..3 {
             read_store(&store);
         }
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--make-store") {
+        let db = Path::new(&args[at + 1]);
+        let store = Store::open(db).expect("open the store");
+        let dir = db.parent().unwrap_or(Path::new("."));
+        fill_store(&store, dir, 100_000);
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--cold") {
+        cold(Path::new(&args[at + 1]));
         return;
     }
     let quick = args.iter().skip(1).any(|a| a == "--quick");
@@ -247,6 +261,7 @@ fn read_store(store: &Store) {
             &EventFilter {
                 from: Some(Utc::now() - Duration::days(30)),
                 limit: u32::MAX,
+                retired: true,
                 ..EventFilter::default()
             },
             1_000,
@@ -263,6 +278,29 @@ fn read_store(store: &Store) {
          {pages} pages of 1,000): {:.0} ms",
         ms(clock.elapsed())
     );
+}
+
+/// The cold first GET of the whole calendar alone, through a server child over `db`.
+fn cold(db: &Path) {
+    let child = ServerChild::spawn(db);
+    let url = format!("http://127.0.0.1:{}/events.ics", child.port);
+    bulletin::fetch::install_tls_provider();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .no_gzip()
+            .no_brotli()
+            .build()
+            .expect("HTTP client");
+        first_get(&client, &url, "whole calendar").await;
+    });
+    println!(
+        "server peak memory after the cold render: {}",
+        child
+            .peak()
+            .map_or("unknown".into(), |b| format!("{:.1} MiB", mib(b)))
+    );
+    child.stop();
 }
 
 /// Part 2: the real server, in a child process, over a store of `total` events.

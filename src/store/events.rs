@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params_from_iter};
 
-use super::{Store, StoreError, json_list, ts, ts_column};
+use super::{Store, StoreError, json_list, ts};
 use crate::model::{Event, EventStatus, EventTime, EventVersion};
 
 /// After this many successful fetches without it, a future event is no longer listed.
@@ -141,6 +141,14 @@ impl Store {
     }
 }
 
+/// What a listing shows of its source.
+struct ListingSource {
+    name: String,
+    department: String,
+    tags: Vec<String>,
+    listings_seen_at: Option<String>,
+}
+
 /// The events matching `filter` (and, when `after` holds the start and row id of an event,
 /// only those after it in start order), each with its key (stored start, row id) and the
 /// sources listing it: two queries whatever the number of events, the second reading
@@ -184,37 +192,66 @@ pub(super) fn select_events(
     }
     ids.push(']');
     let mut listings: HashMap<i64, Vec<(ListedBy, String)>> = HashMap::with_capacity(events.len());
-    let mut tags_of: HashMap<String, Vec<String>> = HashMap::new();
+    // The listings come from their covering index alone; the few sources they name are
+    // read once each (a join read a source's row again for every listing).
+    let mut sources: HashMap<String, Option<ListingSource>> = HashMap::new();
+    let mut source_stmt = conn.prepare_cached(
+        "SELECT name, department, tags, listings_seen_at FROM sources WHERE id = ?1",
+    )?;
     let mut stmt = conn.prepare_cached(
-        "SELECT l.event_id, s.id, s.name, s.department, s.tags, l.source_uid, l.listed,
-                CASE WHEN l.missing_count = 0 THEN max(l.last_seen_at, coalesce(s.listings_seen_at, ''))
-                     ELSE l.last_seen_at END
-             FROM event_listings l JOIN sources s ON s.id = l.source_id
+        "SELECT l.event_id, l.source_id, l.source_uid, l.listed, l.missing_count, l.last_seen_at
+             FROM event_listings l
              WHERE l.event_id IN (SELECT value FROM json_each(?1))
-             ORDER BY l.event_id, l.first_seen_at, s.id",
+             ORDER BY l.event_id, l.first_seen_at, l.source_id",
     )?;
     let mut rows = stmt.query([ids])?;
     while let Some(row) = rows.next()? {
-        let source_id: String = row.get(1)?;
-        if !tags_of.contains_key(&source_id) {
-            tags_of.insert(source_id.clone(), json_list(&row.get::<_, String>(4)?));
-        }
+        let source_id = row.get_ref(1)?.as_str()?;
+        let source = match sources.get(source_id) {
+            Some(source) => source,
+            None => {
+                let found = source_stmt
+                    .query_row([source_id], |s| {
+                        Ok(ListingSource {
+                            name: s.get(0)?,
+                            department: s.get(1)?,
+                            tags: json_list(&s.get::<_, String>(2)?),
+                            listings_seen_at: s.get(3)?,
+                        })
+                    })
+                    .optional()?;
+                sources.entry(source_id.to_string()).or_insert(found)
+            }
+        };
+        // A listing whose source is gone is not shown (as the join did not).
+        let Some(source) = source else {
+            continue;
+        };
+        let last_seen = row.get_ref(5)?.as_str()?;
+        // The later of its own sighting and its source's last complete list (text order
+        // is time order), unless the source has stopped listing it.
+        let seen = if row.get::<_, i64>(4)? == 0 {
+            last_seen.max(source.listings_seen_at.as_deref().unwrap_or(""))
+        } else {
+            last_seen
+        };
         let listed_by = ListedBy {
-            source_id,
-            source_name: row.get(2)?,
-            department: row.get(3)?,
-            source_uid: row.get(5)?,
-            listed: row.get(6)?,
+            source_id: row.get(1)?,
+            source_name: source.name.clone(),
+            department: source.department.clone(),
+            source_uid: row.get(2)?,
+            listed: row.get(3)?,
         };
         listings
             .entry(row.get(0)?)
             .or_default()
-            .push((listed_by, row.get(7)?));
+            .push((listed_by, seen.to_string()));
     }
     for ((_, id), stored) in &mut events {
         let mut tags: Vec<String> = Vec::new();
         for (listed_by, seen) in listings.remove(id).unwrap_or_default() {
-            for tag in tags_of.get(&listed_by.source_id).into_iter().flatten() {
+            let source_tags = sources.get(&listed_by.source_id).into_iter().flatten();
+            for tag in source_tags.flat_map(|s| &s.tags) {
                 if !tags.contains(tag) {
                     tags.push(tag.clone());
                 }
@@ -284,11 +321,24 @@ pub(super) fn filter_clause(filter: &EventFilter) -> (String, Vec<Value>) {
 }
 
 fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEvent)> {
+    // Columns only parsed are read in place rather than copied into strings first.
     let text_time = |index: usize| -> rusqlite::Result<Option<EventTime>> {
-        let text: Option<String> = row.get(index)?;
-        Ok(text.as_deref().and_then(EventTime::from_text))
+        let text = row.get_ref(index)?.as_str_or_null()?;
+        Ok(text.and_then(EventTime::from_text))
     };
-    let status: String = row.get(14)?;
+    let instant = |index: usize| -> rusqlite::Result<DateTime<Utc>> {
+        match row.get_ref(index)?.as_str_or_null()? {
+            None => Ok(DateTime::default()),
+            Some(text) => super::parse_ts(text).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    index,
+                    rusqlite::types::Type::Text,
+                    format!("`{text}` is not an RFC 3339 time").into(),
+                )
+            }),
+        }
+    };
+    let status = row.get_ref(14)?.as_str()?;
     let provenance: String = row.get(18)?;
     let event = Event {
         source_id: String::new(),
@@ -308,11 +358,11 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEven
         url: row.get(11)?,
         organiser: row.get(12)?,
         language: row.get(13)?,
-        status: EventStatus::parse(&status).unwrap_or(EventStatus::Confirmed),
-        categories: json_list(&row.get::<_, String>(15)?),
+        status: EventStatus::parse(status).unwrap_or(EventStatus::Confirmed),
+        categories: json_list(row.get_ref(15)?.as_str()?),
         translations: Vec::new(),
     };
-    let versions: Option<String> = row.get(24)?;
+    let versions = row.get_ref(24)?.as_str_or_null()?;
     Ok((
         (row.get(23)?, row.get(22)?),
         StoredEvent {
@@ -324,12 +374,11 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<(EventKey, StoredEven
             tags: Vec::new(),
             provenance: Provenance(provenance),
             versions: versions
-                .as_deref()
                 .map(crate::normalise::dedup::language::stored_versions)
                 .unwrap_or_default(),
-            first_seen: ts_column(row, 19)?.unwrap_or_default(),
-            last_seen: ts_column(row, 20)?.unwrap_or_default(),
-            changed: ts_column(row, 21)?.unwrap_or_default(),
+            first_seen: instant(19)?,
+            last_seen: instant(20)?,
+            changed: instant(21)?,
             merged_into: row.get(25)?,
         },
     ))
