@@ -280,8 +280,10 @@ pub(super) fn filter_clause(filter: &EventFilter) -> (String, Vec<Value>) {
             return;
         }
         let marks = vec!["?"; list.len()].join(", ");
+        // The listed events are gathered once, not looked up for each event read: a
+        // department's calendar walks every event in start order.
         clause.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM event_listings l JOIN sources s ON s.id = l.source_id WHERE l.event_id = coalesce(e.merged_into, e.id) AND {})",
+            " AND coalesce(e.merged_into, e.id) IN (SELECT l.event_id FROM event_listings l JOIN sources s ON s.id = l.source_id WHERE {})",
             sql.replace("{}", &marks)
         ));
         values.extend(list.iter().map(|v| Value::Text(v.clone())));
