@@ -790,6 +790,15 @@ async fn each_language_shows_its_own_versions_place_whichever_leads() {
                     "{first} leads, {path} shows the {lang} place: {body}"
                 );
             }
+            // The event page's "add to calendar" links carry the same place.
+            let event = text(&site, &format!("{page}?lang={lang}")).await;
+            let encoded = |place: &str| {
+                url::form_urlencoded::byte_serialize(place.as_bytes()).collect::<String>()
+            };
+            assert!(
+                event.contains(&encoded(own)) && !event.contains(&encoded(other)),
+                "{first} leads, the {lang} page's links carry the {lang} place: {event}"
+            );
         }
         site.handle.stop(true).await;
     }

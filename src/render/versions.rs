@@ -95,6 +95,27 @@ pub fn event_in<'a>(stored: &'a StoredEvent, reader: &str) -> Shown<'a> {
     }
 }
 
+/// The event as a reader of `reader` is shown it ([`event_in`]): title, descriptions,
+/// page and place from that version, for what is built from a whole event (the "add to
+/// calendar" links).
+pub fn event_as_shown(stored: &StoredEvent, reader: &str) -> crate::model::Event {
+    let shown = event_in(stored, reader);
+    let owned = |text: Option<&str>| text.map(str::to_string);
+    crate::model::Event {
+        title: shown.title.to_string(),
+        description_text: owned(shown.description_text),
+        description_html: owned(shown.description_html),
+        url: owned(shown.url),
+        location_name: owned(shown.location_name),
+        location_address: owned(shown.location_address),
+        language: shown
+            .language
+            .clone()
+            .or_else(|| stored.event.language.clone()),
+        ..stored.event.clone()
+    }
+}
+
 /// `post` for a reader of `reader`: its version in that language takes its place (title,
 /// link, summary, language), and the version it had joins the others.
 pub fn post_in(mut post: StoredPost, reader: &str) -> StoredPost {
@@ -195,6 +216,38 @@ mod tests {
         assert_eq!(event_in(&english_only, "fr").only_in.as_deref(), Some("en"));
         assert_eq!(event_in(&english_only, "fr").foreign("fr"), Some("en"));
         assert_eq!(event_in(&stored(None, vec![]), "fr").only_in, None);
+    }
+
+    #[test]
+    fn the_whole_event_as_the_reader_is_shown_it() {
+        let french = EventVersion {
+            language: "fr".into(),
+            title: "Dîner-causerie".into(),
+            description_text: Some("Apportez votre dîner.".into()),
+            description_html: None,
+            url: Some("https://www.canada.ca/fr/e.html".into()),
+            location_name: Some("Salle 310".into()),
+            location_address: None,
+            sources: vec!["fr".into()],
+        };
+        let mut both = stored(Some("en-CA"), vec![french]);
+        both.event.location_name = Some("Room 310".into());
+        both.event.location_address = Some("30 Victoria Street".into());
+        let fr = event_as_shown(&both, "fr");
+        assert_eq!(fr.title, "Dîner-causerie");
+        assert_eq!(
+            fr.description_text.as_deref(),
+            Some("Apportez votre dîner.")
+        );
+        assert_eq!(fr.url.as_deref(), Some("https://www.canada.ca/fr/e.html"));
+        assert_eq!(fr.location_name.as_deref(), Some("Salle 310"));
+        // A field the version does not give falls back to the event's.
+        assert_eq!(fr.location_address.as_deref(), Some("30 Victoria Street"));
+        assert_eq!(fr.language.as_deref(), Some("fr"));
+        assert_eq!(fr.start, both.event.start);
+        let en = event_as_shown(&both, "en");
+        assert_eq!(en.title, "Lunch and learn");
+        assert_eq!(en.location_name.as_deref(), Some("Room 310"));
     }
 
     #[test]

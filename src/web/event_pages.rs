@@ -238,7 +238,9 @@ pub async fn event(
         };
     };
     let origin = origin(&req, &state);
-    let add = add_to_calendar(&origin, &stored.uid, &stored.event);
+    // The links carry the event as this page shows it: in the reader's language.
+    let shown = crate::render::versions::event_as_shown(&stored, lang.code());
+    let add = add_to_calendar(&origin, &stored.uid, &shown);
     let department = stored
         .sources
         .iter()
