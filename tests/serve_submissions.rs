@@ -88,6 +88,27 @@ macro_rules! post {
     }};
 }
 
+/// Logs in as the administrator: the /admin page's cookie and CSRF token, the session
+/// cookie, and the login's response.
+macro_rules! admin_login {
+    ($app:expr) => {{
+        let (admin_cookie, admin_csrf, _) = csrf!($app, "/admin?lang=en");
+        let login = post!(
+            $app,
+            "/admin/login",
+            [&admin_cookie],
+            [("csrf", admin_csrf.as_str()), ("token", TOKEN)]
+        );
+        let session = login
+            .response()
+            .cookies()
+            .find(|c| c.name() == "bulletin_admin")
+            .unwrap()
+            .into_owned();
+        (admin_cookie, admin_csrf, session, login)
+    }};
+}
+
 fn form(csrf: &str, action: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut values: HashMap<String, String> = [
         ("csrf", csrf),
@@ -258,19 +279,7 @@ async fn submit_approve_edit_and_cancel() {
     );
 
     // The administrator approves it from /admin.
-    let (admin_cookie, admin_csrf, _) = csrf!(app, "/admin?lang=en");
-    let login = post!(
-        app,
-        "/admin/login",
-        [&admin_cookie],
-        [("csrf", admin_csrf.as_str()), ("token", TOKEN)]
-    );
-    let session = login
-        .response()
-        .cookies()
-        .find(|c| c.name() == "bulletin_admin")
-        .unwrap()
-        .into_owned();
+    let (admin_cookie, admin_csrf, session, login) = admin_login!(app);
     let admin_html = body(login).await;
     assert!(admin_html.contains("Submitted events waiting for approval"));
     assert!(admin_html.contains("Data community of practice"));
@@ -434,19 +443,7 @@ async fn rejection_needs_a_reason_and_merging_works_like_any_listing() {
         links.push(link);
     }
     let pending = h.store.submissions(SubmissionState::Pending).unwrap();
-    let (admin_cookie, admin_csrf, _) = csrf!(app, "/admin?lang=en");
-    let login = post!(
-        app,
-        "/admin/login",
-        [&admin_cookie],
-        [("csrf", admin_csrf.as_str()), ("token", TOKEN)]
-    );
-    let session = login
-        .response()
-        .cookies()
-        .find(|c| c.name() == "bulletin_admin")
-        .unwrap()
-        .into_owned();
+    let (admin_cookie, admin_csrf, session, _) = admin_login!(app);
     let spam = format!("/admin/submissions/{}?lang=en", pending[1].id);
     let no_reason = post!(
         app,
@@ -554,19 +551,7 @@ async fn a_department_with_only_submitted_events_is_offered_in_the_filter() {
     );
 
     let pending = h.store.submissions(SubmissionState::Pending).unwrap();
-    let (admin_cookie, admin_csrf, _) = csrf!(app, "/admin?lang=en");
-    let login = post!(
-        app,
-        "/admin/login",
-        [&admin_cookie],
-        [("csrf", admin_csrf.as_str()), ("token", TOKEN)]
-    );
-    let session = login
-        .response()
-        .cookies()
-        .find(|c| c.name() == "bulletin_admin")
-        .unwrap()
-        .into_owned();
+    let (admin_cookie, admin_csrf, session, _) = admin_login!(app);
     let approved = post!(
         app,
         &format!("/admin/submissions/{}?lang=en", pending[0].id),

@@ -736,6 +736,30 @@ mod tests {
     use super::*;
     use crate::model::{EventStatus, Location, Source, SourceKind};
 
+    /// An event of source `s` at a fixed time, with nothing but a title.
+    fn event(uid: &str, title: &str) -> Event {
+        Event {
+            source_id: "s".into(),
+            uid: uid.into(),
+            series_uid: None,
+            title: title.into(),
+            description_text: None,
+            description_html: None,
+            start: EventTime::At("2026-12-01T15:00:00Z".parse().unwrap()),
+            end: None,
+            timezone: None,
+            location_name: None,
+            location_address: None,
+            online_url: None,
+            url: None,
+            organiser: None,
+            language: None,
+            status: EventStatus::Confirmed,
+            categories: vec![],
+            translations: vec![],
+        }
+    }
+
     /// A uid that was stored when the fetch was prepared but is gone when it is written
     /// (another process) is written as a new event all the same: what a new listing needs
     /// is worked out in the writer then.
@@ -760,26 +784,7 @@ mod tests {
             translation_of: None,
         };
         store.sync_config_sources(&[source], now).unwrap();
-        let event = Event {
-            source_id: "s".into(),
-            uid: "u1".into(),
-            series_uid: None,
-            title: "Town hall".into(),
-            description_text: None,
-            description_html: None,
-            start: EventTime::At("2026-12-01T15:00:00Z".parse().unwrap()),
-            end: None,
-            timezone: None,
-            location_name: None,
-            location_address: None,
-            online_url: None,
-            url: None,
-            organiser: None,
-            language: None,
-            status: EventStatus::Confirmed,
-            categories: vec![],
-            translations: vec![],
-        };
+        let event = event("u1", "Town hall");
         let events = [event];
         let known: HashSet<String> = ["u1".to_string()].into();
         let prepared = prepare("s", &events, chrono_tz::UTC, &known);
@@ -812,24 +817,10 @@ mod tests {
             "",
         ] {
             let event = Event {
-                source_id: "s".into(),
-                uid: "u".into(),
-                series_uid: None,
-                title: title.into(),
                 description_text: Some("About it".into()),
-                description_html: None,
-                start: EventTime::At("2026-12-01T15:00:00Z".parse().unwrap()),
-                end: None,
-                timezone: None,
                 location_name: Some("Room 1".into()),
-                location_address: None,
-                online_url: None,
-                url: None,
-                organiser: None,
-                language: None,
-                status: EventStatus::Confirmed,
                 categories: vec!["a".into(), "b".into()],
-                translations: vec![],
+                ..event("u", title)
             };
             let new = New::of("s", &event, chrono_tz::UTC);
             let computed = Columns::of(&new.alone, true, chrono_tz::UTC);

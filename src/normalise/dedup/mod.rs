@@ -265,25 +265,25 @@ impl<'a> Probe<'a> {
         }
     }
 
-    /// Whether a title with this key can be the same event's: alike enough, and no
-    /// conflicting numbers, months or parts. [`Probe::score`] asks the same first, so a
-    /// candidate this refuses need not be read whole.
     /// [`title_marks`] of this title: a candidate whose marks are neither empty nor
     /// these cannot agree (`None` when the title has none, so any candidate may).
+    pub fn marks_key(&self) -> Option<String> {
+        (!self.marks.is_empty()).then(|| self.marks())
+    }
+
     /// The title's key ([`title_key`]).
     pub fn key(&self) -> &str {
         &self.key
     }
 
-    /// The title's distinguishing words as [`title_marks`] writes them.
+    /// The title's distinguishing words as [`title_marks`] writes them (`""` for none).
     pub fn marks(&self) -> String {
         self.marks.join(" ")
     }
 
-    pub fn marks_key(&self) -> Option<String> {
-        (!self.marks.is_empty()).then(|| self.marks.join(" "))
-    }
-
+    /// Whether a title with this key can be the same event's: alike enough, and no
+    /// conflicting numbers, months or parts. [`Probe::score`] asks the same first, so a
+    /// candidate this refuses need not be read whole.
     pub fn title_agrees(&self, other_key: &str) -> bool {
         self.title_score(other_key).is_some()
     }
