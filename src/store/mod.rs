@@ -125,10 +125,6 @@ struct Readers {
     open: usize,
 }
 
-/// The writer's page cache, in KiB (SQLite's negative `cache_size`): 16 MiB at most,
-/// taken only as pages are read.
-const WRITER_CACHE_KIB: i64 = -16 * 1024;
-
 /// The most reader connections open at once; a read beyond them waits.
 pub const MAX_READERS: usize = 8;
 /// How long a read waits for a reader before failing with [`StoreError::ReadersBusy`].
@@ -146,9 +142,10 @@ impl Store {
             source,
         })?;
         // The writer walks the indexes of every source's events; a bigger page cache
-        // keeps them in memory across a fetch pass (readers keep SQLite's default).
+        // keeps them in memory across a fetch pass, and grows further while a transaction
+        // is open (`store::writer`; readers keep SQLite's default).
         writer
-            .pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+            .pragma_update(None, "cache_size", writer::IDLE_CACHE_KIB)
             .map_err(|source| StoreError::Sqlite {
                 path: display.clone(),
                 doing: "opening",

@@ -26,6 +26,18 @@ const MAX_WRITES: u32 = 16;
 const MAX_OPEN: Duration = Duration::from_millis(1000);
 /// Commit outcomes remembered for the writes that wait on them.
 const REMEMBERED: usize = 256;
+/// The writer's page cache between transactions, in KiB (SQLite's negative `cache_size`):
+/// the pages the next writes will likely touch again.
+pub(super) const IDLE_CACHE_KIB: i64 = -16 * 1024;
+/// The writer's page cache while a transaction is open. A group of large fetches changes
+/// pages all over the events' indexes; once its changed pages outgrow the cache, SQLite
+/// writes them to the WAL before the commit (and again at the commit when changed
+/// since). In a first ingest of 100 calendars of 1,000 events, that spilling was a tenth
+/// of the writer's time (perf); with this cache the pass took 0.95x the wall time on a
+/// quiet machine and 0.88x on a busy one (A/B pairs), for 85 MiB more at the peak. The
+/// cache is cut back to [`IDLE_CACHE_KIB`] at every commit, so the extra memory is held
+/// only while a transaction needs it.
+const OPEN_CACHE_KIB: i64 = -64 * 1024;
 
 /// Why a write did not take effect.
 #[derive(Debug)]
@@ -108,6 +120,7 @@ impl Writer {
         } = &mut *state;
         if open.is_none() {
             run(conn, "BEGIN IMMEDIATE").map_err(WriteError::Sqlite)?;
+            set_cache(conn, OPEN_CACHE_KIB);
             *last_epoch += 1;
             *open = Some(Group {
                 epoch: *last_epoch,
@@ -139,6 +152,7 @@ impl Writer {
             // SQLite ended the transaction itself (a statement's error rolled it back):
             // the group's earlier writes went with it.
             *open = None;
+            set_cache(conn, IDLE_CACHE_KIB);
             let lost = "the transaction was rolled back by an error in a write beside it";
             self.finish(epoch, Err(lost.to_string()));
             drop(state);
@@ -174,6 +188,7 @@ impl Writer {
             }
         };
         *open = None;
+        set_cache(conn, IDLE_CACHE_KIB);
         self.finish(epoch, outcome.clone());
         drop(state);
         if let Some(payload) = panicked {
@@ -248,6 +263,13 @@ fn run_in_savepoint<T>(
             Err(error)
         }
     }
+}
+
+/// Sets the writer's page cache; a smaller one lets go of the pages beyond it at once.
+/// (`PRAGMA cache_size` acts when it is prepared, so it is not kept prepared.) Failing
+/// only costs speed or memory, never a write: it is not reported.
+fn set_cache(conn: &Connection, kib: i64) {
+    let _ = conn.pragma_update(None, "cache_size", kib);
 }
 
 /// Runs a transaction-control statement, prepared once per connection (these run for
@@ -336,6 +358,26 @@ mod tests {
             "the counter moved once per write kept"
         );
         assert!(check.is_autocommit());
+    }
+
+    #[test]
+    fn the_cache_grows_only_while_a_transaction_is_open() {
+        let (_dir, writer) = writer();
+        let cache = |conn: &Connection| -> i64 {
+            conn.query_row("PRAGMA cache_size", [], |r| r.get(0))
+                .unwrap()
+        };
+        let during = writer
+            .write(|conn| {
+                conn.execute("INSERT INTO t (v) VALUES (1)", [])?;
+                Ok((cache(conn), true))
+            })
+            .unwrap()
+            .0;
+        assert_eq!(during, OPEN_CACHE_KIB);
+        let state = writer.state.lock().unwrap();
+        assert!(state.conn.is_autocommit(), "the write was committed");
+        assert_eq!(cache(&state.conn), IDLE_CACHE_KIB);
     }
 
     #[test]
