@@ -1,7 +1,8 @@
 //! `/events.ics` serves every event its filters and window select: only the operator's
 //! `calendar_max_events` cuts a calendar, and a cut calendar says so — in its
 //! X-WR-CALDESC, in the calendar's language, and in an `X-Bulletin-Truncated` header.
-//! The store hands large views over page by page, from one snapshot.
+//! The store hands large views over page by page, from one snapshot, and may read them
+//! in runs on threads of their own.
 
 mod common;
 
@@ -189,4 +190,74 @@ fn pages_hand_over_every_event_once_in_start_order() {
     assert_eq!(total, 25, "the count ignores the limit");
     assert_eq!(cut, all[..10]);
     assert_eq!(store.count_events(&first_ten).unwrap(), 25);
+}
+
+#[test]
+fn runs_read_on_their_own_threads_hand_over_the_same_events_in_order() {
+    let (_dir, store) = store_with(25);
+    let every = EventFilter {
+        limit: 1_000,
+        ..EventFilter::default()
+    };
+    let all = store.events(&every).unwrap();
+    let runs: Vec<std::sync::Mutex<Vec<_>>> = (0..2).map(|_| Default::default()).collect();
+    let total = store
+        .event_pages_in_runs(&every, 4, 2, |run, page| {
+            assert!(page.len() <= 4);
+            runs[run].lock().unwrap().extend(page);
+            true
+        })
+        .unwrap();
+    assert_eq!(total, 25);
+    let runs: Vec<Vec<_>> = runs.into_iter().map(|r| r.into_inner().unwrap()).collect();
+    assert!(
+        !runs[0].is_empty() && !runs[1].is_empty(),
+        "25 events of pages of 4 are read in two runs: {} and {}",
+        runs[0].len(),
+        runs[1].len()
+    );
+    assert_eq!(
+        runs.concat(),
+        all,
+        "run after run: the same events, in order"
+    );
+
+    // A reading cut by its limit is read as one run, as event_pages reads it.
+    let first_ten = EventFilter {
+        limit: 10,
+        ..EventFilter::default()
+    };
+    let cut = std::sync::Mutex::new(Vec::new());
+    store
+        .event_pages_in_runs(&first_ten, 4, 2, |run, page| {
+            assert_eq!(run, 0);
+            cut.lock().unwrap().extend(page);
+            true
+        })
+        .unwrap();
+    assert_eq!(cut.into_inner().unwrap(), all[..10]);
+}
+
+#[actix_web::test]
+async fn a_calendar_read_in_runs_is_whole_and_in_start_order() {
+    // More than two pages of the calendar's reading (1,000 events), so it is cut in runs.
+    let n = 2_500;
+    let (_dir, store) = store_with(n);
+    let site = Site::start(&store);
+    let (header, body) = calendar(&site, "/events.ics").await;
+    assert_eq!(header, None);
+    let numbers: Vec<usize> = body
+        .lines()
+        .filter_map(|line| line.strip_prefix("SUMMARY:Briefing number "))
+        .map(|n| n.trim().parse().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        (0..n).collect::<Vec<_>>(),
+        "every event once, soonest first"
+    );
+    assert_eq!(body.matches("BEGIN:VTIMEZONE\r\n").count(), 1);
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n") && body.ends_with("END:VCALENDAR\r\n"));
+    let again = calendar(&site, "/events.ics").await.1;
+    assert_eq!(again, body);
 }

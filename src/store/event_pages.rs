@@ -2,11 +2,20 @@
 //! calendar of a government): pages follow start order by key (start, row id), never by
 //! offset, and every page of one reading comes from the same snapshot of the database,
 //! so a write committed meanwhile is either wholly in the view or not at all.
+//!
+//! A large reading may be cut into runs of consecutive events, each read on a thread of
+//! its own from its own reader connection: the readers' snapshots are the same one when
+//! they saw the same change counter (every write that changes what a view shows moves
+//! it, as the rendered-view cache already relies on), else the reading is not cut.
 
-use rusqlite::params_from_iter;
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
-use super::events::{EventFilter, EventKey, StoredEvent, filter_clause, select_events};
-use super::{Store, StoreError};
+use super::events::{EventFilter, EventKey, StoredEvent, filter_clause, select_events_between};
+use super::{PooledReader, Store, StoreError, read_generation};
+
+const DOING: &str = "reading events page by page";
+/// Tries at opening readers on one snapshot before reading on one thread.
+const SNAPSHOT_TRIES: usize = 3;
 
 impl Store {
     /// Hands the events `filter` selects (soonest first; `descending` is not read) to
@@ -19,45 +28,241 @@ impl Store {
         page: u32,
         mut each: impl FnMut(Vec<StoredEvent>) -> bool,
     ) -> Result<u64, StoreError> {
-        self.read("reading events page by page", |conn| {
+        self.read(DOING, |conn| {
             // Deferred: the snapshot is taken by the first read and kept to the last.
             let snapshot = conn.unchecked_transaction()?;
             let total = count(&snapshot, filter)?;
-            let mut remaining = filter.limit.max(1);
-            let mut key: Option<EventKey> = None;
-            let mut offset = filter.offset;
-            while remaining > 0 {
-                let this_page = EventFilter {
-                    limit: remaining.min(page.max(1)),
-                    offset,
-                    descending: false,
-                    ..filter.clone()
-                };
-                let events = select_events(
-                    &snapshot,
-                    &this_page,
-                    key.as_ref().map(|(s, id)| (s.as_str(), *id)),
-                )?;
-                let Some((last, _)) = events.last() else {
-                    break;
-                };
-                key = Some(last.clone());
-                offset = 0;
-                remaining -= u32::try_from(events.len())
-                    .unwrap_or(remaining)
-                    .min(remaining);
-                if !each(events.into_iter().map(|(_, e)| e).collect()) {
-                    break;
-                }
-            }
+            read_run(&snapshot, filter, page, Run::default(), &mut each)?;
             Ok(total)
         })
+    }
+
+    /// [`Store::event_pages`] on up to `parts` threads at once: the events are cut into
+    /// that many runs of consecutive events, each read (and handed to `each` with its
+    /// run's index, 0 first) on a thread of its own, all from one snapshot. Handing the
+    /// runs' pages over in run order gives the same sequence as `event_pages`. A reading
+    /// is read as one run when it is small, starts at an offset, is cut by its limit, or
+    /// when the readers could not be opened on one snapshot; `each` then hears only of
+    /// run 0. Returns the total as `event_pages` does.
+    pub fn event_pages_in_runs(
+        &self,
+        filter: &EventFilter,
+        page: u32,
+        parts: usize,
+        each: impl Fn(usize, Vec<StoredEvent>) -> bool + Sync,
+    ) -> Result<u64, StoreError> {
+        let mut snapshots = self.snapshots(parts.max(1))?;
+        let first = snapshots[0].conn();
+        let total = count(first, filter).map_err(self.error(DOING))?;
+        let cut = snapshots.len() > 1
+            && filter.offset == 0
+            && total <= u64::from(filter.limit)
+            && total >= 2 * u64::from(page.max(1));
+        let keys = if cut {
+            run_ends(first, filter, snapshots.len()).map_err(self.error(DOING))?
+        } else {
+            Vec::new()
+        };
+        let mut runs = Vec::with_capacity(keys.len() + 1);
+        let mut after = None;
+        for key in keys {
+            runs.push(Run {
+                after: after.take(),
+                until: Some(key.clone()),
+            });
+            after = Some(key);
+        }
+        runs.push(Run { after, until: None });
+        let each = &each;
+        let results: Vec<rusqlite::Result<()>> = std::thread::scope(|scope| {
+            let mut work = snapshots.iter_mut().zip(runs).enumerate();
+            let (_, (here, run)) = work.next().expect("one run at least");
+            let others: Vec<_> = work
+                .map(|(i, (snapshot, run))| {
+                    std::thread::Builder::new()
+                        .name(format!("bulletin-read-run-{i}"))
+                        .spawn_scoped(scope, move || {
+                            read_run(snapshot.conn(), filter, page, run, &mut |p| each(i, p))
+                        })
+                        // Like a failing reader: this request fails, the process goes on.
+                        .expect("a thread to read a run of events")
+                })
+                .collect();
+            let mut results = vec![read_run(here.conn(), filter, page, run, &mut |p| {
+                each(0, p)
+            })];
+            for other in others {
+                results.push(other.join().unwrap_or_else(|panic| {
+                    std::panic::resume_unwind(panic);
+                }));
+            }
+            results
+        });
+        for result in results {
+            result.map_err(self.error(DOING))?;
+        }
+        Ok(total)
+    }
+
+    /// `parts` readers in read transactions on one snapshot of the database, or one when
+    /// no more are free or the snapshots kept differing (a write committed between them).
+    fn snapshots(&self, parts: usize) -> Result<Vec<Snapshot<'_>>, StoreError> {
+        for _ in 0..SNAPSHOT_TRIES {
+            let mut snapshots = vec![Snapshot::begin(self.reader()?).map_err(self.error(DOING))?];
+            for _ in 1..parts {
+                // A busy pool costs the extra threads, not the reading.
+                let Some(reader) = self.idle_reader() else {
+                    break;
+                };
+                snapshots.push(Snapshot::begin(reader).map_err(self.error(DOING))?);
+            }
+            if snapshots
+                .windows(2)
+                .all(|w| w[0].generation == w[1].generation)
+            {
+                return Ok(snapshots);
+            }
+        }
+        Ok(vec![
+            Snapshot::begin(self.reader()?).map_err(self.error(DOING))?,
+        ])
     }
 
     /// How many events `filter` selects, its limit and offset aside.
     pub fn count_events(&self, filter: &EventFilter) -> Result<u64, StoreError> {
         self.read("counting events", |conn| count(conn, filter))
     }
+}
+
+/// A reader in a read transaction (rolled back when dropped), and the change counter
+/// its snapshot holds.
+struct Snapshot<'a> {
+    reader: PooledReader<'a>,
+    generation: u64,
+}
+
+impl<'a> Snapshot<'a> {
+    fn begin(reader: PooledReader<'a>) -> rusqlite::Result<Snapshot<'a>> {
+        let mut snapshot = Snapshot {
+            reader,
+            generation: 0,
+        };
+        snapshot.conn().execute_batch("BEGIN DEFERRED")?;
+        // The first read takes the snapshot.
+        snapshot.generation = read_generation(snapshot.conn())?;
+        Ok(snapshot)
+    }
+
+    fn conn(&self) -> &Connection {
+        self.reader.conn.as_ref().expect("held until dropped")
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        let conn = self.conn();
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Where a run of events starts (after this key) and ends (at this key, included).
+#[derive(Default)]
+struct Run {
+    after: Option<EventKey>,
+    until: Option<EventKey>,
+}
+
+/// Hands the run's events to `each` a page at a time, as [`Store::event_pages`] does.
+fn read_run(
+    conn: &Connection,
+    filter: &EventFilter,
+    page: u32,
+    run: Run,
+    each: &mut dyn FnMut(Vec<StoredEvent>) -> bool,
+) -> rusqlite::Result<()> {
+    let mut remaining = filter.limit.max(1);
+    let mut key = run.after;
+    let until = run.until.as_ref().map(|(s, id)| (s.as_str(), *id));
+    let mut offset = filter.offset;
+    while remaining > 0 {
+        let this_page = EventFilter {
+            limit: remaining.min(page.max(1)),
+            offset,
+            descending: false,
+            ..filter.clone()
+        };
+        let events = select_events_between(
+            conn,
+            &this_page,
+            key.as_ref().map(|(s, id)| (s.as_str(), *id)),
+            until,
+        )?;
+        let Some((last, _)) = events.last() else {
+            break;
+        };
+        key = Some(last.clone());
+        offset = 0;
+        remaining -= u32::try_from(events.len())
+            .unwrap_or(remaining)
+            .min(remaining);
+        if !each(events.into_iter().map(|(_, e)| e).collect()) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Keys cutting the events of `filter`'s window into `parts` runs of about as many
+/// events: quantiles of the start-order index over the window's starts, read from the
+/// index alone (the filter's other conditions are left out, so the runs are only about
+/// even; any key cuts the reading exactly).
+fn run_ends(
+    conn: &Connection,
+    filter: &EventFilter,
+    parts: usize,
+) -> rusqlite::Result<Vec<EventKey>> {
+    let mut clause = String::new();
+    let mut values = Vec::new();
+    if let Some(from) = filter.from {
+        clause.push_str(" AND start_utc >= ?");
+        values.push(super::ts(from));
+    }
+    if let Some(to) = filter.to {
+        clause.push_str(" AND start_utc < ?");
+        values.push(super::ts(to));
+    }
+    let in_window: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM events INDEXED BY events_by_start WHERE 1 = 1 {clause}"
+        ))?
+        .query_row(params_from_iter(values.iter()), |row| row.get(0))?;
+    let mut keys: Vec<EventKey> = Vec::with_capacity(parts);
+    let mut at = conn.prepare_cached(&format!(
+        "SELECT start_utc, id FROM events INDEXED BY events_by_start WHERE 1 = 1 {clause}
+         ORDER BY start_utc, id LIMIT 1 OFFSET ?"
+    ))?;
+    for part in 1..parts {
+        let offset = in_window * part as i64 / parts as i64;
+        let mut bound: Vec<rusqlite::types::Value> = values
+            .iter()
+            .map(|v| rusqlite::types::Value::Text(v.clone()))
+            .collect();
+        bound.push(rusqlite::types::Value::Integer(offset.max(0)));
+        let key: Option<EventKey> = at
+            .query_row(params_from_iter(bound.iter()), |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        // Keys go up; one equal to (or before) the last adds no run.
+        if let Some(key) = key
+            && keys.last().is_none_or(|last| *last < key)
+        {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
 }
 
 fn count(conn: &rusqlite::Connection, filter: &EventFilter) -> rusqlite::Result<u64> {

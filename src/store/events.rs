@@ -158,9 +158,26 @@ pub(super) fn select_events(
     filter: &EventFilter,
     after: Option<(&str, i64)>,
 ) -> rusqlite::Result<Vec<(EventKey, StoredEvent)>> {
+    select_events_between(conn, filter, after, None)
+}
+
+/// [`select_events`], also only up to the event whose key is `until` (included).
+pub(super) fn select_events_between(
+    conn: &rusqlite::Connection,
+    filter: &EventFilter,
+    after: Option<(&str, i64)>,
+    until: Option<(&str, i64)>,
+) -> rusqlite::Result<Vec<(EventKey, StoredEvent)>> {
     let (mut clause, mut values) = filter_clause(filter);
     if let Some((start, id)) = after {
         clause.push_str(" AND e.start_utc >= ? AND (e.start_utc > ? OR e.id > ?)");
+        values.push(Value::Text(start.to_string()));
+        values.push(Value::Text(start.to_string()));
+        values.push(Value::Integer(id));
+    }
+    if let Some((start, id)) = until {
+        // The plain bound ends the index range; the rest settles ties.
+        clause.push_str(" AND e.start_utc <= ? AND (e.start_utc < ? OR e.id <= ?)");
         values.push(Value::Text(start.to_string()));
         values.push(Value::Text(start.to_string()));
         values.push(Value::Integer(id));

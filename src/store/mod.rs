@@ -273,30 +273,44 @@ impl Store {
 
     /// A reader from the pool (opened when none is idle and fewer than the cap are open).
     fn reader(&self) -> Result<PooledReader<'_>, StoreError> {
+        self.take_reader(true)
+            .map(|reader| reader.expect("a waiting take returns a reader or fails"))
+    }
+
+    /// A reader if one is idle or may be opened, without waiting; `None` when all are busy
+    /// or one cannot be opened.
+    fn idle_reader(&self) -> Option<PooledReader<'_>> {
+        self.take_reader(false).ok().flatten()
+    }
+
+    fn take_reader(&self, wait: bool) -> Result<Option<PooledReader<'_>>, StoreError> {
         let inner = &*self.inner;
         let mut readers = inner.readers.lock().unwrap_or_else(|e| e.into_inner());
         let deadline = std::time::Instant::now() + READER_WAIT;
         loop {
             if let Some(conn) = readers.idle.pop() {
-                return Ok(PooledReader {
+                return Ok(Some(PooledReader {
                     inner,
                     conn: Some(conn),
-                });
+                }));
             }
             if readers.open < MAX_READERS {
                 readers.open += 1;
                 drop(readers);
                 return match open_connection(&inner.path) {
-                    Ok(conn) => Ok(PooledReader {
+                    Ok(conn) => Ok(Some(PooledReader {
                         inner,
                         conn: Some(conn),
-                    }),
+                    })),
                     Err(error) => {
                         inner.readers.lock().unwrap_or_else(|e| e.into_inner()).open -= 1;
                         inner.reader_returned.notify_one();
                         Err(self.error("opening a reader")(error))
                     }
                 };
+            }
+            if !wait {
+                return Ok(None);
             }
             let now = std::time::Instant::now();
             if now >= deadline {

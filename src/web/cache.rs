@@ -84,40 +84,48 @@ impl Rendered {
         Rendered::with_etag(Body::Memory(body.into()), etag, content_type, last_modified)
     }
 
-    /// `head`, then what `middle` wrote, then `tail`: one body in memory when `middle`
-    /// stayed there (the same validator as [`Rendered::new`] of the whole), else the file
-    /// between the two, its validator a digest of the parts.
+    /// `head`, then what each of `middles` wrote in order, then `tail`: one body in
+    /// memory when every middle stayed there (the same validator as [`Rendered::new`] of
+    /// the whole), else the parts in order, the files among them shared, its validator a
+    /// digest of the parts' digests.
     pub fn assembled(
         head: String,
-        middle: Written,
+        middles: Vec<Written>,
         tail: &'static str,
         content_type: &'static str,
         last_modified: Option<DateTime<Utc>>,
     ) -> Rendered {
         use sha2::{Digest, Sha256};
-        match middle {
-            Written::Memory(middle) => {
-                let mut body = head.into_bytes();
-                body.reserve_exact(middle.len() + tail.len());
-                body.extend_from_slice(&middle);
-                drop(middle);
-                body.extend_from_slice(tail.as_bytes());
-                Rendered::new(body, content_type, last_modified)
+        if middles.iter().all(|m| matches!(m, Written::Memory(_))) {
+            let mut body = head.into_bytes();
+            for middle in middles {
+                if let Written::Memory(middle) = middle {
+                    body.extend_from_slice(&middle);
+                }
             }
-            Written::File(spool, digest) => {
-                let mut whole = Sha256::new();
-                whole.update(head.as_bytes());
-                whole.update(digest);
-                whole.update(tail.as_bytes());
-                let etag = hex(&whole.finalize());
-                let parts = vec![
-                    Part::Memory(head.into()),
-                    Part::File(Arc::new(spool)),
-                    Part::Memory(Bytes::from_static(tail.as_bytes())),
-                ];
-                Rendered::with_etag(Body::Parts(parts.into()), etag, content_type, last_modified)
+            body.extend_from_slice(tail.as_bytes());
+            return Rendered::new(body, content_type, last_modified);
+        }
+        let mut whole = Sha256::new();
+        whole.update(head.as_bytes());
+        let mut parts = vec![Part::Memory(head.into())];
+        for middle in middles {
+            match middle {
+                Written::Memory(bytes) if bytes.is_empty() => {}
+                Written::Memory(bytes) => {
+                    whole.update(Sha256::digest(&bytes));
+                    parts.push(Part::Memory(bytes.into()));
+                }
+                Written::File(spool, digest) => {
+                    whole.update(digest);
+                    parts.push(Part::File(Arc::new(spool)));
+                }
             }
         }
+        whole.update(tail.as_bytes());
+        parts.push(Part::Memory(Bytes::from_static(tail.as_bytes())));
+        let etag = hex(&whole.finalize());
+        Rendered::with_etag(Body::Parts(parts.into()), etag, content_type, last_modified)
     }
 
     fn with_etag(

@@ -4,11 +4,12 @@
 //!
 //! Every event the filters and window select is served: a calendar is read from the
 //! store a page at a time and rendered page by page on the blocking pool (two at once,
-//! server-wide), its body spooled to disk once large, so its size never decides the
+//! server-wide; a large one in two runs of events, each on a thread of its own), its
+//! body spooled to disk once large, so its size never decides the
 //! server's memory. Only the operator's ceiling (`calendar_max_events`) cuts one, and a
 //! cut calendar says so in its description and in an `X-Bulletin-Truncated` header.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,8 +32,8 @@ const CALENDAR_CACHE: &str = "public, max-age=300";
 pub const DEFAULT_MAX_EVENTS: u32 = 1_000_000;
 /// Events read from the store (and rendered) at once.
 const PAGE_EVENTS: u32 = 1_000;
-/// Pages the store may read ahead of the renderer.
-const PAGES_AHEAD: usize = 2;
+/// Runs a large calendar is read and rendered in, at once (`Store::event_pages_in_runs`).
+const RUNS: usize = 2;
 /// The header saying a calendar was cut at the ceiling: "served of total events".
 pub const TRUNCATED_HEADER: &str = "X-Bulletin-Truncated";
 const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
@@ -55,6 +56,44 @@ fn meta(query: &ViewQuery, state: &AppState) -> CalendarMeta {
         refresh: Duration::hours(1),
         uid_domain: UID_DOMAIN.to_string(),
         language: lang,
+    }
+}
+
+/// What one run of a calendar rendered so far.
+struct RunOut {
+    out: SpoolWriter,
+    spans: ZoneSpans,
+    served: u64,
+    last_modified: Option<chrono::DateTime<chrono::Utc>>,
+    /// The write that failed; the run stops there.
+    failed: Option<std::io::Error>,
+}
+
+impl RunOut {
+    fn new(threshold: usize, dir: std::sync::Arc<std::path::Path>) -> RunOut {
+        RunOut {
+            out: SpoolWriter::new(threshold, dir),
+            spans: ZoneSpans::default(),
+            served: 0,
+            last_modified: None,
+            failed: None,
+        }
+    }
+
+    /// Renders `page` after what the run holds; false once a write failed.
+    fn add(&mut self, meta: &CalendarMeta, page: &[StoredEvent]) -> bool {
+        self.served += page.len() as u64;
+        self.spans.add(page);
+        self.last_modified = page
+            .iter()
+            .map(|e| e.changed)
+            .chain(self.last_modified)
+            .max();
+        if let Err(error) = std::io::Write::write_all(&mut self.out, vevents(meta, page).as_bytes())
+        {
+            self.failed = Some(error);
+        }
+        self.failed.is_none()
     }
 }
 
@@ -124,41 +163,38 @@ async fn render_calendar(state: &AppState, query: ViewQuery) -> Result<Rendered,
     let store = state.store.clone();
     let dir = state.spool_dir();
     let _turn = body::turn_to_make().await;
-    // The store reads the next pages on one thread while this one renders: a bounded
-    // queue, so at most a few pages are held at once.
-    let (pages, received) = std::sync::mpsc::sync_channel::<Vec<StoredEvent>>(PAGES_AHEAD);
-    // Rendered pages go back to the reader to be freed where they were allocated: freed
-    // on the rendering thread, every block went back to the reader's malloc arena under
-    // its lock, and the two threads contended for it (a profile of the cold 100,000-event
-    // calendar: a third of the renderer's time in `free`, a seventh of the reader's in
-    // waking it).
-    let (rendered_pages, to_free) = std::sync::mpsc::sync_channel::<Vec<StoredEvent>>(PAGES_AHEAD);
-    let reading = web::block(move || {
-        let total = store.event_pages(&filter, PAGE_EVENTS, |page| {
-            to_free.try_iter().for_each(drop);
-            pages.send(page).is_ok()
-        });
-        to_free.try_iter().for_each(drop);
-        total
-    });
-    let rendering = web::block(move || {
-        let mut out = SpoolWriter::new(SPOOL_THRESHOLD, dir);
-        let mut spans = ZoneSpans::default();
-        let (mut served, mut last_modified) = (0u64, None);
-        for page in received {
-            served += page.len() as u64;
-            spans.add(&page);
-            last_modified = page.iter().map(|e| e.changed).chain(last_modified).max();
-            // A failed write ends the render; the reader stops when the queue closes.
-            std::io::Write::write_all(&mut out, vevents(&meta, &page).as_bytes())?;
-            // When the reader is done or its queue is full, the page is freed here.
-            let _ = rendered_pages.try_send(page);
+    // A large calendar is read and rendered in runs of consecutive events, each on a
+    // thread of its own with its own reader (`Store::event_pages_in_runs`): a thread reads
+    // a page, renders it and frees it, so pages are never freed on another thread than
+    // the one that allocated them (each free then took the other's malloc arena lock).
+    // Each run keeps at most its share of the memory a body may hold before it spools.
+    let written = web::block(move || {
+        let runs: Vec<Mutex<RunOut>> = (0..RUNS)
+            .map(|_| Mutex::new(RunOut::new(SPOOL_THRESHOLD / RUNS, dir.clone())))
+            .collect();
+        let total = store.event_pages_in_runs(&filter, PAGE_EVENTS, RUNS, |run, page| {
+            let mut out = runs[run].lock().unwrap_or_else(|e| e.into_inner());
+            out.add(&meta, &page)
+        })?;
+        let (mut spans, mut served, mut last_modified) = (ZoneSpans::default(), 0u64, None);
+        let mut middles = Vec::with_capacity(RUNS);
+        for run in runs {
+            let run = run.into_inner().unwrap_or_else(|e| e.into_inner());
+            spans.merge(run.spans);
+            served += run.served;
+            last_modified = last_modified.max(run.last_modified);
+            if let Some(error) = run.failed {
+                return Ok(Err(error));
+            }
+            match run.out.finish() {
+                Ok(middle) => middles.push(middle),
+                Err(error) => return Ok(Err(error)),
+            }
         }
-        Ok::<_, std::io::Error>((out.finish()?, spans, served, last_modified, meta))
-    });
-    let (total, written) = futures_util::future::join(reading, rendering).await;
-    let total = total??;
-    let (spooled, spans, served, last_modified, mut meta) = written?
+        Ok::<_, crate::store::StoreError>(Ok((middles, spans, served, total, last_modified, meta)))
+    })
+    .await??;
+    let (spooled, spans, served, total, last_modified, mut meta) = written
         .map_err(|error| WebError::Internal(format!("cannot spool the calendar: {error}")))?;
     web::block(move || {
         let truncated = (cut_is_ours && total > served).then_some((served, total));

@@ -121,6 +121,15 @@ impl ZoneSpans {
             }
         }
     }
+
+    /// Widens the spans to cover `other`'s too (spans gathered over parts of a calendar).
+    pub fn merge(&mut self, other: ZoneSpans) {
+        for (zone, (start, end)) in other.0 {
+            let span = self.0.entry(zone).or_insert((start, end));
+            span.0 = span.0.min(start);
+            span.1 = span.1.max(end);
+        }
+    }
 }
 
 /// What comes before the events: the calendar's properties and a VTIMEZONE for every
