@@ -800,6 +800,30 @@ async fn each_language_shows_its_own_versions_place_whichever_leads() {
                 "{first} leads, the {lang} page's links carry the {lang} place: {event}"
             );
         }
+        // The API gives each version with its own place.
+        let api: Value = json(&site, "/api/events").await;
+        let listed = api["events"].as_array().unwrap();
+        let town_hall = listed
+            .iter()
+            .find(|e| e["id"] == town_hall.uid.as_str())
+            .expect("the town hall in the API");
+        let places: Vec<(String, String)> = town_hall["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["language"].as_str().unwrap_or_default().to_string(),
+                    v["location_name"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        for (lang, own) in [("en", TOWN_HALL_EN), ("fr", TOWN_HALL_FR)] {
+            assert!(
+                places.iter().any(|(l, place)| l == lang && place == own),
+                "{first} leads, the API's {lang} version has the {lang} place: {places:?}"
+            );
+        }
         site.handle.stop(true).await;
     }
 }

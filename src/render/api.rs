@@ -47,6 +47,9 @@ struct ApiVersion<'a> {
     title: &'a str,
     description: Option<&'a str>,
     url: Option<&'a str>,
+    /// The place as this language's pages show it: the version's own, else the event's.
+    location_name: Option<&'a str>,
+    location_address: Option<&'a str>,
     /// The ids of the sources giving this version.
     sources: Vec<&'a str>,
 }
@@ -63,6 +66,8 @@ fn versions(s: &StoredEvent) -> Vec<ApiVersion<'_>> {
         title: &s.event.title,
         description: s.event.description_text.as_deref(),
         url: s.event.url.as_deref(),
+        location_name: s.event.location_name.as_deref(),
+        location_address: s.event.location_address.as_deref(),
         sources: s
             .sources
             .iter()
@@ -70,12 +75,22 @@ fn versions(s: &StoredEvent) -> Vec<ApiVersion<'_>> {
             .filter(|id| !elsewhere.contains(id))
             .collect(),
     }];
-    out.extend(s.versions.iter().map(|v| ApiVersion {
-        language: Some(v.language.clone()),
-        title: &v.title,
-        description: v.description_text.as_deref(),
-        url: v.url.as_deref(),
-        sources: v.sources.iter().map(String::as_str).collect(),
+    out.extend(s.versions.iter().map(|v| {
+        ApiVersion {
+            language: Some(v.language.clone()),
+            title: &v.title,
+            description: v.description_text.as_deref(),
+            url: v.url.as_deref(),
+            location_name: v
+                .location_name
+                .as_deref()
+                .or(s.event.location_name.as_deref()),
+            location_address: v
+                .location_address
+                .as_deref()
+                .or(s.event.location_address.as_deref()),
+            sources: v.sources.iter().map(String::as_str).collect(),
+        }
     }));
     out
 }
