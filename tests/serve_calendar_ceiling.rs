@@ -17,6 +17,12 @@ use common::Site;
 
 /// A store holding `n` upcoming events of one source, an hour apart from tomorrow.
 fn store_with(n: usize) -> (tempfile::TempDir, Store) {
+    store_with_starts(n, |i| Duration::hours(i as i64))
+}
+
+/// A store holding `n` upcoming events of one source, the `i`th starting `offset(i)`
+/// after tomorrow at this time.
+fn store_with_starts(n: usize, offset: impl Fn(usize) -> Duration) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("ceiling.db")).unwrap();
     let now = Utc::now();
@@ -47,10 +53,8 @@ fn store_with(n: usize) -> (tempfile::TempDir, Store) {
             title: format!("Briefing number {i}"),
             description_text: Some(format!("The {i}th briefing.")),
             description_html: None,
-            start: EventTime::At(first + Duration::hours(i as i64)),
-            end: Some(EventTime::At(
-                first + Duration::hours(i as i64) + Duration::minutes(30),
-            )),
+            start: EventTime::At(first + offset(i)),
+            end: Some(EventTime::At(first + offset(i) + Duration::minutes(30))),
             timezone: Some("America/Toronto".into()),
             location_name: None,
             location_address: None,
@@ -260,4 +264,60 @@ async fn a_calendar_read_in_runs_is_whole_and_in_start_order() {
     assert!(body.starts_with("BEGIN:VCALENDAR\r\n") && body.ends_with("END:VCALENDAR\r\n"));
     let again = calendar(&site, "/events.ics").await.1;
     assert_eq!(again, body);
+}
+
+#[test]
+fn runs_agree_with_one_reading_whatever_the_page_runs_window_and_ties() {
+    // Three events at each start, so runs are cut between events of one start minute.
+    let (_dir, store) = store_with_starts(61, |i| Duration::hours((i / 3) as i64));
+    let now = Utc::now();
+    let windows = [
+        (None, None),
+        (Some(now + Duration::days(1) + Duration::hours(4)), None),
+        (None, Some(now + Duration::days(1) + Duration::hours(15))),
+        (
+            Some(now + Duration::days(1) + Duration::hours(2)),
+            Some(now + Duration::days(1) + Duration::hours(9)),
+        ),
+    ];
+    for (from, to) in windows {
+        for page in [1, 2, 3, 7, 40] {
+            for parts in [1, 2, 3, 5] {
+                let filter = EventFilter {
+                    from,
+                    to,
+                    limit: 1_000,
+                    ..EventFilter::default()
+                };
+                let mut one = Vec::new();
+                let total = store
+                    .event_pages(&filter, page, |p| {
+                        one.extend(p.into_iter().map(|e| e.uid));
+                        true
+                    })
+                    .unwrap();
+                let runs: Vec<std::sync::Mutex<Vec<String>>> =
+                    (0..parts).map(|_| Default::default()).collect();
+                let in_runs = store
+                    .event_pages_in_runs(&filter, page, parts, |run, p| {
+                        assert!(p.len() <= page as usize);
+                        runs[run]
+                            .lock()
+                            .unwrap()
+                            .extend(p.into_iter().map(|e| e.uid));
+                        true
+                    })
+                    .unwrap();
+                let joined: Vec<String> = runs
+                    .into_iter()
+                    .flat_map(|r| r.into_inner().unwrap())
+                    .collect();
+                assert_eq!(
+                    in_runs, total,
+                    "{from:?}..{to:?}, page {page}, {parts} runs"
+                );
+                assert_eq!(joined, one, "{from:?}..{to:?}, page {page}, {parts} runs");
+            }
+        }
+    }
 }
