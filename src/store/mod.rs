@@ -231,7 +231,7 @@ impl Store {
     fn write<T>(
         &self,
         doing: &'static str,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+        f: impl Fn(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         self.write_reporting(doing, |tx| f(tx).map(|value| (value, true)))
     }
@@ -242,7 +242,7 @@ impl Store {
     fn write_reporting<T>(
         &self,
         doing: &'static str,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<(T, bool)>,
+        f: impl Fn(&Connection) -> rusqlite::Result<(T, bool)>,
     ) -> Result<T, StoreError> {
         match self.inner.writer.write(f) {
             Ok((value, generation)) => {

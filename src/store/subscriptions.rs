@@ -206,7 +206,7 @@ impl Store {
         token: &str,
         purposes: &[TokenPurpose],
         now: DateTime<Utc>,
-        then: impl FnOnce(&rusqlite::Connection, &Subscription) -> rusqlite::Result<T>,
+        then: impl Fn(&rusqlite::Connection, &Subscription) -> rusqlite::Result<T>,
     ) -> Result<Option<T>, StoreError> {
         let digest = token_digest(token);
         self.write_reporting(doing, |tx| {
