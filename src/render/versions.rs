@@ -184,19 +184,23 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_readers_version_with_the_other_beside_it() {
-        let french = EventVersion {
+    /// The French version of the lunch and learn, at `place` when given.
+    fn lunch_in_french(place: Option<&str>) -> EventVersion {
+        EventVersion {
             language: "fr".into(),
             title: "Dîner-causerie".into(),
             description_text: Some("Apportez votre dîner.".into()),
             description_html: None,
             url: Some("https://www.canada.ca/fr/e.html".into()),
-            location_name: None,
+            location_name: place.map(str::to_string),
             location_address: None,
             sources: vec!["fr".into()],
-        };
-        let both = stored(Some("en-CA"), vec![french]);
+        }
+    }
+
+    #[test]
+    fn the_readers_version_with_the_other_beside_it() {
+        let both = stored(Some("en-CA"), vec![lunch_in_french(None)]);
         let fr = event_in(&both, "fr");
         assert_eq!(fr.title, "Dîner-causerie");
         assert_eq!(fr.url, Some("https://www.canada.ca/fr/e.html"));
@@ -220,17 +224,7 @@ mod tests {
 
     #[test]
     fn the_whole_event_as_the_reader_is_shown_it() {
-        let french = EventVersion {
-            language: "fr".into(),
-            title: "Dîner-causerie".into(),
-            description_text: Some("Apportez votre dîner.".into()),
-            description_html: None,
-            url: Some("https://www.canada.ca/fr/e.html".into()),
-            location_name: Some("Salle 310".into()),
-            location_address: None,
-            sources: vec!["fr".into()],
-        };
-        let mut both = stored(Some("en-CA"), vec![french]);
+        let mut both = stored(Some("en-CA"), vec![lunch_in_french(Some("Salle 310"))]);
         both.event.location_name = Some("Room 310".into());
         both.event.location_address = Some("30 Victoria Street".into());
         let fr = event_as_shown(&both, "fr");

@@ -98,6 +98,14 @@ impl Rendered {
         use sha2::{Digest, Sha256};
         if middles.iter().all(|m| matches!(m, Written::Memory(_))) {
             let mut body = head.into_bytes();
+            let length: usize = middles
+                .iter()
+                .map(|m| match m {
+                    Written::Memory(bytes) => bytes.len(),
+                    Written::File(..) => 0,
+                })
+                .sum();
+            body.reserve_exact(length + tail.len());
             for middle in middles {
                 if let Written::Memory(middle) = middle {
                     body.extend_from_slice(&middle);

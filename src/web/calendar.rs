@@ -70,7 +70,7 @@ struct RunOut {
 }
 
 impl RunOut {
-    fn new(threshold: usize, dir: std::sync::Arc<std::path::Path>) -> RunOut {
+    fn new(threshold: usize, dir: Arc<std::path::Path>) -> RunOut {
         RunOut {
             out: SpoolWriter::new(threshold, dir),
             spans: ZoneSpans::default(),
