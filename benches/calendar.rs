@@ -22,8 +22,8 @@
 //! time only the store's reads of every event, three times, over an existing database
 //! (to profile them). `-- --make-store FILE` writes the served store of part 2 (100,000
 //! events) to FILE and stops; `-- --cold FILE` starts the server child over that store,
-//! makes the cold first GET of the whole calendar, prints its time and the server's
-//! peak memory, and stops (to time or profile the cold render alone).
+//! makes the cold first GETs of the whole calendar and of a department's, prints their
+//! times and the server's peak memory, and stops (to time or profile the cold render alone).
 
 use std::hint::black_box;
 use std::io::{BufRead, BufReader};
@@ -282,8 +282,20 @@ fn read_store(store: &Store) {
 
 /// The cold first GET of the whole calendar alone, through a server child over `db`.
 fn cold(db: &Path) {
+    // A department's calendar too: the first the store lists.
+    let department = Store::open(db)
+        .expect("open the store")
+        .event_departments()
+        .expect("its departments")
+        .into_iter()
+        .next()
+        .expect("a department");
     let child = ServerChild::spawn(db);
     let url = format!("http://127.0.0.1:{}/events.ics", child.port);
+    let department_url = format!(
+        "{url}?department={}",
+        url::form_urlencoded::byte_serialize(department.as_bytes()).collect::<String>()
+    );
     bulletin::fetch::install_tls_provider();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async {
@@ -293,6 +305,7 @@ fn cold(db: &Path) {
             .build()
             .expect("HTTP client");
         first_get(&client, &url, "whole calendar").await;
+        first_get(&client, &department_url, "department calendar").await;
     });
     println!(
         "server peak memory after the cold render: {}",

@@ -273,3 +273,102 @@ fn count(conn: &rusqlite::Connection, filter: &EventFilter) -> rusqlite::Result<
     .query_row(params_from_iter(values.iter()), |row| row.get::<_, i64>(0))
     .map(|n| u64::try_from(n).unwrap_or(0))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use rusqlite::types::Value;
+
+    use super::*;
+
+    /// What `EXPLAIN QUERY PLAN` says of `sql`, one step a line.
+    fn plan(store: &Store, sql: &str, values: &[Value]) -> String {
+        store
+            .read("explaining", |conn| {
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let steps = stmt
+                    .query_map(params_from_iter(values.iter()), |row| {
+                        row.get::<_, String>(3)
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(steps.join("\n"))
+            })
+            .unwrap()
+    }
+
+    fn index_columns(store: &Store, index: &str) -> Vec<String> {
+        store
+            .read("listing an index's columns", |conn| {
+                conn.prepare(&format!("PRAGMA index_info({index})"))?
+                    .query_map([], |row| row.get::<_, String>(2))?
+                    .collect()
+            })
+            .unwrap()
+    }
+
+    /// A calendar's count reads no event's row, and its pages walk an index holding every
+    /// column its conditions read, so only the events it selects are read from the table
+    /// (a department's calendar read every event's row twice, to count and to page).
+    #[test]
+    fn a_calendars_conditions_are_settled_inside_the_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("plans.db")).unwrap();
+        let window = EventFilter {
+            from: Some(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()),
+            limit: 1_000,
+            ..EventFilter::default()
+        };
+        let filters = [
+            window.clone(),
+            EventFilter {
+                retired: true,
+                ..window.clone()
+            },
+            EventFilter {
+                departments: vec!["Health Canada".into()],
+                ..window.clone()
+            },
+            EventFilter {
+                sources: vec!["hc-events".into()],
+                retired: true,
+                ..window.clone()
+            },
+        ];
+        for filter in &filters {
+            let (clause, values) = filter_clause(filter);
+            let counting = plan(
+                &store,
+                &format!("SELECT count(*) FROM events e WHERE 1 = 1 {clause}"),
+                &values,
+            );
+            let events_step = counting
+                .lines()
+                .find(|step| step.contains(" e USING"))
+                .unwrap_or_else(|| panic!("the count reads events by an index:\n{counting}"));
+            assert!(
+                events_step.contains("COVERING INDEX"),
+                "counting {filter:?} reads events' rows:\n{counting}"
+            );
+            let mut values = values;
+            values.extend([Value::Integer(1_000), Value::Integer(0)]);
+            let paging = plan(
+                &store,
+                &format!(
+                    "SELECT e.title FROM events e WHERE 1 = 1 {clause} ORDER BY e.start_utc, e.id LIMIT ? OFFSET ?"
+                ),
+                &values,
+            );
+            assert!(
+                paging.contains("e USING INDEX events_by_start"),
+                "pages of {filter:?} walk the start index:\n{paging}"
+            );
+        }
+        let walked = index_columns(&store, "events_by_start");
+        for read in ["start_utc", "merged_into", "end_utc"] {
+            assert!(
+                walked.iter().any(|c| c == read),
+                "events_by_start lacks {read}"
+            );
+        }
+    }
+}

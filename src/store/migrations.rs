@@ -472,6 +472,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX fetches_readings_by_source ON fetches (source_id, id)
         WHERE outcome = 'ok' OR outcome = 'unchanged';
     "#,
+    // 20: what every calendar's conditions read (`merged_into`, `end_utc`) in the two
+    // indexes a calendar is read through, so a condition is settled inside the index and
+    // only the events it selects are read from the table. Before, counting the events of
+    // a 100,000-event calendar read every event's row (0.21 s of a cold render, before
+    // any page was read), and a department's calendar (a tenth of them) read all 100,000
+    // rows twice, to count and to page through them: its cold render took 0.75 s.
+    r#"
+    DROP INDEX events_by_end;
+    CREATE INDEX events_by_end ON events (end_utc, merged_into);
+    DROP INDEX events_by_start;
+    CREATE INDEX events_by_start ON events (start_utc, id, title_key, title_marks, merged_into, end_utc);
+    "#,
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.
