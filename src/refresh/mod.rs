@@ -24,6 +24,7 @@ use crate::store::{FetchWrite, Store};
 
 mod claim;
 pub mod key;
+mod yielding;
 
 pub use claim::{LEASE, RENEW_EVERY};
 
@@ -219,7 +220,8 @@ pub async fn attempt_with_store(
         let owned_context = *context;
         let parse_started = Instant::now();
         let bytes = document.body.len() as u64;
-        let parsed = tokio::task::spawn_blocking(move || {
+        // Below the writer's and the web workers' priority (`yielding`).
+        let parsed = yielding::read_below(move || {
             let result = harvest(&owned_source, &document, &owned_context);
             (document, result)
         })
