@@ -484,12 +484,34 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX events_by_start;
     CREATE INDEX events_by_start ON events (start_utc, id, title_key, title_marks, merged_into, end_utc);
     "#,
+    // 21: the hook (`checks_without_lists`) rewrites two CHECK constraints.
+    "-- events.status and fetches.outcome: CHECKs without a list of constants",
+];
+
+/// The CHECK constraints migration 21 rewrites: (as created, as rewritten). SQLite
+/// evaluates `x IN (…)` over more than two constants by filling an ephemeral table, once
+/// for every row inserted: a profile of the 100-calendar first ingest found 7% of the
+/// writer's time opening, filling and closing the one of `events.status`. The same
+/// values compared one by one accept and refuse the same rows (both columns are NOT NULL).
+const REWRITTEN_CHECKS: [(&str, &str, &str); 2] = [
+    (
+        "events",
+        "CHECK (status IN ('confirmed', 'tentative', 'cancelled', 'postponed'))",
+        "CHECK (status = 'confirmed' OR status = 'tentative' OR status = 'cancelled' OR status = 'postponed')",
+    ),
+    (
+        "fetches",
+        "CHECK (outcome IN ('ok', 'unchanged', 'not_modified', 'failed'))",
+        "CHECK (outcome = 'ok' OR outcome = 'unchanged' OR outcome = 'not_modified' OR outcome = 'failed')",
+    ),
 ];
 
 /// The index of the migration whose hook fills in `events.version_keys`.
 const VERSION_KEYS: usize = 11;
 /// The index of the migration whose hook fills in `events.title_marks`.
 const TITLE_MARKS: usize = 16;
+/// The index of the migration whose hook rewrites [`REWRITTEN_CHECKS`].
+const CHECKS_WITHOUT_LISTS: usize = 21;
 /// The index of the migration that has events in two languages merged again.
 #[cfg(test)]
 const VERSION_PLACES: usize = 18;
@@ -517,6 +539,10 @@ fn all() -> Vec<M<'static>> {
                 fill_title_marks(tx)?;
                 Ok(())
             }),
+            CHECKS_WITHOUT_LISTS => M::up_with_hook(sql, |tx: &rusqlite::Transaction| {
+                checks_without_lists(tx)?;
+                Ok(())
+            }),
             _ => M::up(sql),
         })
         .collect()
@@ -533,6 +559,29 @@ fn fill_version_keys(tx: &Connection) -> rusqlite::Result<()> {
         let keys = crate::normalise::dedup::language::stored(&versions).title_keys();
         update.execute(rusqlite::params![id, keys])?;
     }
+    Ok(())
+}
+
+/// Rewrites [`REWRITTEN_CHECKS`] in the tables' stored definitions, by SQLite's own
+/// procedure for schema changes that leave every stored row as it is (`ALTER TABLE`,
+/// "Making Other Kinds Of Table Schema Changes"): the definition is edited in
+/// `sqlite_schema` and the schema version moved on, in the migration's transaction. A
+/// table whose definition does not hold the constraint as created is left as it is.
+fn checks_without_lists(tx: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |row| row.get(0))?;
+    tx.pragma_update(None, "writable_schema", true)?;
+    let mut edited = 0;
+    for (table, created, rewritten) in REWRITTEN_CHECKS {
+        edited += tx.execute(
+            "UPDATE sqlite_schema SET sql = replace(sql, ?2, ?3)
+             WHERE type = 'table' AND name = ?1 AND instr(sql, ?2) > 0",
+            rusqlite::params![table, created, rewritten],
+        )?;
+    }
+    if edited > 0 {
+        tx.pragma_update(None, "schema_version", version + 1)?;
+    }
+    tx.pragma_update(None, "writable_schema", false)?;
     Ok(())
 }
 
@@ -658,5 +707,86 @@ mod tests {
             marks,
             [Some("12 2 part".to_string()), Some(String::new()), None]
         );
+    }
+
+    /// Stored before migration 21, checked by lists; after it, by comparisons, which refuse
+    /// and accept the same values, the rows kept as they were, and no insert fills an
+    /// ephemeral table for its CHECK.
+    #[test]
+    fn status_and_outcome_checks_are_rewritten_without_lists() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let before: Vec<_> = super::all()
+            .into_iter()
+            .take(super::CHECKS_WITHOUT_LISTS)
+            .collect();
+        rusqlite_migration::Migrations::new(before)
+            .to_latest(&mut conn)
+            .unwrap();
+        let insert_event = |conn: &rusqlite::Connection, uid: &str, status: &str| {
+            conn.execute(
+                "INSERT INTO events (uid, title, start_at, start_utc, end_utc, all_day, status,
+                     calendar_hash, first_seen_at, last_seen_at, changed_at)
+                 VALUES (?1, 'Town hall', 'x', 'x', 'x', 0, ?2, 'h', 'x', 'x', 'x')",
+                [uid, status],
+            )
+        };
+        insert_event(&conn, "kept", "postponed").unwrap();
+        super::apply(&mut conn).unwrap();
+
+        let definition = |table: &str| -> String {
+            conn.query_row(
+                "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [table],
+                |row| row.get(0),
+            )
+            .unwrap()
+        };
+        for (table, created, rewritten) in super::REWRITTEN_CHECKS {
+            let sql = definition(table);
+            assert!(!sql.contains(created) && sql.contains(rewritten), "{sql}");
+        }
+        let status: String = conn
+            .query_row("SELECT status FROM events WHERE uid = 'kept'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(status, "postponed");
+        for good in ["confirmed", "tentative", "cancelled", "postponed"] {
+            insert_event(&conn, good, good).unwrap();
+        }
+        for bad in ["Confirmed", "", "done"] {
+            let refused = insert_event(&conn, &format!("bad {bad}"), bad).unwrap_err();
+            assert!(refused.to_string().contains("CHECK"), "{refused}");
+        }
+        conn.execute(
+            "INSERT INTO sources (id, name, url, created_at) VALUES ('s', 'S', 'https://a/', 'x')",
+            [],
+        )
+        .unwrap();
+        let insert_fetch = |outcome: &str| {
+            conn.execute(
+                "INSERT INTO fetches (source_id, url, started_at, duration_ms, parse_ms, bytes,
+                     items_found, items_new, items_updated, outcome)
+                 VALUES ('s', 'https://a/', 'x', 0, 0, 0, 0, 0, 0, ?1)",
+                [outcome],
+            )
+        };
+        for good in ["ok", "unchanged", "not_modified", "failed"] {
+            insert_fetch(good).unwrap();
+        }
+        assert!(insert_fetch("modified").is_err());
+
+        let steps: Vec<String> = conn
+            .prepare("EXPLAIN INSERT INTO events (uid, title, status) VALUES (?1, ?2, ?3)")
+            .unwrap()
+            .query_map(["u", "t", "confirmed"], |row| row.get(1))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(!steps.iter().any(|op| op == "OpenEphemeral"), "{steps:?}");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
     }
 }
