@@ -267,11 +267,14 @@ fn run_ends(
 
 fn count(conn: &rusqlite::Connection, filter: &EventFilter) -> rusqlite::Result<u64> {
     let (clause, values) = filter_clause(filter);
-    conn.prepare_cached(&format!(
-        "SELECT count(*) FROM events e WHERE 1 = 1 {clause}"
-    ))?
-    .query_row(params_from_iter(values.iter()), |row| row.get::<_, i64>(0))
-    .map(|n| u64::try_from(n).unwrap_or(0))
+    conn.prepare_cached(&count_sql(&clause))?
+        .query_row(params_from_iter(values.iter()), |row| row.get::<_, i64>(0))
+        .map(|n| u64::try_from(n).unwrap_or(0))
+}
+
+/// The statement counting the events under `clause` (from [`filter_clause`]).
+fn count_sql(clause: &str) -> String {
+    format!("SELECT count(*) FROM events e WHERE 1 = 1 {clause}")
 }
 
 #[cfg(test)]
@@ -279,6 +282,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use rusqlite::types::Value;
 
+    use super::super::events::page_sql;
     use super::*;
 
     /// What `EXPLAIN QUERY PLAN` says of `sql`, one step a line.
@@ -336,11 +340,7 @@ mod tests {
         ];
         for filter in &filters {
             let (clause, values) = filter_clause(filter);
-            let counting = plan(
-                &store,
-                &format!("SELECT count(*) FROM events e WHERE 1 = 1 {clause}"),
-                &values,
-            );
+            let counting = plan(&store, &count_sql(&clause), &values);
             let events_step = counting
                 .lines()
                 .find(|step| step.contains(" e USING"))
@@ -351,13 +351,7 @@ mod tests {
             );
             let mut values = values;
             values.extend([Value::Integer(1_000), Value::Integer(0)]);
-            let paging = plan(
-                &store,
-                &format!(
-                    "SELECT e.title FROM events e WHERE 1 = 1 {clause} ORDER BY e.start_utc, e.id LIMIT ? OFFSET ?"
-                ),
-                &values,
-            );
+            let paging = plan(&store, &page_sql(&clause, false), &values);
             assert!(
                 paging.contains("e USING INDEX events_by_start"),
                 "pages of {filter:?} walk the start index:\n{paging}"

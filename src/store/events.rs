@@ -184,14 +184,8 @@ pub(super) fn select_events_between(
     }
     values.push(Value::Integer(i64::from(filter.limit.max(1))));
     values.push(Value::Integer(i64::from(filter.offset)));
-    let order = if filter.descending {
-        "e.start_utc DESC, e.id DESC"
-    } else {
-        "e.start_utc, e.id"
-    };
-    let selected = format!("FROM events e WHERE 1 = 1 {clause} ORDER BY {order} LIMIT ? OFFSET ?");
     let mut events: Vec<(EventKey, StoredEvent)> = conn
-        .prepare_cached(&format!("SELECT {EVENT_COLUMNS} {selected}"))?
+        .prepare_cached(&page_sql(&clause, filter.descending))?
         .query_map(params_from_iter(values.iter()), event_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     if events.is_empty() {
@@ -286,6 +280,20 @@ pub(super) fn select_events_between(
         stored.tags = tags;
     }
     Ok(events)
+}
+
+/// The statement reading a page of events under `clause` (from [`filter_clause`]), in
+/// start order (newest first when `descending`); its last two values are the limit and
+/// the offset.
+pub(super) fn page_sql(clause: &str, descending: bool) -> String {
+    let order = if descending {
+        "e.start_utc DESC, e.id DESC"
+    } else {
+        "e.start_utc, e.id"
+    };
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE 1 = 1 {clause} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
 }
 
 /// The `AND …` conditions of a filter, with their values in order.
