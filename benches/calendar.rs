@@ -716,21 +716,16 @@ async fn load(
                     && started.elapsed() < LOAD_TIME_LIMIT
                 {
                     let clock = Instant::now();
+                    // A connection the server closed is opened again.
+                    if connection.as_ref().is_none_or(Connection::is_closed) {
+                        connection = Connection::open(address).await.ok();
+                    }
                     let ok = match connection.as_mut() {
-                        Some(open) if !open.is_closed() => {
+                        Some(open) => {
                             open.get(&host, &target, etag.as_deref(), expect, &mut bytes)
                                 .await
                         }
-                        _ => match Connection::open(address).await {
-                            Ok(mut open) => {
-                                let ok = open
-                                    .get(&host, &target, etag.as_deref(), expect, &mut bytes)
-                                    .await;
-                                connection = Some(open);
-                                ok
-                            }
-                            Err(_) => false,
-                        },
+                        None => false,
                     };
                     latencies.push(clock.elapsed());
                     unexpected += usize::from(!ok);

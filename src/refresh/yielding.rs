@@ -40,10 +40,11 @@ pub async fn read_below<T: Send + 'static>(
                 let _ = sender.send(std::panic::catch_unwind(AssertUnwindSafe(read)));
             }
         });
-    let result = match started {
-        Ok(_) => receiver.await.unwrap_or_else(|_| {
-            Err(Box::new("the reading thread ended without an answer") as Box<dyn Any + Send>)
-        }),
+    match started {
+        Ok(_) => match receiver.await {
+            Ok(result) => result.map_err(message),
+            Err(_) => Err(Crashed("the reading thread ended without an answer".into())),
+        },
         Err(error) => {
             tracing::debug!(%error, "no thread for a reading; it runs on the blocking pool");
             let read = read
@@ -51,12 +52,11 @@ pub async fn read_below<T: Send + 'static>(
                 .ok()
                 .and_then(|mut r| r.take())
                 .expect("the thread never started, so it took nothing");
-            return tokio::task::spawn_blocking(read)
+            tokio::task::spawn_blocking(read)
                 .await
-                .map_err(|e| Crashed(e.to_string()));
+                .map_err(|e| Crashed(e.to_string()))
         }
-    };
-    result.map_err(message)
+    }
 }
 
 fn message(panic: Box<dyn Any + Send>) -> Crashed {
